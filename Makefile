@@ -1,0 +1,50 @@
+# mnist-mlp: `make run` and `make test` are all a reader needs; both set up .venv first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NOTEBOOKS := notebooks/01_mlp_mnist.ipynb notebooks/02_alem_do_original.ipynb
+# Offline machines: the sibling copy of MNIST that this project's CI provides, if present.
+ifeq ($(origin MNIST_MLP_MIRROR), undefined)
+ifneq ($(wildcard ../shared/data/mnist/train-images-idx3-ubyte.gz),)
+export MNIST_MLP_MIRROR := $(abspath ../shared/data/mnist)
+endif
+endif
+
+.PHONY: help setup test unit nbval run smoke bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
+
+setup: $(STAMP) ## create .venv with the pinned packages (idempotent)
+
+$(STAMP): requirements.txt requirements-d2l.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-d2l.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -c "import mnist_mlp, d2l.torch"
+	touch $@
+
+test: $(STAMP) ## unit tests, then both notebooks executed and compared by nbval
+	env -u MNIST_MLP_EPOCHS $(PY) -m pytest tests $(NOTEBOOKS) \
+	  --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg \
+	  --nbval-cell-timeout 1200
+
+unit: $(STAMP) ## unit tests only
+	$(PY) -m pytest tests
+
+run: $(STAMP) ## execute the notebooks in place; HTML, figures and results.json in build/
+	$(PY) tools/run_notebooks.py $(NOTEBOOKS) --inplace --html build
+
+smoke: $(STAMP) ## quick run of the notebooks (1 epoch) into build/smoke, committed ones untouched
+	MNIST_MLP_EPOCHS=1 $(PY) tools/run_notebooks.py $(NOTEBOOKS) --output build/smoke
+
+bench: $(STAMP) ## benchmark model E: original pipeline vs this package vs scikit-learn
+	$(PY) benchmarks/bench.py $(BENCH_ARGS)
+
+clean: ## remove build outputs (keeps .venv and data/)
+	rm -rf build .pytest_cache

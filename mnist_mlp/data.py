@@ -1,0 +1,154 @@
+"""MNIST as a d2l DataModule, served from tensors in memory."""
+import math
+
+import numpy as np
+import torch
+from d2l import torch as d2l
+from PIL import Image
+
+from .download import default_root, load_raw
+
+IMAGE_MAGIC, LABEL_MAGIC = 2051, 2049
+
+
+class MNIST(d2l.DataModule):
+    """MNIST digits; `train` holds the 60,000 training images, `val` the 10,000 *test* images.
+
+    As in the original notebook the test set doubles as the validation set. With
+    `val_split=N`, N training images (a fixed draw) become `val` instead and the test set is
+    only in `test`, for an honest final evaluation. Batches equal
+    what torchvision's MNIST with `Resize(resize)` + `ToTensor()` yields (float32 in [0, 1],
+    shape [B, 1, H, W], int64 labels), and with the same seed come in the same shuffled order
+    as its DataLoader, but they are sliced from tensors held in memory.
+    """
+
+    def __init__(self, batch_size=64, resize=(28, 28), root=None, val_split=0, split_seed=0):
+        super().__init__()
+        self.save_hyperparameters()
+        self.batch_size = _positive_int(batch_size, "batch_size")
+        self.resize = _size_pair(resize)
+        self.root = str(root if root is not None else default_root())
+        self.num_workers = 0  # batches come from memory: worker processes would only slow them
+        raw = load_raw(self.root)
+        train = MNISTSplit.from_idx(raw["train-images-idx3-ubyte"],
+                                    raw["train-labels-idx1-ubyte"], self.resize)
+        self.test = MNISTSplit.from_idx(raw["t10k-images-idx3-ubyte"],
+                                        raw["t10k-labels-idx1-ubyte"], self.resize)
+        if val_split:
+            if not 0 < _positive_int(val_split, "val_split") < len(train):
+                raise ValueError(f"val_split must be below {len(train)}, got {val_split}")
+            # Fixed by split_seed alone, so every training seed sees the same held-out images.
+            order = torch.randperm(len(train), generator=torch.Generator().manual_seed(split_seed))
+            self.train, self.val = train.subset(order[val_split:]), train.subset(order[:val_split])
+        else:
+            self.train, self.val = train, self.test
+
+    def get_dataloader(self, train):
+        """Training batches are shuffled every epoch; validation batches keep dataset order."""
+        return InMemoryLoader(self.train if train else self.val, self.batch_size, shuffle=train)
+
+    def test_dataloader(self):
+        """The 10,000 test images in order (the same as `val_dataloader()` without val_split)."""
+        return InMemoryLoader(self.test, self.batch_size, shuffle=False)
+
+
+class MNISTSplit(torch.utils.data.Dataset):
+    """One split: `data` (uint8, N x 28 x 28) and `targets` as torchvision has them."""
+
+    def __init__(self, data, targets, pixels):
+        if not len(data) == len(targets) == len(pixels):
+            raise ValueError(f"{len(data)} images but {len(targets)} labels")
+        self.data, self.targets = data, targets
+        # Kept as uint8 (a quarter of float32's memory); ToTensor's `/ 255` happens per batch.
+        self.pixels = pixels
+
+    @classmethod
+    def from_idx(cls, image_bytes, label_bytes, resize=(28, 28)):
+        """A split from the bytes of its IDX image and label files."""
+        data = parse_idx(image_bytes, IMAGE_MAGIC)
+        return cls(data, parse_idx(label_bytes, LABEL_MAGIC).long(),
+                   resize_like_pil(data, resize).unsqueeze(1))
+
+    def subset(self, index):
+        """A new split with the examples at `index` (a tensor of positions)."""
+        return MNISTSplit(self.data[index], self.targets[index], self.pixels[index])
+
+    def __len__(self):
+        return len(self.targets)
+
+    def __getitem__(self, i):
+        return to_float(self.pixels[i]), int(self.targets[i])
+
+    def batch(self, index):
+        """Images and labels at `index` (a slice, or a tensor of positions)."""
+        if isinstance(index, slice):
+            return to_float(self.pixels[index]), self.targets[index]
+        # index_select is several times faster than fancy indexing for a batch of rows.
+        return to_float(self.pixels.index_select(0, index)), self.targets.index_select(0, index)
+
+
+class InMemoryLoader:
+    """Iterable of (X, y) batches with DataLoader's length and shuffling order."""
+
+    def __init__(self, dataset, batch_size, shuffle):
+        self.dataset, self.batch_size, self.shuffle = dataset, batch_size, shuffle
+
+    def __len__(self):
+        return math.ceil(len(self.dataset) / self.batch_size)
+
+    def __iter__(self):
+        n, size = len(self.dataset), self.batch_size
+        order = shuffled_order(n) if self.shuffle else None
+        for start in range(0, n, size):
+            index = slice(start, start + size) if order is None else order[start:start + size]
+            yield self.dataset.batch(index)
+
+
+def shuffled_order(n):
+    """The permutation a shuffling DataLoader (no workers) draws from the global torch RNG."""
+    torch.empty((), dtype=torch.int64).random_()  # the loader's worker base seed, drawn first
+    seed = int(torch.empty((), dtype=torch.int64).random_().item())  # RandomSampler's seed
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+
+
+def to_float(pixels):
+    """ToTensor's conversion of uint8 pixels: float32 in [0, 1]."""
+    return pixels.to(torch.float32).div(255)
+
+
+def parse_idx(blob, magic):
+    """Decode an IDX file (big-endian header, then uint8 values) into a uint8 tensor."""
+    found = int.from_bytes(blob[:4], "big")
+    if found != magic:
+        raise ValueError(f"not an MNIST IDX file: magic number {found}, expected {magic}")
+    ndim = magic & 0xFF
+    shape = [int.from_bytes(blob[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+    values = np.frombuffer(blob, dtype=np.uint8, offset=4 + 4 * ndim)
+    if values.size != math.prod(shape):
+        raise ValueError(f"IDX file holds {values.size} values, header says {shape}")
+    return torch.from_numpy(values.copy()).view(*shape)
+
+
+def resize_like_pil(images, size):
+    """Resize uint8 images as torchvision's Resize does on PIL images (a no-op at 28 x 28)."""
+    if tuple(images.shape[-2:]) == tuple(size):
+        return images
+    height, width = size
+    out = [np.asarray(Image.fromarray(img.numpy()).resize((width, height),
+                                                                     Image.BILINEAR))
+           for img in images]
+    return torch.from_numpy(np.stack(out))
+
+
+def _positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _size_pair(resize):
+    """(height, width) from an int or a pair; torchvision's int form means a square here."""
+    pair = (resize, resize) if isinstance(resize, (int, np.integer)) else tuple(resize)
+    if len(pair) != 2:
+        raise ValueError(f"resize must be an int or a (height, width) pair, got {resize!r}")
+    return tuple(_positive_int(side, "each side of resize") for side in pair)

@@ -1,0 +1,129 @@
+"""Find, fetch and verify the four MNIST files; keep them where torchvision looks for them."""
+import gzip
+import hashlib
+import os
+import tempfile
+import urllib.request
+import warnings
+import zlib
+from pathlib import Path
+
+# md5 of the *uncompressed* files, as published with MNIST (and in torchvision).
+FILES = {
+    "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
+    "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
+    "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
+    "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
+}
+# The S3 copy answers reliably; LeCun's own page often refuses or stalls, so it comes last.
+MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "http://yann.lecun.com/exdb/mnist/",
+)
+DATA_ENV = "MNIST_MLP_DATA"
+MIRROR_ENV = "MNIST_MLP_MIRROR"
+TIMEOUT_S = 30
+
+
+class DataError(RuntimeError):
+    """MNIST could not be found, fetched, verified or stored."""
+
+
+def default_root():
+    """Data folder: $MNIST_MLP_DATA, else `data/` of a source checkout, else ~/.cache/mnist_mlp."""
+    if os.environ.get(DATA_ENV):
+        return Path(os.environ[DATA_ENV]).expanduser()
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file():
+        return checkout / "data"
+    return Path.home() / ".cache" / "mnist_mlp"
+
+
+def raw_folder(root):
+    """torchvision's layout, so `torchvision.datasets.MNIST(root)` reads the same files."""
+    return Path(root) / "MNIST" / "raw"
+
+
+def md5(data):
+    return hashlib.md5(data).hexdigest()
+
+
+def load_raw(root=None):
+    """Return {name: bytes} of the four verified, uncompressed files, fetching what is missing."""
+    raw = raw_folder(root if root is not None else default_root())
+    files = {}
+    for name, expected in FILES.items():
+        path = raw / name
+        if path.is_file():
+            data = path.read_bytes()
+            if md5(data) == expected:
+                files[name] = data
+                continue
+            warnings.warn(f"{path} is corrupt (md5 {md5(data)}, expected {expected}); "
+                          "deleting it and fetching it again", stacklevel=2)
+            _remove(path)
+        files[name] = fetch(name, raw)
+    return files
+
+
+def fetch(name, raw):
+    """Fetch `name`.gz from $MNIST_MLP_MIRROR or torchvision's mirrors, verify, store atomically."""
+    mirror = os.environ.get(MIRROR_ENV)
+    failures = []
+    for source in [mirror] if mirror else MIRRORS:
+        where = _join(source, name + ".gz")
+        try:
+            data = gzip.decompress(_read(source, name + ".gz"))
+        except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+            failures.append(f"{where} is corrupt or truncated ({err})")
+            continue
+        except OSError as err:  # missing file, refused connection, timeout, HTTP error
+            failures.append(f"{where}: {err}")
+            continue
+        if md5(data) != FILES[name]:
+            failures.append(f"{where} is corrupt: its uncompressed content has md5 {md5(data)}, "
+                            f"expected {FILES[name]}")
+            continue
+        _write_atomically(raw / name, data)
+        return data
+    hint = (f"check that {MIRROR_ENV}={mirror} holds the four original MNIST .gz files"
+            if mirror else
+            f"if this machine is offline, set {MIRROR_ENV} to a folder or URL holding the four "
+            f"MNIST .gz files, or copy the uncompressed files into {raw}")
+    raise DataError(f"could not fetch MNIST file {name}; nothing was written.\n  "
+                    + "\n  ".join(failures) + f"\nTo fix: {hint}.")
+
+
+def _join(source, filename):
+    return source.rstrip("/") + "/" + filename
+
+
+def _read(source, filename):
+    if "://" not in source:
+        return (Path(source).expanduser() / filename).read_bytes()
+    request = urllib.request.Request(_join(source, filename), headers={"User-Agent": "mnist-mlp"})
+    with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+        return response.read()
+
+
+def _write_atomically(path, data):
+    """Write to a temporary name beside `path`, rename only when complete."""
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except OSError as err:
+        if tmp:
+            _remove(Path(tmp))
+        raise DataError(f"cannot write MNIST into {path.parent} ({err}). Point {DATA_ENV} "
+                        "(or MNIST(root=...)) at a writable folder.") from err
+
+
+def _remove(path):
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass

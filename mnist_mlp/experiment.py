@@ -1,0 +1,109 @@
+"""Train-and-record helpers shared by the notebooks, the CLI and the benchmark."""
+import json
+import os
+import platform
+import random
+import time
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import torch
+from d2l import torch as d2l
+
+from .evaluation import evaluate_accuracy
+
+LIBRARIES = ("torch", "torchvision", "d2l", "numpy", "matplotlib", "seaborn", "scikit-learn")
+
+
+def set_seed(seed):
+    """Seed Python, NumPy and torch: model initialisation and batch order follow from it."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def flush_denormals(enabled=True):
+    """Treat subnormal floats as zero on the CPU (a process-wide switch; returns success).
+
+    Adam's running averages for pixels that are almost never lit decay into subnormals
+    after about an epoch, and arithmetic on subnormals is slow on x86 CPUs: flushing them
+    to zero speeds later epochs up without changing accuracy.
+    """
+    return torch.set_flush_denormal(enabled)
+
+
+def describe(model):
+    """The model's hyperparameters as a JSON-ready dict."""
+    return {"hidden_sizes": list(model.hidden_sizes), "activation": model.af,
+            "optimizer": model.optimizer, "lr": model.lr}
+
+
+class Stopwatch:
+    """`with Stopwatch() as clock: ...`, then `clock.seconds` (wall-clock)."""
+
+    def __enter__(self):
+        self.start, self.seconds = time.perf_counter(), None
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start
+
+
+def fit(model, data, max_epochs, num_gpus=0):
+    """Train with d2l's Trainer; return the trainer and the wall-clock seconds it took."""
+    trainer = d2l.Trainer(max_epochs=max_epochs, num_gpus=num_gpus)
+    with Stopwatch() as clock:
+        trainer.fit(model, data)
+    return trainer, clock.seconds
+
+
+def record(name, model, val_accuracy, train_seconds, epochs):
+    """One row of results: the model's hyperparameters and what its training gave."""
+    return {"name": name, **describe(model), "epochs": epochs,
+            "val_accuracy": round(float(val_accuracy), 4),
+            "train_seconds": round(float(train_seconds), 2)}
+
+
+def train_and_record(name, model, data, max_epochs, num_gpus=0):
+    """Fit `model` and return its record (accuracy on `data.val_dataloader()`)."""
+    _, seconds = fit(model, data, max_epochs, num_gpus)
+    return record(name, model, evaluate_accuracy(model, data.val_dataloader()), seconds,
+                  max_epochs)
+
+
+def save_results(records, path):
+    """Write the records and the environment that produced them as JSON; return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"models": list(records), "environment": environment()}
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def environment():
+    """Library versions and the machine, to store beside every result."""
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {"python": platform.python_version(), "libraries": versions,
+            "machine": platform.machine(), "cpu": cpu_name(), "cpu_count": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
+
+
+def cpu_name():
+    """The processor's model name (from /proc/cpuinfo where there is one)."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()

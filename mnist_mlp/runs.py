@@ -1,0 +1,110 @@
+"""Run directories: what `python -m mnist_mlp train` writes and `evaluate`/`compare` read."""
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import torch
+
+from .model import MLP
+from .presets import model_kwargs
+
+CONFIG, METRICS, WEIGHTS, CURVES = "config.json", "metrics.json", "model.pt", "curves.png"
+REQUIRED = ("hidden_sizes", "af", "optimizer", "lr", "batch_size", "epochs", "seed")
+
+
+class RunError(RuntimeError):
+    """A run directory is missing, incomplete or corrupt, or cannot be written."""
+
+
+def build_model(config):
+    """An untrained MLP with the run's architecture and optimiser settings."""
+    return MLP(num_outputs=10, **model_kwargs(config))
+
+
+def epoch_metrics(board):
+    """Per-epoch train loss, validation loss and accuracy from a board plotting once an epoch."""
+    columns = {label: [y for _, y in points] for label, points in board.data.items()}
+    epochs = len(columns.get("val_acc", []))
+    return [{"epoch": i + 1, **{label: round(values[i], 6) for label, values in columns.items()
+                                if i < len(values)}} for i in range(epochs)]
+
+
+def check_writable(folder):
+    """Create `folder` if needed and prove a file can be written there, before any work."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        raise RunError(f"cannot write into {folder} ({err.strerror or err}); "
+                       "choose a writable --out") from err
+
+
+def write_run(path, config, metrics, model, curves):
+    """Write the run into a temporary folder beside `path`, then move it into place whole."""
+    path = Path(path)
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part"))
+    try:
+        (tmp / CONFIG).write_text(json.dumps(config, indent=2) + "\n")
+        (tmp / METRICS).write_text(json.dumps(metrics, indent=2) + "\n")
+        torch.save({k: v.cpu() for k, v in model.state_dict().items()}, tmp / WEIGHTS)
+        curves.savefig(tmp / CURVES, dpi=120)
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return path
+
+
+def save_figure(fig, path, dpi=110):
+    """Save a figure under a temporary name, then rename: no half-written PNG is left."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        fig.savefig(tmp, dpi=dpi, format="png")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def read_json(path, what):
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise RunError(f"{path} is missing: is {Path(path).parent} a run directory written "
+                       "by `python -m mnist_mlp train`?") from None
+    except (OSError, ValueError) as err:
+        raise RunError(f"{path} is not readable {what} ({err})") from err
+
+
+def load_run(run_dir):
+    """(config, metrics, model with the trained weights) of a run directory."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise RunError(f"{run_dir} is not a directory; pass a folder written by "
+                       "`python -m mnist_mlp train`")
+    config = read_json(run_dir / CONFIG, "JSON")
+    missing = [key for key in REQUIRED if key not in config]
+    if missing:
+        raise RunError(f"{run_dir / CONFIG} lacks {', '.join(missing)}")
+    metrics = read_json(run_dir / METRICS, "JSON")
+    try:
+        model = build_model(config)
+    except ValueError as err:
+        raise RunError(f"{run_dir / CONFIG} describes no valid model: {err}") from err
+    try:
+        state = torch.load(run_dir / WEIGHTS, map_location="cpu", weights_only=True)
+        model.load_state_dict(state)
+    except FileNotFoundError:
+        raise RunError(f"{run_dir / WEIGHTS} is missing: the run has no weights") from None
+    except Exception as err:  # torch raises several types for truncated or foreign files
+        raise RunError(f"{run_dir / WEIGHTS} is corrupt or does not fit the model in "
+                       f"{CONFIG} ({type(err).__name__}: {str(err).splitlines()[0]})") from err
+    model.eval()
+    return config, metrics, model

@@ -1,0 +1,148 @@
+"""`python -m mnist_mlp`: train -> evaluate -> compare round trip, and its errors."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import precision_recall_fscore_support
+
+from mnist_mlp.cli import main
+from mnist_mlp.evaluation import most_confused, per_class_scores
+from mnist_mlp.presets import PRESETS
+from mnist_mlp.runs import load_run
+
+FAST = ["--hidden", "32", "--epochs", "2"]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Two seeds of a small model C variant, trained once for the module."""
+    out = tmp_path_factory.mktemp("runs")
+    assert main(["train", "C", *FAST, "--seeds", "0", "1", "--val-split", "5000",
+                 "--out", str(out)]) == 0
+    return out
+
+
+def test_presets_lists_a_to_f(capsys):
+    assert main(["presets"]) == 0
+    table = capsys.readouterr().out
+    for name in "ABCDEF":
+        assert f"| {name} |" in table
+    assert "| A | [128] | sigmoid | sgd | 0.1 | 64 | 10 |" in table
+
+
+def test_train_writes_a_complete_run_directory(runs, capsys):
+    run = runs / "C-seed0"
+    assert sorted(p.name for p in run.iterdir()) == [
+        "config.json", "curves.png", "metrics.json", "model.pt"]
+    config = json.loads((run / "config.json").read_text())
+    assert config["hidden_sizes"] == [32] and config["af"] == "relu" and config["seed"] == 0
+    assert config["optimizer"] == "adam" and config["val_split"] == 5000
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert [e["epoch"] for e in metrics["epochs"]] == [1, 2]
+    assert set(metrics["epochs"][0]) == {"epoch", "train_loss", "val_loss", "val_acc"}
+    assert metrics["epochs"][1]["train_loss"] < metrics["epochs"][0]["train_loss"]
+    assert metrics["val_accuracy"] > 0.9 and metrics["test_accuracy"] > 0.9
+    assert metrics["val_accuracy"] != metrics["test_accuracy"]  # held-out split, not the test set
+    assert not list(runs.glob(".*part"))
+    # the saved weights reproduce the recorded test accuracy
+    _, _, model = load_run(run)
+    state = torch.load(run / "model.pt", weights_only=True)
+    assert set(state) == set(model.state_dict())
+
+
+def test_seeds_give_different_runs(runs):
+    first, second = (json.loads((runs / f"C-seed{s}" / "metrics.json").read_text())
+                     for s in (0, 1))
+    assert first["epochs"][0]["train_loss"] != second["epochs"][0]["train_loss"]
+
+
+def test_evaluate_reports_and_draws(runs, capsys):
+    run = runs / "C-seed0"
+    assert main(["evaluate", str(run), "--errors", "20"]) == 0
+    out = capsys.readouterr().out
+    summary = json.loads((run / "evaluation.json").read_text())
+    recorded = json.loads((run / "metrics.json").read_text())["test_accuracy"]
+    assert summary["test_accuracy"] == pytest.approx(recorded)
+    assert f"test accuracy {recorded:.4f}" in out
+    assert "| 9 |" in out and "most confused" in out
+    for png in ("confusion_matrix.png", "confusion_matrix_normalized.png", "errors.png"):
+        assert (run / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_compare_groups_seeds_as_mean_and_std(runs, capsys):
+    assert main(["compare", str(runs / "C-seed0"), str(runs / "C-seed1")]) == 0
+    out = capsys.readouterr().out
+    accs = [json.loads((runs / f"C-seed{s}" / "metrics.json").read_text())["test_accuracy"]
+            for s in (0, 1)]
+    assert f"{np.mean(accs):.4f} ± {np.std(accs, ddof=1):.4f}" in out
+    assert "| C | 784-32-10 relu | adam, 0.001 | 2 |" in out
+
+
+def test_unknown_preset_lists_the_valid_ones(capsys, tmp_path):
+    assert main(["train", "Z", "--out", str(tmp_path)]) == 2
+    assert "unknown preset 'Z'; valid presets: " + ", ".join(PRESETS) in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("argv", [["train", "A", "--lr", "-1"], ["train", "A", "--epochs", "0"],
+                                  ["train", "A", "--af", "tanh"], ["train", "A", "--hidden", "x"]])
+def test_bad_flag_values_exit_nonzero(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert "error: argument" in capsys.readouterr().err
+
+
+def test_bad_dropout_is_reported_before_loading_data(capsys, tmp_path):
+    assert main(["train", "F", "--dropout", "1.5", "--out", str(tmp_path)]) == 2
+    assert "dropout must be in [0, 1)" in capsys.readouterr().err
+
+
+def test_unwritable_out(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["train", "A", "--out", str(blocker / "runs")]) == 2
+    assert "cannot write into" in capsys.readouterr().err
+
+
+def test_missing_or_corrupt_runs_are_clear_errors(runs, tmp_path, capsys):
+    assert main(["evaluate", str(tmp_path / "nope")]) == 2
+    assert "is not a directory" in capsys.readouterr().err
+    assert main(["evaluate", str(tmp_path)]) == 2
+    assert "config.json is missing" in capsys.readouterr().err
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for name in ("config.json", "metrics.json"):
+        (broken / name).write_bytes((runs / "C-seed0" / name).read_bytes())
+    blob = (runs / "C-seed0" / "model.pt").read_bytes()
+    (broken / "model.pt").write_bytes(blob[: len(blob) // 2])
+    assert main(["evaluate", str(broken)]) == 2
+    assert "model.pt is corrupt" in capsys.readouterr().err
+    assert not (broken / "confusion_matrix.png").exists()
+    (broken / "config.json").write_text("{not json")
+    assert main(["compare", str(broken)]) == 2
+    assert "config.json is not readable JSON" in capsys.readouterr().err
+
+
+def test_per_class_scores_match_sklearn():
+    rng = np.random.default_rng(0)
+    true, pred = rng.integers(0, 10, 500), rng.integers(0, 10, 500)
+    pred[:300] = true[:300]
+    cm = np.zeros((10, 10), int)
+    np.add.at(cm, (true, pred), 1)
+    ours = per_class_scores(cm)
+    theirs = precision_recall_fscore_support(true, pred, labels=range(10), zero_division=0)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b)
+    count, t, p = most_confused(cm, 1)[0]
+    assert count == max(cm[i, j] for i in range(10) for j in range(10) if i != j) == cm[t, p]
+
+
+def test_module_entry_point_help():
+    for command in ([], ["train"], ["evaluate"], ["compare"], ["presets"]):
+        result = subprocess.run([sys.executable, "-m", "mnist_mlp", *command, "--help"],
+                                capture_output=True, text=True)
+        assert result.returncode == 0 and "usage: python -m mnist_mlp" in result.stdout

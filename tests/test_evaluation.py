@@ -1,0 +1,79 @@
+"""The helpers against reference computations (scikit-learn, hand counts)."""
+import numpy as np
+import pytest
+import torch
+from matplotlib.figure import Figure
+from sklearn.metrics import accuracy_score, confusion_matrix
+
+from mnist_mlp import MLP, collect_errors, evaluate_accuracy, show_confusion_matrix, visualize_errors
+from mnist_mlp.experiment import fit, set_seed
+
+
+@pytest.fixture(scope="module")
+def trained(data):
+    """Model C after one epoch: good, but with a few hundred errors to look at."""
+    set_seed(0)
+    model = MLP(num_outputs=10, hidden_sizes=[128], lr=0.001, af="relu", optimizer="adam")
+    fit(model, data, max_epochs=1)
+    return model
+
+
+@pytest.fixture(scope="module")
+def predictions(trained, data):
+    trained.eval()
+    with torch.no_grad():
+        X = torch.stack([data.val[i][0] for i in range(len(data.val))])
+        return trained(X).argmax(dim=1).numpy()
+
+
+def test_evaluate_accuracy_matches_sklearn_and_leaves_training_mode(trained, data, predictions):
+    trained.eval()
+    accuracy = evaluate_accuracy(trained, data.val_dataloader())
+    assert accuracy == pytest.approx(accuracy_score(data.val.targets.numpy(), predictions))
+    assert trained.training
+
+
+def test_confusion_matrix_matches_sklearn(trained, data, predictions):
+    cm = show_confusion_matrix(trained, data)
+    assert cm.shape == (10, 10) and cm.sum() == 10000
+    np.testing.assert_array_equal(cm, confusion_matrix(data.val.targets.numpy(), predictions))
+
+
+def test_visualize_errors_shows_the_first_errors_in_a_grid(trained, data, predictions):
+    wrong = np.flatnonzero(predictions != data.val.targets.numpy())
+    fig = visualize_errors(trained, data, max_errors=50)
+    assert isinstance(fig, Figure)
+    titled = [ax for ax in fig.axes if ax.get_title()]
+    assert len(titled) == 50
+    assert len(fig.axes) == 50 and fig.get_size_inches()[0] < 20  # 5 rows of 10, not one row
+    first = wrong[0]
+    assert titled[0].get_title() == (f"Verdadeiro: {int(data.val.targets[first])}\n"
+                                     f"Predito: {predictions[first]}")
+    shown = titled[7].get_images()[0].get_array()
+    np.testing.assert_allclose(shown, data.val[int(wrong[7])][0][0].numpy())
+
+
+def test_fewer_errors_than_asked_is_fine(data):
+    X, y = next(iter(data.val_dataloader()))
+
+    class KnowsFirstBatch(torch.nn.Module):
+        """Right on every example except the first one of the validation set."""
+
+        def __init__(self):
+            super().__init__()
+            self.weight = torch.nn.Parameter(torch.zeros(1))
+
+        def forward(self, X):
+            out = torch.zeros(len(X), 10)
+            out[torch.arange(len(X)), y[:len(X)] if len(X) == len(y) else 0] = 1
+            if len(X) == len(y):
+                out[0] = torch.roll(out[0], 1)
+            return out
+
+    errors = collect_errors(KnowsFirstBatch(), [(X, y)], max_errors=10)
+    assert len(errors) == 1 and errors[0][1] == int(y[0]) and errors[0][2] == (int(y[0]) + 1) % 10
+
+
+def test_bad_max_errors(trained, data):
+    with pytest.raises(ValueError, match="max_errors must be a positive integer"):
+        visualize_errors(trained, data, max_errors=0)
