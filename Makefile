@@ -14,10 +14,10 @@ export MNIST_MLP_MIRROR := $(abspath ../shared/data/mnist)
 endif
 endif
 
-.PHONY: help setup test unit nbval run smoke bench clean
+.PHONY: help setup test unit run smoke results bench clean
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 setup: $(STAMP) ## create .venv with the pinned packages (idempotent)
 
@@ -30,7 +30,7 @@ $(STAMP): requirements.txt requirements-d2l.txt pyproject.toml
 	touch $@
 
 test: $(STAMP) ## unit tests, then both notebooks executed and compared by nbval
-	env -u MNIST_MLP_EPOCHS $(PY) -m pytest tests $(NOTEBOOKS) \
+	env -u MNIST_MLP_EPOCHS MNIST_MLP_SCHEDULE=short $(PY) -m pytest tests $(NOTEBOOKS) \
 	  --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg \
 	  --nbval-cell-timeout 1200
 
@@ -42,6 +42,12 @@ run: $(STAMP) ## execute the notebooks in place; HTML, figures and results.json 
 
 smoke: $(STAMP) ## quick run of the notebooks (1 epoch) into build/smoke, committed ones untouched
 	MNIST_MLP_EPOCHS=1 $(PY) tools/run_notebooks.py $(NOTEBOOKS) --output build/smoke
+
+results: $(STAMP) ## models A-F, 3 seeds each, 10,000 held-out images (~25 min): build/seeds.md
+	for preset in A B C D E F; do \
+	  $(PY) -m mnist_mlp train $$preset --seeds 0 1 2 --val-split 10000 --out build/runs || exit 1; \
+	done
+	$(PY) -m mnist_mlp compare build/runs/*-seed* | tee build/seeds.md
 
 bench: $(STAMP) ## benchmark model E: original pipeline vs this package vs scikit-learn
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)

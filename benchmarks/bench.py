@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,9 @@ from torchvision import transforms
 
 from mnist_mlp import MLP, MNIST, evaluate_accuracy
 from mnist_mlp.experiment import environment, flush_denormals, set_seed
+
+# The original pipeline keeps d2l's 4 workers on purpose; torch warns that 2 cores suit fewer.
+warnings.filterwarnings("ignore", message="This DataLoader will create 4 worker processes")
 
 HIDDEN, LR, BATCH = [256, 256], 1e-3, 64
 PIPELINES = ("original", "package", "sklearn")
@@ -122,15 +126,29 @@ def matmul_gflops(n=2048, repeats=10):
 
 
 def peak_memory_mb(name, epochs=1):
-    """Peak resident memory of a fresh process that builds `name` and trains `epochs`."""
+    """Peak resident memory of a fresh process training `name`: (total, above the imports).
+
+    Importing the CUDA build of torch alone takes well over a gigabyte here, the same for every
+    pipeline; the second figure is what the pipeline itself adds (its workers not included).
+    """
     code = (f"import sys, resource; sys.path.insert(0, {str(Path(__file__).parent)!r});"
-            f"import bench; run = bench.make_run({name!r}, bench.MNIST(batch_size=64));"
-            f"[run.epoch(i) for i in range({epochs})];"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + "
-            "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+            "import bench; peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
+            f"base = peak(); run = bench.make_run({name!r}, bench.MNIST(batch_size=64));"
+            f"[run.epoch(i) for i in range({epochs})]; print(peak(), base)")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                          text=True).stdout
-    return int(out.split()[-1]) / 1024
+    total, base = map(int, out.split()[-2:])
+    return round(total / 1024, 1), round((total - base) / 1024, 1)
+
+
+def profile_package_epoch(data, rows=12):
+    """Where one epoch of the package pipeline spends its time, by torch operator."""
+    from torch.profiler import ProfilerActivity, profile
+    run = make_run("package", data)
+    run.epoch(0)  # warm-up
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        run.epoch(1)
+    return prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=rows)
 
 
 def dataset_mb(data):
@@ -148,7 +166,12 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=10, help="epochs per pipeline (default 10)")
     parser.add_argument("--quick", action="store_true", help="3 epochs, no memory runs")
     parser.add_argument("--out", type=Path, default=Path("build"), help="folder for the results")
+    parser.add_argument("--profile", action="store_true",
+                        help="only profile one epoch of the package pipeline by operator")
     args = parser.parse_args(argv)
+    if args.profile:
+        print(profile_package_epoch(MNIST(batch_size=BATCH)))
+        return 0
     epochs = 3 if args.quick else args.epochs
     if epochs < 2:
         parser.error("--epochs must be at least 2 (one warm-up epoch, then measured ones)")
@@ -173,7 +196,8 @@ def main(argv=None):
                      "val_accuracy": None}
     if not args.quick:
         for name in PIPELINES:
-            rows[name]["peak_memory_mb"] = round(peak_memory_mb(name), 1)
+            rows[name]["peak_memory_mb"], rows[name]["memory_above_imports_mb"] = \
+                peak_memory_mb(name)
     base = rows["package"]["seconds_per_epoch"]
     for row in rows.values():
         row["ratio_to_package"] = row["seconds_per_epoch"] / base
@@ -194,11 +218,12 @@ def main(argv=None):
 def table(report):
     lines = [f"model E, {report['epochs']} epochs per pipeline, median s/epoch after warm-up; "
              f"{report['environment']['cpu']}, {report['environment']['torch_threads']} threads",
-             "| pipeline | s/epoch | × package | val accuracy | peak memory |",
+             "| pipeline | s/epoch | × package | val accuracy | peak memory (above imports) |",
              "|---|---|---|---|---|"]
     for name, row in report["pipelines"].items():
         acc = "-" if row["val_accuracy"] is None else f"{row['val_accuracy']:.4f}"
-        mem = f"{row['peak_memory_mb']:.0f} MB" if "peak_memory_mb" in row else "-"
+        mem = (f"{row['peak_memory_mb']:.0f} MB ({row['memory_above_imports_mb']:.0f} MB)"
+               if "peak_memory_mb" in row else "-")
         lines.append(f"| {name} | {row['seconds_per_epoch']:.2f} | "
                      f"{row['ratio_to_package']:.2f} | {acc} | {mem} |")
     lines.append(f"package dataset in memory: {report['package_dataset_mb']} MB "
