@@ -41,7 +41,7 @@ run: $(STAMP) ## execute the notebooks in place; HTML, figures and results.json 
 	$(PY) tools/run_notebooks.py $(NOTEBOOKS) --inplace --html build
 
 smoke: $(STAMP) ## quick run of the notebooks (1 epoch) into build/smoke, committed ones untouched
-	MNIST_MLP_EPOCHS=1 $(PY) tools/run_notebooks.py $(NOTEBOOKS) --output build/smoke
+	MNIST_MLP_EPOCHS=1 MNIST_MLP_SCHEDULE=short $(PY) tools/run_notebooks.py $(NOTEBOOKS) --output build/smoke
 
 results: $(STAMP) ## models A-F, 3 seeds each, 10,000 held-out images (~25 min): build/seeds.md
 	for preset in A B C D E F; do \

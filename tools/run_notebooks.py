@@ -1,6 +1,7 @@
 """Execute notebooks headlessly, keep their outputs, export HTML: `make run` and `make smoke`."""
 import argparse
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -36,7 +37,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     for path in args.notebooks:
         print(f"executing {path} ...", flush=True)
+        start = time.perf_counter()
         nb = execute(path, args.timeout)
+        print(f"  executed in {time.perf_counter() - start:.0f} s")
         out = path if args.inplace else args.output / path.name
         out.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, out)
