@@ -14,16 +14,16 @@ export MNIST_MLP_MIRROR := $(abspath ../shared/data/mnist)
 endif
 endif
 
-.PHONY: help setup test unit run smoke results bench clean
+.PHONY: help setup test unit run smoke results bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 setup: $(STAMP) ## create .venv with the pinned packages (idempotent)
 
-$(STAMP): requirements.txt requirements-d2l.txt pyproject.toml
+$(STAMP): requirements.txt requirements-d2l.txt requirements-lock.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements.txt -c requirements-lock.txt
 	$(PY) -m pip install --quiet --no-deps -r requirements-d2l.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -c "import mnist_mlp, d2l.torch"
@@ -43,7 +43,7 @@ run: $(STAMP) ## execute the notebooks in place; HTML, figures and results.json 
 smoke: $(STAMP) ## quick run of the notebooks (1 epoch) into build/smoke, committed ones untouched
 	MNIST_MLP_EPOCHS=1 MNIST_MLP_SCHEDULE=short $(PY) tools/run_notebooks.py $(NOTEBOOKS) --output build/smoke
 
-results: $(STAMP) ## models A-F, 3 seeds each, 10,000 held-out images (~25 min): build/seeds.md
+results: $(STAMP) ## models A-F, 3 seeds each, 10,000 held-out images (~15 min): build/seeds.md
 	for preset in A B C D E F; do \
 	  $(PY) -m mnist_mlp train $$preset --seeds 0 1 2 --val-split 10000 --out build/runs || exit 1; \
 	done
@@ -51,6 +51,10 @@ results: $(STAMP) ## models A-F, 3 seeds each, 10,000 held-out images (~25 min):
 
 bench: $(STAMP) ## benchmark model E: original pipeline vs this package vs scikit-learn
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
+
+lock: $(STAMP) ## rewrite requirements-lock.txt from the current .venv
+	{ sed -n '1,3p' requirements-lock.txt; $(PY) -m pip freeze --exclude-editable | grep -v '^d2l=='; } > requirements-lock.tmp
+	mv requirements-lock.tmp requirements-lock.txt
 
 clean: ## remove build outputs (keeps .venv and data/)
 	rm -rf build .pytest_cache

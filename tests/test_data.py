@@ -90,3 +90,16 @@ def test_idx_parser_rejects_other_files():
     header = IMAGE_MAGIC.to_bytes(4, "big") + b"".join(n.to_bytes(4, "big") for n in (2, 28, 28))
     with pytest.raises(ValueError, match="header says"):
         parse_idx(header + bytes(28 * 28), IMAGE_MAGIC)
+
+
+def test_val_split_holds_out_a_fixed_part_of_training(data):
+    split = MNIST(batch_size=64, val_split=5000)
+    assert (len(split.train), len(split.val), len(split.test)) == (55000, 5000, 10000)
+    assert torch.equal(split.test.pixels, data.val.pixels)  # test set untouched
+    together = torch.cat([split.train.targets, split.val.targets])
+    assert torch.equal(torch.bincount(together), torch.bincount(data.train.targets))
+    again = MNIST(batch_size=64, val_split=5000)
+    assert torch.equal(again.val.pixels, split.val.pixels)  # the same draw every time
+    assert len(split.test_dataloader()) == 157
+    with pytest.raises(ValueError, match="val_split must be below 60000"):
+        MNIST(val_split=60000)

@@ -46,3 +46,10 @@ def test_d2l_imports_and_draws_with_the_overridden_pins():
     board = d2l.ProgressBoard(display=False)
     board.draw(0.0, 1.0, "loss", every_n=1)
     assert board.data["loss"][0].y == 1.0
+
+
+def test_lock_file_agrees_with_the_direct_pins():
+    lock = pins(ROOT / "requirements-lock.txt")
+    for name, version in pins(ROOT / "requirements.txt").items():
+        assert lock.get(name) == version, f"{name}: requirements.txt {version}, lock {lock.get(name)}"
+    assert "d2l" not in lock  # installed with --no-deps, see requirements.txt
