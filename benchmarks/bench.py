@@ -125,20 +125,30 @@ def matmul_gflops(n=2048, repeats=10):
     return 2 * n ** 3 * repeats / (time.perf_counter() - start) / 1e9
 
 
+def rss_mb(field):
+    """VmRSS (now) or VmHWM (peak) of this process, in MB, from /proc (Linux)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"{field} not found in /proc/self/status")
+
+
 def peak_memory_mb(name, epochs=1):
     """Peak resident memory of a fresh process training `name`: (total, above the imports).
 
-    Importing the CUDA build of torch alone takes well over a gigabyte here, the same for every
-    pipeline; the second figure is what the pipeline itself adds (its workers not included).
+    Importing the CUDA build of torch takes over a gigabyte here, alike for every pipeline,
+    so the peak is reset (/proc/self/clear_refs) once the imports are done and the second
+    figure is what building and training the pipeline adds (loader workers not included).
     """
-    code = (f"import sys, resource; sys.path.insert(0, {str(Path(__file__).parent)!r});"
-            "import bench; peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
-            f"base = peak(); run = bench.make_run({name!r}, bench.MNIST(batch_size=64));"
-            f"[run.epoch(i) for i in range({epochs})]; print(peak(), base)")
+    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import bench;"
+            "open('/proc/self/clear_refs', 'w').write('5'); base = bench.rss_mb('VmRSS');"
+            f"run = bench.make_run({name!r}, bench.MNIST(batch_size=64));"
+            f"[run.epoch(i) for i in range({epochs})]; print(bench.rss_mb('VmHWM'), base)")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                          text=True).stdout
-    total, base = map(int, out.split()[-2:])
-    return round(total / 1024, 1), round((total - base) / 1024, 1)
+    peak, base = map(float, out.split()[-2:])
+    return round(peak, 1), round(peak - base, 1)
 
 
 def profile_package_epoch(data, rows=12):

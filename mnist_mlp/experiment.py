@@ -11,7 +11,6 @@ import numpy as np
 import torch
 from d2l import torch as d2l
 
-from .evaluation import evaluate_accuracy
 
 LIBRARIES = ("torch", "torchvision", "d2l", "numpy", "matplotlib", "seaborn", "scikit-learn")
 
@@ -63,13 +62,6 @@ def record(name, model, val_accuracy, train_seconds, epochs):
     return {"name": name, **describe(model), "epochs": epochs,
             "val_accuracy": round(float(val_accuracy), 4),
             "train_seconds": round(float(train_seconds), 2)}
-
-
-def train_and_record(name, model, data, max_epochs, num_gpus=0):
-    """Fit `model` and return its record (accuracy on `data.val_dataloader()`)."""
-    _, seconds = fit(model, data, max_epochs, num_gpus)
-    return record(name, model, evaluate_accuracy(model, data.val_dataloader()), seconds,
-                  max_epochs)
 
 
 def save_results(records, path):

@@ -77,3 +77,16 @@ def test_fewer_errors_than_asked_is_fine(data):
 def test_bad_max_errors(trained, data):
     with pytest.raises(ValueError, match="max_errors must be a positive integer"):
         visualize_errors(trained, data, max_errors=0)
+
+
+def test_results_file_records_models_and_environment(tmp_path, trained):
+    from mnist_mlp.experiment import record, save_results
+    import json
+    path = save_results([record("C", trained, 0.91234, 12.345, 1)], tmp_path / "out" / "r.json")
+    payload = json.loads(path.read_text())
+    assert payload["models"] == [{"name": "C", "hidden_sizes": [128], "activation": "relu",
+                                  "optimizer": "adam", "lr": 0.001, "epochs": 1,
+                                  "val_accuracy": 0.9123, "train_seconds": 12.35}]
+    env = payload["environment"]
+    assert env["libraries"]["torch"].startswith("2.14.1") and env["cpu_count"] >= 1
+    assert not list(path.parent.glob("*.part"))
