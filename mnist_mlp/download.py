@@ -61,7 +61,7 @@ def load_raw(root=None):
                 continue
             warnings.warn(f"{path} is corrupt (md5 {md5(data)}, expected {expected}); "
                           "deleting it and fetching it again", stacklevel=2)
-            _remove(path)
+            path.unlink(missing_ok=True)
         files[name] = fetch(name, raw)
     return files
 
@@ -117,13 +117,7 @@ def _write_atomically(path, data):
         os.replace(tmp, path)
     except OSError as err:
         if tmp:
-            _remove(Path(tmp))
+            Path(tmp).unlink(missing_ok=True)
         raise DataError(f"cannot write MNIST into {path.parent} ({err}). Point {DATA_ENV} "
                         "(or MNIST(root=...)) at a writable folder.") from err
 
-
-def _remove(path):
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass

@@ -15,14 +15,19 @@ def model_device(model):
     return next(model.parameters(), torch.empty(0)).device
 
 
-def predict(model, data_iter):
-    """Yield (X, y, y_hat labels) per batch on the CPU, with the model in eval mode."""
+def outputs(model, data_iter):
+    """Yield (X, y, scores) per batch on the CPU, with the model in eval mode, no gradients."""
     device = model_device(model)
     model.eval()
     with torch.no_grad():
         for X, y in data_iter:
-            y_hat = model(X.to(device)).argmax(dim=1).cpu()
-            yield X.cpu(), y.cpu(), y_hat
+            yield X.cpu(), y.cpu(), model(X.to(device)).cpu()
+
+
+def predict(model, data_iter):
+    """Yield (X, y, y_hat labels) per batch on the CPU, with the model in eval mode."""
+    for X, y, scores in outputs(model, data_iter):
+        yield X, y, scores.argmax(dim=1)
 
 
 def evaluate_accuracy(model, data_iter):
@@ -77,15 +82,11 @@ def error_grid(errors, confidences=None):
 
 def confident_errors(model, data_iter, max_errors):
     """The misclassified examples the model was surest of: (errors, confidences), surest first."""
-    device = model_device(model)
     found = []
-    model.eval()
-    with torch.no_grad():
-        for X, y in data_iter:
-            probs = torch.softmax(model(X.to(device)), dim=1).cpu()
-            conf, y_hat = probs.max(dim=1)
-            for i in torch.nonzero(y_hat != y).flatten().tolist():
-                found.append((float(conf[i]), X[i].cpu(), int(y[i]), int(y_hat[i])))
+    for X, y, scores in outputs(model, data_iter):
+        conf, y_hat = torch.softmax(scores, dim=1).max(dim=1)
+        for i in torch.nonzero(y_hat != y).flatten().tolist():
+            found.append((float(conf[i]), X[i], int(y[i]), int(y_hat[i])))
     found.sort(key=lambda item: -item[0])
     found = found[:max_errors]
     return [item[1:] for item in found], [item[0] for item in found]
