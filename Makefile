@@ -6,7 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-NOTEBOOKS := notebooks/01_mlp_mnist.ipynb notebooks/02_alem_do_original.ipynb
+NOTEBOOKS := notebooks/01_mlp_mnist.ipynb notebooks/02_alem_do_original.ipynb \
+             notebooks/03_o_que_o_mlp_aprendeu.ipynb
 # Offline machines: the sibling copy of MNIST that this project's CI provides, if present.
 ifeq ($(origin MNIST_MLP_MIRROR), undefined)
 ifneq ($(wildcard ../shared/data/mnist/train-images-idx3-ubyte.gz),)
@@ -14,7 +15,7 @@ export MNIST_MLP_MIRROR := $(abspath ../shared/data/mnist)
 endif
 endif
 
-.PHONY: help setup test unit run smoke results bench lock clean
+.PHONY: help setup lint test unit run smoke results bench colab lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -29,7 +30,10 @@ $(STAMP): requirements.txt requirements-d2l.txt requirements-lock.txt pyproject.
 	$(PY) -c "import mnist_mlp, d2l.torch"
 	touch $@
 
-test: $(STAMP) ## unit tests, then both notebooks executed and compared by nbval
+lint: $(STAMP) ## ruff over the package, tests, tools, benchmarks and notebooks
+	$(PY) -m ruff check .
+
+test: lint ## ruff, unit tests, then the notebooks executed and compared by nbval
 	env -u MNIST_MLP_EPOCHS MNIST_MLP_SCHEDULE=short $(PY) -m pytest tests $(NOTEBOOKS) \
 	  --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg \
 	  --nbval-cell-timeout 1200
@@ -37,7 +41,7 @@ test: $(STAMP) ## unit tests, then both notebooks executed and compared by nbval
 unit: $(STAMP) ## unit tests only
 	$(PY) -m pytest tests
 
-run: $(STAMP) ## execute the notebooks in place; HTML, figures and results.json in build/
+run: $(STAMP) ## execute the notebooks in place; HTML, figures and results in build/
 	$(PY) tools/run_notebooks.py $(NOTEBOOKS) --inplace --html build
 
 smoke: $(STAMP) ## quick run of the notebooks (1 epoch) into build/smoke, committed ones untouched
@@ -49,12 +53,20 @@ results: $(STAMP) ## models A-F, 3 seeds each, 10,000 held-out images (~15 min):
 	done
 	$(PY) -m mnist_mlp compare build/runs/*-seed* | tee build/seeds.md
 
-bench: $(STAMP) ## benchmark model E: original pipeline vs this package vs scikit-learn
+bench: $(VENV)/.bench ## models E and F: original pipeline, package, hand loop, sklearn, JAX, GEMM floor
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
+
+# JAX + optax, for the benchmark's peer only: not a dependency of the package or of make test.
+$(VENV)/.bench: $(STAMP) requirements-bench.txt
+	$(PY) -m pip install --quiet -r requirements-bench.txt -c requirements-lock.txt
+	touch $@
+
+colab: ## the package on Google Colab's versions (Python 3.13, .venv-colab): install check, tests
+	bash tools/colab_check.sh
 
 lock: $(STAMP) ## rewrite requirements-lock.txt from the current .venv
 	{ sed -n '1,3p' requirements-lock.txt; $(PY) -m pip freeze --exclude-editable | grep -v '^d2l=='; } > requirements-lock.tmp
 	mv requirements-lock.tmp requirements-lock.txt
 
 clean: ## remove build outputs (keeps .venv and data/)
-	rm -rf build .pytest_cache
+	rm -rf build .pytest_cache .ruff_cache

@@ -26,7 +26,10 @@ class EpochBoard(d2l.ProgressBoard):
         super().__init__(figsize=figsize, display=in_notebook() if display is None else display,
                          **kwargs)
         self.data, self._pending, self._handle = {}, {}, None
-        self.on_epoch = on_epoch  # called with the board once an epoch's validation is in
+        self.on_epoch = on_epoch  # called with the board once an epoch's points are in
+        # Without validation (MNIST(validate=False)) an epoch ends with its last training
+        # point; MLP sets this to its plot_train_per_epoch when the Trainer has no val batches.
+        self.train_points_per_epoch = None
 
     def draw(self, x, y, label, every_n=1):
         """Add a point to `label`'s window; append its mean when `every_n` points are in."""
@@ -37,7 +40,9 @@ class EpochBoard(d2l.ProgressBoard):
             return
         self._pending[label] = (0.0, 0.0, 0)
         self.data.setdefault(label, []).append((sum_x / count, sum_y / count))
-        if label.startswith("val_") and self._epoch_complete():
+        if label.startswith("val_") and self._epoch_complete() or (
+                self.train_points_per_epoch and label.startswith("train_")
+                and len(self.data[label]) % self.train_points_per_epoch == 0):
             if self.display:
                 self.show()
             if self.on_epoch:

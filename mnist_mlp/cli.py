@@ -13,21 +13,35 @@ import torch
 from .board import EpochBoard
 from .data import MNIST
 from .download import DataError
-from .evaluation import (confident_errors, confusion, error_grid, evaluate_accuracy,
-                         most_confused, per_class_scores, plot_confusion_matrix)
+from .evaluation import (
+    confident_errors,
+    confusion,
+    evaluate_accuracy,
+    most_confused,
+    per_class_scores,
+)
 from .experiment import fit, flush_denormals, set_seed
 from .model import ACTIVATIONS, OPTIMIZERS
+from .plots import error_grid, plot_confusion_matrix
 from .presets import PRESETS
-from .runs import (RunError, build_model, check_writable, epoch_metrics, load_run, read_json,
-                   save_figure, write_run)
+from .runs import (
+    RunError,
+    build_model,
+    check_writable,
+    epoch_metrics,
+    load_run,
+    read_json,
+    save_figure,
+    write_run,
+)
 
 
 def cmd_presets(args):
     print("| preset | hidden sizes | activation | optimizer | lr | batch | epochs | extras |")
     print("|---|---|---|---|---|---|---|---|")
     for name, p in PRESETS.items():
-        extras = ", ".join(f"{k}={p[k]}" for k in ("dropout", "weight_decay", "schedule",
-                                                    "label_smoothing") if k in p)
+        extras = ", ".join(f"{k}={p[k]}" for k in ("input_dropout", "dropout", "weight_decay",
+                                                    "schedule", "label_smoothing") if k in p)
         print(f"| {name} | {p['hidden_sizes']} | {p['af']} | {p['optimizer']} | {p['lr']} | "
               f"{p['batch_size']} | {p['epochs']} | {extras or '-'} |")
     return 0
@@ -44,11 +58,15 @@ def train_config(args):
     flags = {"hidden_sizes": args.hidden, "af": args.af, "optimizer": args.optimizer,
              "lr": args.lr, "epochs": args.epochs, "batch_size": args.batch_size,
              "dropout": args.dropout, "weight_decay": args.weight_decay,
-             "schedule": args.schedule, "label_smoothing": args.label_smoothing}
+             "schedule": args.schedule, "label_smoothing": args.label_smoothing,
+             "input_dropout": args.input_dropout, "precision": args.precision}
     config.update({key: value for key, value in flags.items() if value is not None})
     if config.get("schedule") == "none":
         config["schedule"] = None
-    config.update(preset=preset or "custom", val_split=args.val_split, device=args.device)
+    if args.no_validation and args.val_split:
+        raise ValueError("--no-validation trains on all 60,000 training images: drop --val-split")
+    config.update(preset=preset or "custom", val_split=args.val_split, device=args.device,
+                  validate=not args.no_validation)
     build_model(config)  # fail on bad values before loading any data
     return config
 
@@ -58,12 +76,16 @@ def progress(total_epochs):
     start = time.perf_counter()
 
     def report(board):
-        epoch = len(board.data["val_acc"])
         last = {label: points[-1][1] for label, points in board.data.items()}
+        if "val_acc" in board.data:
+            epoch = len(board.data["val_acc"])
+            validation = f"val_loss {last['val_loss']:.4f}  val_acc {last['val_acc']:.4f}  "
+        else:  # --no-validation
+            epoch = len(board.data["train_loss"]) // board.train_points_per_epoch
+            validation = ""
         bar = "#" * round(20 * epoch / total_epochs)
         print(f"  epoch {epoch:>3}/{total_epochs} [{bar:<20}] "
-              f"train_loss {last.get('train_loss', float('nan')):.4f}  "
-              f"val_loss {last['val_loss']:.4f}  val_acc {last['val_acc']:.4f}  "
+              f"train_loss {last.get('train_loss', float('nan')):.4f}  {validation}"
               f"({time.perf_counter() - start:.0f} s)", flush=True)
     return report
 
@@ -74,7 +96,8 @@ def cmd_train(args):
         raise ValueError("--device cuda: no CUDA device is visible to torch here")
     check_writable(args.out)
     flush_denormals()
-    data = MNIST(batch_size=config["batch_size"], val_split=args.val_split)
+    data = MNIST(batch_size=config["batch_size"], val_split=args.val_split,
+                 validate=config["validate"])
     for seed in args.seeds or [args.seed]:
         run = dict(config, seed=seed)
         run_dir = args.out / f"{run['preset']}-seed{seed}"
@@ -85,12 +108,14 @@ def cmd_train(args):
         model.board = EpochBoard(display=False, on_epoch=progress(run["epochs"]))
         _, seconds = fit(model, data, run["epochs"], num_gpus=int(args.device == "cuda"))
         metrics = {"epochs": epoch_metrics(model.board), "train_seconds": round(seconds, 2),
-                   "val_accuracy": evaluate_accuracy(model, data.val_dataloader()),
+                   "val_accuracy": (evaluate_accuracy(model, data.val_dataloader())
+                                    if config["validate"] else None),
                    "test_accuracy": evaluate_accuracy(model, data.test_dataloader())}
         write_run(run_dir, run, metrics, model, model.board.render())
         held_out = "test set" if not args.val_split else f"{args.val_split} held-out images"
-        print(f"  validation accuracy {metrics['val_accuracy']:.4f} ({held_out}); "
-              f"test accuracy {metrics['test_accuracy']:.4f}; {seconds:.0f} s")
+        validation = ("no validation; " if metrics["val_accuracy"] is None else
+                      f"validation accuracy {metrics['val_accuracy']:.4f} ({held_out}); ")
+        print(f"  {validation}test accuracy {metrics['test_accuracy']:.4f}; {seconds:.0f} s")
     return 0
 
 
@@ -143,6 +168,8 @@ def cmd_compare(args):
 
 
 def _mean_std(values):
+    if None in values:
+        return "-"
     if len(values) == 1:
         return f"{values[0]:.4f}"
     return f"{statistics.mean(values):.4f} ± {statistics.stdev(values):.4f}"
@@ -182,6 +209,9 @@ def parser():
     train.add_argument("--weight-decay", type=float)
     train.add_argument("--schedule", choices=["none", "onecycle"])
     train.add_argument("--label-smoothing", type=float)
+    train.add_argument("--input-dropout", type=float, help="dropout on the input pixels, [0, 1)")
+    train.add_argument("--precision", choices=["float32", "bfloat16"],
+                       help="bfloat16 autocast needs AVX512_BF16/AMX or a GPU (default float32)")
     seeds = train.add_mutually_exclusive_group()
     seeds.add_argument("--seed", type=int, default=0, help="one run with this seed (default 0)")
     seeds.add_argument("--seeds", type=int, nargs="+", metavar="S", help="one run per seed")
@@ -190,6 +220,10 @@ def parser():
                        help="hold out N training images for validation; the test set is then "
                        "evaluated once at the end (default 0: test set as validation, as in "
                        "the original notebook)")
+    train.add_argument("--no-validation", action="store_true",
+                       help="train on all 60,000 training images with no validation (the final "
+                       "training of a recipe chosen with --val-split); the test set is still "
+                       "evaluated once at the end")
     train.add_argument("--out", type=Path, default=Path("runs"),
                        help="folder for run directories (default runs/)")
     evaluate = sub.add_parser("evaluate", help="test-set report and figures for a run",
@@ -218,6 +252,11 @@ def main(argv=None):
     except (ValueError, DataError, RunError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # Runs are written whole or not at all (runs.write_run), so nothing is half-written.
+        print("interrupted: the run in progress was not written; finished runs are kept",
+              file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

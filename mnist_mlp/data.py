@@ -16,13 +16,16 @@ class MNIST(d2l.DataModule):
 
     As in the original notebook the test set doubles as the validation set. With
     `val_split=N`, N training images (a fixed draw) become `val` instead and the test set is
-    only in `test`, for an honest final evaluation. Batches equal
+    only in `test`, for an honest final evaluation. With `validate=False` there is no `val`
+    at all (d2l's Trainer then skips validation): the final training of a recipe chosen on a
+    held-out split, on all 60,000 images, with the test set read once at the end. Batches equal
     what torchvision's MNIST with `Resize(resize)` + `ToTensor()` yields (float32 in [0, 1],
     shape [B, 1, H, W], int64 labels), and with the same seed come in the same shuffled order
     as its DataLoader, but they are sliced from tensors held in memory.
     """
 
-    def __init__(self, batch_size=64, resize=(28, 28), root=None, val_split=0, split_seed=0):
+    def __init__(self, batch_size=64, resize=(28, 28), root=None, val_split=0, split_seed=0,
+                 validate=True):
         super().__init__()
         self.save_hyperparameters()
         self.batch_size = _positive_int(batch_size, "batch_size")
@@ -34,7 +37,12 @@ class MNIST(d2l.DataModule):
                                     raw["train-labels-idx1-ubyte"], self.resize)
         self.test = MNISTSplit.from_idx(raw["t10k-images-idx3-ubyte"],
                                         raw["t10k-labels-idx1-ubyte"], self.resize)
-        if val_split:
+        if not validate:
+            if val_split:
+                raise ValueError("validate=False trains on all training images: leave "
+                                 "val_split at 0")
+            self.train, self.val = train, None
+        elif val_split:
             if not 0 < _positive_int(val_split, "val_split") < len(train):
                 raise ValueError(f"val_split must be below {len(train)}, got {val_split}")
             # Fixed by split_seed alone, so every training seed sees the same held-out images.
@@ -43,8 +51,18 @@ class MNIST(d2l.DataModule):
         else:
             self.train, self.val = train, self.test
 
+    def to(self, device):
+        """Move every split to `device` (e.g. the GPU d2l.Trainer(num_gpus=1) trains on), so that
+        batches are sliced there and no batch is copied from the host; returns self."""
+        same = self.val is self.test  # the original protocol: one split, moved once
+        self.train, self.test = self.train.to(device), self.test.to(device)
+        self.val = self.test if same else self.val and self.val.to(device)
+        return self
+
     def get_dataloader(self, train):
         """Training batches are shuffled every epoch; validation batches keep dataset order."""
+        if not train and self.val is None:
+            return None
         return InMemoryLoader(self.train if train else self.val, self.batch_size, shuffle=train)
 
     def test_dataloader(self):
@@ -69,6 +87,10 @@ class MNISTSplit(torch.utils.data.Dataset):
         return cls(data, parse_idx(label_bytes, LABEL_MAGIC).long(),
                    resize_like_pil(data, resize).unsqueeze(1))
 
+    def to(self, device):
+        """This split with its tensors on `device`."""
+        return MNISTSplit(self.data, self.targets.to(device), self.pixels.to(device))
+
     def subset(self, index):
         """A new split with the examples at `index` (a tensor of positions)."""
         return MNISTSplit(self.data[index], self.targets[index], self.pixels[index])
@@ -84,6 +106,7 @@ class MNISTSplit(torch.utils.data.Dataset):
         if isinstance(index, slice):
             return to_float(self.pixels[index]), self.targets[index]
         # index_select is several times faster than fancy indexing for a batch of rows.
+        index = index.to(self.pixels.device)
         return to_float(self.pixels.index_select(0, index)), self.targets.index_select(0, index)
 
 

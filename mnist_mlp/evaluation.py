@@ -1,13 +1,11 @@
-"""Accuracy, misclassified digits and the confusion matrix, as in the original notebook."""
-import math
+"""Accuracy, misclassified digits and the confusion matrix, as in the original notebook.
 
+The drawing itself lives in `plots`; these helpers compute what is drawn."""
 import numpy as np
-import seaborn as sns
 import torch
-from matplotlib.figure import Figure
 from sklearn.metrics import confusion_matrix
 
-from .board import in_notebook
+from .plots import error_grid, plot_confusion_matrix
 
 
 def model_device(model):
@@ -42,6 +40,27 @@ def evaluate_accuracy(model, data_iter):
     return correct / total
 
 
+def ensemble_accuracy(models, data_iter):
+    """Accuracy of the models' averaged class probabilities (soft voting); models left training.
+
+    Each model sees the same batches; their softmax outputs are averaged before the argmax.
+    """
+    models = list(models)
+    if not models:
+        raise ValueError("ensemble_accuracy needs at least one model")
+    correct = total = 0
+    with torch.no_grad():
+        for model in models:
+            model.eval()
+        for X, y in data_iter:
+            probs = sum(torch.softmax(m(X.to(model_device(m))).cpu(), dim=1) for m in models)
+            correct += int((probs.argmax(dim=1) == y.cpu()).sum())
+            total += y.numel()
+    for model in models:
+        model.train()
+    return correct / total
+
+
 def collect_errors(model, data_iter, max_errors):
     """Up to `max_errors` misclassified (image, true label, predicted label), in data order."""
     errors = []
@@ -53,31 +72,16 @@ def collect_errors(model, data_iter, max_errors):
     return errors
 
 
-def visualize_errors(model, dataset, max_errors=10):
-    """Grid of the first misclassified validation digits, titled with true and predicted labels."""
+def visualize_errors(model, dataset, max_errors=10, axes=None):
+    """Grid of the first misclassified validation digits, titled with true and predicted labels.
+
+    Drawn on `axes` (at least `max_errors` of them) or on pyplot's figure; returns the Drawing.
+    """
     if isinstance(max_errors, bool) or not isinstance(max_errors, int) or max_errors < 1:
         raise ValueError(f"max_errors must be a positive integer, got {max_errors!r}")
     errors = collect_errors(model, dataset.val_dataloader(), max_errors)
     model.train()
-    return error_grid(errors)
-
-
-def error_grid(errors, confidences=None):
-    """Figure of (image, true, predicted) triples, ten per row; optional confidence in titles."""
-    cols = min(10, max(1, len(errors)))
-    rows = max(1, math.ceil(len(errors) / cols))
-    fig = Figure(figsize=(1.5 * cols, 1.9 * rows))
-    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
-    for i, (ax, (img, true_label, pred_label)) in enumerate(zip(axes, errors)):
-        ax.imshow(img.squeeze(0).numpy(), cmap="gray")
-        extra = "" if confidences is None else f" ({confidences[i]:.0%})"
-        ax.set_title(f"Verdadeiro: {true_label}\nPredito: {pred_label}{extra}", fontsize=9)
-    for ax in axes:
-        ax.axis("off")
-    if not errors:
-        axes[0].text(0.5, 0.5, "nenhum erro", ha="center", va="center")
-    fig.tight_layout()
-    return fig
+    return error_grid(errors, axes=axes)
 
 
 def confident_errors(model, data_iter, max_errors):
@@ -109,25 +113,6 @@ def per_class_scores(cm):
     return precision, recall, f1, actual.astype(int)
 
 
-def plot_confusion_matrix(cm, normalize=False):
-    """Heatmap of a confusion matrix with Portuguese axis labels; returns the figure.
-
-    With `normalize`, each row is divided by its total: the share of each true digit.
-    """
-    fig = Figure(figsize=(8, 6.5))
-    ax = fig.subplots()
-    if normalize:
-        rates = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
-        sns.heatmap(rates, annot=True, fmt=".2f", cmap="Blues", ax=ax, vmin=0, vmax=1)
-    else:
-        sns.heatmap(cm, annot=True, fmt="d", cmap="Blues", ax=ax)
-    ax.set_xlabel("Predito")
-    ax.set_ylabel("Verdadeiro")
-    ax.set_title("Matriz de Confusão")
-    fig.tight_layout()
-    return fig
-
-
 def confusion(model, data_iter, num_classes=10):
     """Confusion matrix (rows: true label, columns: predicted) over a data iterator."""
     true, pred = [], []
@@ -139,10 +124,8 @@ def confusion(model, data_iter, num_classes=10):
                             labels=range(num_classes))
 
 
-def show_confusion_matrix(model, dataset):
-    """Confusion matrix of the model on the validation set: displayed, and returned (10 x 10)."""
+def show_confusion_matrix(model, dataset, ax=None):
+    """Confusion matrix on the validation set, drawn on `ax` or pyplot's figure; returns it."""
     cm = confusion(model, dataset.val_dataloader(), getattr(model, "num_outputs", 10))
-    if in_notebook():
-        from IPython.display import display
-        display(plot_confusion_matrix(cm))
+    plot_confusion_matrix(cm, ax=ax)
     return cm

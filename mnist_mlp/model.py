@@ -8,10 +8,12 @@ from torch import nn
 from torch.nn import functional as F
 
 from .board import EpochBoard
+from .cpu import has_bf16
 
 ACTIVATIONS = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = (None, "onecycle")
+PRECISIONS = ("float32", "bfloat16")
 
 
 class MLP(d2l.Classifier):
@@ -23,11 +25,13 @@ class MLP(d2l.Classifier):
 
     def __init__(self, num_outputs, hidden_sizes, lr, af="sigmoid", *, optimizer="sgd",
                  num_inputs=784, dropout=0.0, weight_decay=0.0, schedule=None,
-                 label_smoothing=0.0):
+                 label_smoothing=0.0, input_dropout=0.0, precision="float32"):
         super().__init__()
         self.save_hyperparameters()
         self.hidden_sizes = _check_arguments(self.hparams)
         layers, width = [nn.Flatten()], num_inputs
+        if input_dropout:
+            layers.append(nn.Dropout(input_dropout))
         for size in self.hidden_sizes:
             layers += [nn.Linear(width, size), ACTIVATIONS[af]()]
             if dropout:
@@ -43,7 +47,10 @@ class MLP(d2l.Classifier):
             raise ValueError(f"each input has {size} values but this MLP expects num_inputs="
                              f"{self.num_inputs}; pass MLP(..., num_inputs={size}) for images "
                              f"of shape {tuple(X.shape[1:])}")
-        return self.net(X)
+        # bfloat16 matrix products where the hardware has them (checked in _check_arguments).
+        with torch.autocast(X.device.type, dtype=torch.bfloat16,
+                            enabled=self.precision == "bfloat16"):
+            return self.net(X).float()
 
     def loss(self, Y_hat, Y, averaged=True):
         return F.cross_entropy(Y_hat, Y, reduction="mean" if averaged else "none",
@@ -51,6 +58,8 @@ class MLP(d2l.Classifier):
 
     def configure_optimizers(self):
         """SGD as in d2l (model A), or Adam / AdamW; optionally a one-cycle learning rate."""
+        if getattr(self, "trainer", None) and not self.trainer.num_val_batches:
+            self.board.train_points_per_epoch = self.plot_train_per_epoch
         params = list(self.parameters())
         if self.optimizer == "sgd":
             optim = torch.optim.SGD(params, lr=self.lr, weight_decay=self.weight_decay)
@@ -115,7 +124,13 @@ def _check_arguments(hp):
                          + ", ".join(repr(name) for name in OPTIMIZERS))
     if hp["schedule"] not in SCHEDULES:
         raise ValueError(f"schedule={hp['schedule']!r} is not supported; use None or 'onecycle'")
-    for name in ("dropout", "label_smoothing"):
+    if hp["precision"] not in PRECISIONS:
+        raise ValueError(f"precision={hp['precision']!r} is not supported; use 'float32' or "
+                         "'bfloat16'")
+    if hp["precision"] == "bfloat16" and not (has_bf16() or torch.cuda.is_available()):
+        raise ValueError("precision='bfloat16' needs a CPU with AVX512_BF16 or AMX, which this "
+                         "one lacks (or a GPU); use precision='float32'")
+    for name in ("dropout", "label_smoothing", "input_dropout"):
         if not 0.0 <= hp[name] < 1.0:
             raise ValueError(f"{name} must be in [0, 1), got {hp[name]!r}")
     if hp["weight_decay"] < 0:

@@ -5,6 +5,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import torch
 
 from .model import MLP
@@ -50,7 +51,7 @@ def write_run(path, config, metrics, model, curves):
     try:
         (tmp / CONFIG).write_text(json.dumps(config, indent=2) + "\n")
         (tmp / METRICS).write_text(json.dumps(metrics, indent=2) + "\n")
-        torch.save({k: v.cpu() for k, v in model.state_dict().items()}, tmp / WEIGHTS)
+        save_weights(model, tmp / WEIGHTS)
         curves.savefig(tmp / CURVES, dpi=120)
         if path.exists():
             shutil.rmtree(path)
@@ -61,15 +62,31 @@ def write_run(path, config, metrics, model, curves):
     return path
 
 
-def save_figure(fig, path, dpi=110):
-    """Save a figure under a temporary name, then rename: no half-written PNG is left."""
+def save_weights(model, path):
+    """The model's weights (on the CPU) to `path`, written whole or not at all."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.part")
     try:
-        fig.savefig(tmp, dpi=dpi, format="png")
+        torch.save({k: v.cpu() for k, v in model.state_dict().items()}, tmp)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+    return path
+
+
+def save_figure(fig, path, dpi=110):
+    """Save a figure (or a Drawing) under a temporary name, then rename, then close it:
+    no half-written PNG is left, and pyplot keeps no figure behind."""
+    path = Path(path)
+    figure = getattr(fig, "figure_", fig)
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        figure.savefig(tmp, dpi=dpi, format="png")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        plt.close(figure)
     return path
 
 

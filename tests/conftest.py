@@ -7,9 +7,20 @@ import matplotlib
 import pytest
 
 matplotlib.use("Agg")
+# Kernels started by the tests (nbval, nbclient) draw inline as a reader's Jupyter does; an
+# inherited MPLBACKEND=Agg would stop ipykernel from choosing its inline backend.
+os.environ.pop("MPLBACKEND", None)
 
 from mnist_mlp import MNIST  # noqa: E402
 from mnist_mlp.download import MIRROR_ENV  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    """The drawing helpers draw on pyplot's figures: close them after each test."""
+    yield
+    import matplotlib.pyplot as plt
+    plt.close("all")
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """EpochBoard: d2l's curves, averaged the same way, drawn once per epoch."""
 from unittest import mock
 
+import pytest
 from d2l import torch as d2l
 
 from mnist_mlp.board import EpochBoard
@@ -43,3 +44,20 @@ def test_not_displayed_outside_a_notebook():
     feed(board)
     assert board.fig is None
     assert board.render().axes[0].get_xlabel() == "epoch"
+
+
+def test_without_validation_the_board_still_closes_each_epoch():
+    """MNIST(validate=False): d2l skips validation; the board redraws once per epoch anyway."""
+    from mnist_mlp import MLP, MNIST
+    from mnist_mlp.experiment import fit, set_seed
+    data = MNIST(batch_size=1000, validate=False)
+    assert data.val is None and data.val_dataloader() is None and len(data.train) == 60000
+    set_seed(0)
+    model = MLP(10, [16], 0.1, af="relu")
+    epochs = []
+    model.board = EpochBoard(display=False, on_epoch=lambda board: epochs.append(
+        len(board.data["train_loss"])))
+    fit(model, data, max_epochs=2)
+    assert epochs == [2, 4] and "val_loss" not in model.board.data
+    with pytest.raises(ValueError, match="validate=False trains on all training images"):
+        MNIST(validate=False, val_split=100)

@@ -146,3 +146,30 @@ def test_module_entry_point_help():
         result = subprocess.run([sys.executable, "-m", "mnist_mlp", *command, "--help"],
                                 capture_output=True, text=True)
         assert result.returncode == 0 and "usage: python -m mnist_mlp" in result.stdout
+
+
+def test_ctrl_c_prints_one_line_exits_130_and_writes_nothing(tmp_path):
+    import signal
+    out = tmp_path / "runs"
+    proc = subprocess.Popen([sys.executable, "-m", "mnist_mlp", "train", "C", "--hidden", "32",
+                             "--epochs", "50", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in proc.stdout:  # interrupt once training is under way
+        if "epoch   1/50" in line:
+            proc.send_signal(signal.SIGINT)
+            break
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert stderr.strip().splitlines() == [
+        "interrupted: the run in progress was not written; finished runs are kept"]
+    assert list(out.iterdir()) == []
+
+
+def test_no_validation_trains_on_everything_and_reports_test_only(tmp_path, capsys):
+    assert main(["train", "C", *FAST, "--no-validation", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "no validation; test accuracy" in out and "val_acc" not in out
+    metrics = json.loads((tmp_path / "C-seed0" / "metrics.json").read_text())
+    assert metrics["val_accuracy"] is None and metrics["test_accuracy"] > 0.8
+    assert main(["compare", str(tmp_path / "C-seed0")]) == 0
+    assert main(["train", "C", "--no-validation", "--val-split", "100"]) == 2

@@ -34,7 +34,7 @@ def test_sizes_shapes_and_types(data):
     X, y = next(iter(data.train_dataloader()))
     assert X.shape == (64, 1, 28, 28) and X.dtype == torch.float32
     assert y.shape == (64,) and y.dtype == torch.int64
-    assert 0.0 <= X.min() and X.max() <= 1.0
+    assert X.min() >= 0.0 and X.max() <= 1.0
     assert len(data.train_dataloader()) == 938 and len(data.val_dataloader()) == 157
     assert torch.bincount(data.val.targets).tolist()[:3] == [980, 1135, 1032]
 
@@ -103,3 +103,14 @@ def test_val_split_holds_out_a_fixed_part_of_training(data):
     assert len(split.test_dataloader()) == 157
     with pytest.raises(ValueError, match="val_split must be below 60000"):
         MNIST(val_split=60000)
+
+
+def test_to_device_keeps_batches_and_shares_the_test_split(data):
+    """`MNIST.to` (used on GPUs) moves the splits; here the CPU stands in for the device."""
+    moved = MNIST(batch_size=64).to("cpu")
+    assert moved.val is moved.test
+    torch.manual_seed(3)
+    X, y = next(iter(moved.train_dataloader()))
+    torch.manual_seed(3)
+    X0, y0 = next(iter(data.train_dataloader()))
+    assert torch.equal(X, X0) and torch.equal(y, y0)

@@ -7,8 +7,7 @@ import threading
 
 import pytest
 
-from mnist_mlp import DataError, MNIST
-from mnist_mlp import download
+from mnist_mlp import MNIST, DataError, download
 from mnist_mlp.download import FILES, load_raw, raw_folder
 
 

@@ -30,6 +30,7 @@ def test_d2l_version_is_stated_alike():
     assert "d2l==1.0.3" in (ROOT / "environment.yml").read_text()
 
 
+@pytest.mark.pinned
 @pytest.mark.parametrize("name, version", sorted(
     {**pins(ROOT / "requirements.txt"), **pins(ROOT / "requirements-d2l.txt")}.items()))
 def test_installed_versions_are_the_pinned_ones(name, version):
@@ -51,5 +52,21 @@ def test_d2l_imports_and_draws_with_the_overridden_pins():
 def test_lock_file_agrees_with_the_direct_pins():
     lock = pins(ROOT / "requirements-lock.txt")
     for name, version in pins(ROOT / "requirements.txt").items():
-        assert lock.get(name) == version, f"{name}: requirements.txt {version}, lock {lock.get(name)}"
+        assert lock.get(name) == version, (
+            f"{name}: requirements.txt {version}, lock {lock.get(name)}")
     assert "d2l" not in lock  # installed with --no-deps, see requirements.txt
+
+
+def test_pre_commit_runs_the_pinned_ruff():
+    config = (ROOT / ".pre-commit-config.yaml").read_text()
+    assert f"rev: v{pins(ROOT / 'requirements.txt')['ruff']}" in config
+
+
+def test_dependency_lower_bounds_are_the_colab_versions_tested():
+    import tomllib
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    colab = pins(ROOT / "requirements-colab.txt")
+    for requirement in project["dependencies"]:
+        name, _, bound = requirement.partition(">=")
+        assert "<" not in bound and "," not in bound, f"{requirement}: no upper caps"
+        assert colab[name.lower()].startswith(bound), f"{requirement} vs Colab's {colab[name]}"

@@ -1,11 +1,19 @@
 """The helpers against reference computations (scikit-learn, hand counts)."""
+from importlib import metadata
+
 import numpy as np
 import pytest
 import torch
 from matplotlib.figure import Figure
 from sklearn.metrics import accuracy_score, confusion_matrix
 
-from mnist_mlp import MLP, collect_errors, evaluate_accuracy, show_confusion_matrix, visualize_errors
+from mnist_mlp import (
+    MLP,
+    collect_errors,
+    evaluate_accuracy,
+    show_confusion_matrix,
+    visualize_errors,
+)
 from mnist_mlp.experiment import fit, set_seed
 
 
@@ -42,7 +50,7 @@ def test_confusion_matrix_matches_sklearn(trained, data, predictions):
 def test_visualize_errors_shows_the_first_errors_in_a_grid(trained, data, predictions):
     wrong = np.flatnonzero(predictions != data.val.targets.numpy())
     fig = visualize_errors(trained, data, max_errors=50)
-    assert isinstance(fig, Figure)
+    assert isinstance(fig.figure_, Figure) and fig.axes == fig.figure_.axes
     titled = [ax for ax in fig.axes if ax.get_title()]
     assert len(titled) == 50
     assert len(fig.axes) == 50 and fig.get_size_inches()[0] < 20  # 5 rows of 10, not one row
@@ -80,13 +88,39 @@ def test_bad_max_errors(trained, data):
 
 
 def test_results_file_records_models_and_environment(tmp_path, trained):
-    from mnist_mlp.experiment import record, save_results
     import json
+
+    from mnist_mlp.experiment import record, save_results
     path = save_results([record("C", trained, 0.91234, 12.345, 1)], tmp_path / "out" / "r.json")
     payload = json.loads(path.read_text())
     assert payload["models"] == [{"name": "C", "hidden_sizes": [128], "activation": "relu",
                                   "optimizer": "adam", "lr": 0.001, "epochs": 1,
                                   "val_accuracy": 0.9123, "train_seconds": 12.35}]
     env = payload["environment"]
-    assert env["libraries"]["torch"].startswith("2.14.1") and env["cpu_count"] >= 1
+    assert env["libraries"]["torch"] == metadata.version("torch") and env["cpu_count"] >= 1
     assert not list(path.parent.glob("*.part"))
+
+
+def test_ensemble_accuracy_averages_probabilities():
+    from mnist_mlp.evaluation import ensemble_accuracy
+
+    class Fixed(torch.nn.Module):
+        def __init__(self, logits):
+            super().__init__()
+            self.logits = torch.nn.Parameter(logits)
+
+        def forward(self, X):
+            return self.logits[: len(X)]
+
+    torch.manual_seed(0)
+    logits = [torch.randn(6, 10) * 3 for _ in range(3)]
+    y = torch.randint(0, 10, (6,))
+    X = torch.zeros(6, 1, 28, 28)
+    expected = sum(torch.softmax(lg, dim=1) for lg in logits).argmax(dim=1)
+    models = [Fixed(lg) for lg in logits]
+    assert ensemble_accuracy(models, [(X, y)]) == (expected == y).sum().item() / 6
+    single = (logits[0].argmax(dim=1) == y).sum().item() / 6
+    assert ensemble_accuracy(models[:1], [(X, y)]) == single
+    assert all(m.training for m in models)
+    with pytest.raises(ValueError, match="at least one model"):
+        ensemble_accuracy([], [(X, y)])

@@ -26,8 +26,8 @@ def test_forward_matches_a_hand_written_reference():
     torch.manual_seed(0)
     model = MLP(10, [32, 16], 0.1, af="relu")
     X = torch.rand(5, 1, 28, 28)
-    (W1, b1), (W2, b2), (W3, b3) = [(l.weight, l.bias) for l in model.net
-                                    if isinstance(l, nn.Linear)]
+    (W1, b1), (W2, b2), (W3, b3) = [(layer.weight, layer.bias) for layer in model.net
+                                    if isinstance(layer, nn.Linear)]
     H = torch.clamp(X.reshape(5, -1) @ W1.T + b1, min=0)
     H = torch.clamp(H @ W2.T + b2, min=0)
     torch.testing.assert_close(model(X), H @ W3.T + b3)
@@ -129,3 +129,27 @@ def test_model_a_learns_with_plain_sgd(data):
     model = MLP(num_outputs=10, hidden_sizes=[128], lr=0.1)
     fit(model, data, max_epochs=1)
     assert evaluate_accuracy(model, data.val_dataloader()) >= 0.85
+
+
+def test_input_dropout_comes_first_and_bfloat16_is_refused_without_hardware(monkeypatch):
+    from mnist_mlp import model as model_module
+    net = MLP(10, [64], 0.1, input_dropout=0.2).net
+    assert isinstance(net[1], nn.Dropout) and net[1].p == 0.2
+    monkeypatch.setattr(model_module, "has_bf16", lambda: False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="precision='bfloat16' needs a CPU with AVX512_BF16"):
+        MLP(10, [64], 0.1, precision="bfloat16")
+    with pytest.raises(ValueError, match="precision='half' is not supported"):
+        MLP(10, [64], 0.1, precision="half")
+
+
+def test_bfloat16_forward_stays_close_to_float32(monkeypatch):
+    from mnist_mlp import model as model_module
+    monkeypatch.setattr(model_module, "has_bf16", lambda: True)  # autocast runs on any CPU
+    torch.manual_seed(0)
+    model = MLP(10, [64], 0.1, af="relu", precision="bfloat16")
+    X = torch.rand(8, 1, 28, 28)
+    out = model(X)
+    assert out.dtype == torch.float32
+    model.precision = "float32"
+    torch.testing.assert_close(out, model(X), atol=0.05, rtol=0.05)

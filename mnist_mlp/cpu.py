@@ -1,0 +1,63 @@
+"""CPU floating-point settings that decide training speed: subnormal flushing and bfloat16."""
+import contextlib
+import ctypes
+
+import torch
+
+
+def flush_denormals(enabled=True):
+    """Treat subnormal floats as zero on every CPU thread torch computes on; returns success.
+
+    Adam's running averages for pixels that are almost never lit decay into subnormals after
+    about an epoch, and arithmetic on subnormals is slow on x86 CPUs. The flag lives in each
+    thread's MXCSR register and `torch.set_flush_denormal` sets only the calling thread's;
+    OpenMP worker threads started earlier (by any parallel op, e.g. a matrix product run
+    before this call) keep computing with subnormals, so MKL's GEMMs ran at half speed in
+    some processes. Here the flag is also set inside every thread of the OpenMP pool.
+    """
+    done = torch.set_flush_denormal(enabled)
+    if done:
+        _on_every_pool_thread(lambda _: torch.set_flush_denormal(enabled))
+    return done
+
+
+def _on_every_pool_thread(function):
+    """Run `function(None)` once on each thread of the calling thread's OpenMP pool."""
+    gomp = _libgomp()
+    if gomp is None or torch.get_num_threads() < 2:
+        return False
+    callback = _GOMP_FN(function)
+    gomp.GOMP_parallel(callback, None, torch.get_num_threads(), 0)
+    return True
+
+
+_GOMP_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+
+
+def _libgomp():
+    """The GNU OpenMP runtime torch loaded (Linux builds), or None if there is none."""
+    with contextlib.suppress(OSError):
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "/libgomp" in line}
+        # Other wheels (scikit-learn's) may bundle their own copy: torch's own pool comes first.
+        for path in sorted(paths, key=lambda path: "torch" not in path):
+            lib = ctypes.CDLL(path)
+            lib.GOMP_parallel.argtypes = [_GOMP_FN, ctypes.c_void_p, ctypes.c_uint,
+                                          ctypes.c_uint]
+            lib.GOMP_parallel.restype = None
+            return lib
+    return None
+
+
+def has_bf16():
+    """True where the CPU multiplies bfloat16 natively (AVX512_BF16 or AMX)."""
+    flags = _cpu_flags()
+    return bool(flags & {"avx512_bf16", "amx_bf16"})
+
+
+def _cpu_flags():
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    return set()
