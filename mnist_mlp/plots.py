@@ -21,6 +21,8 @@ class Drawing:
         self.__dict__.update(data)
 
     def __getattr__(self, name):
+        if name.startswith("_") or name == "figure_":  # copy/pickle probes; no recursion
+            raise AttributeError(name)
         return getattr(self.figure_, name)
 
     def __repr__(self):
