@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 from mnist_mlp import MNIST
-from mnist_mlp.cpu import has_bf16
+from mnist_mlp.cpu import cpu_flags, has_bf16
 from mnist_mlp.experiment import environment
 from pipelines import make_run
 
@@ -120,9 +120,8 @@ def profile_package_epoch(model, rows=15):
     return prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=rows)
 
 
-def cpu_flags():
-    from mnist_mlp.cpu import _cpu_flags
-    flags = _cpu_flags()
+def flag_report():
+    flags = cpu_flags()
     return {"avx2": "avx2" in flags, "avx512f": "avx512f" in flags,
             "avx512_bf16": "avx512_bf16" in flags, "amx_bf16": "amx_bf16" in flags,
             "bf16_usable": has_bf16()}
@@ -190,7 +189,7 @@ def main(argv=None):
     if not jax_ok:
         print("JAX/optax not installed: the jax row is left out (make bench installs them)")
     MNIST(batch_size=64)  # fetch the data once, before the workers read it
-    report = {"models": {}, "targets": [], "cpu_flags": cpu_flags(),
+    report = {"models": {}, "targets": [], "cpu_flags": flag_report(),
               "environment": environment(), "torch_config": torch.__config__.parallel_info()}
     for model in args.models:
         names = [n for n in PIPELINES[model] if (jax_ok or n != "jax")

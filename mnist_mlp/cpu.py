@@ -1,6 +1,7 @@
 """CPU floating-point settings that decide training speed: subnormal flushing and bfloat16."""
 import contextlib
 import ctypes
+import platform
 
 import torch
 
@@ -24,11 +25,8 @@ def flush_denormals(enabled=True):
 def _on_every_pool_thread(function):
     """Run `function(None)` once on each thread of the calling thread's OpenMP pool."""
     gomp = _libgomp()
-    if gomp is None or torch.get_num_threads() < 2:
-        return False
-    callback = _GOMP_FN(function)
-    gomp.GOMP_parallel(callback, None, torch.get_num_threads(), 0)
-    return True
+    if gomp is not None and torch.get_num_threads() > 1:
+        gomp.GOMP_parallel(_GOMP_FN(function), None, torch.get_num_threads(), 0)
 
 
 _GOMP_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
@@ -51,13 +49,23 @@ def _libgomp():
 
 def has_bf16():
     """True where the CPU multiplies bfloat16 natively (AVX512_BF16 or AMX)."""
-    flags = _cpu_flags()
-    return bool(flags & {"avx512_bf16", "amx_bf16"})
+    return bool(cpu_flags() & {"avx512_bf16", "amx_bf16"})
 
 
-def _cpu_flags():
+def cpu_flags():
+    """The CPU's feature flags (avx2, avx512f, avx512_bf16, ...); empty where unknown."""
+    return set(_cpuinfo("flags").split())
+
+
+def cpu_name():
+    """The processor's model name (from /proc/cpuinfo where there is one)."""
+    return _cpuinfo("model name") or platform.processor() or platform.machine()
+
+
+def _cpuinfo(field):
+    """The first value of `field` in /proc/cpuinfo (Linux), or ''."""
     with contextlib.suppress(OSError), open("/proc/cpuinfo") as info:
         for line in info:
-            if line.startswith("flags"):
-                return set(line.split(":", 1)[1].split())
-    return set()
+            if line.startswith(field):
+                return line.split(":", 1)[1].strip()
+    return ""

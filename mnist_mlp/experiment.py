@@ -11,7 +11,8 @@ import numpy as np
 import torch
 from d2l import torch as d2l
 
-from .cpu import flush_denormals  # noqa: F401  (re-exported: the notebooks import it here)
+# flush_denormals is re-exported: the notebooks import it from here.
+from .cpu import cpu_name, flush_denormals  # noqa: F401
 
 LIBRARIES = ("torch", "torchvision", "d2l", "numpy", "matplotlib", "seaborn", "scikit-learn")
 
@@ -83,15 +84,3 @@ def environment():
             "machine": platform.machine(), "cpu": cpu_name(), "cpu_count": os.cpu_count(),
             "torch_threads": torch.get_num_threads(),
             "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
-
-
-def cpu_name():
-    """The processor's model name (from /proc/cpuinfo where there is one)."""
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()

@@ -39,7 +39,7 @@ def test_flush_denormals_reaches_threads_started_before_it():
 
 def test_has_bf16_reads_the_cpu_flags(monkeypatch):
     from mnist_mlp import cpu
-    monkeypatch.setattr(cpu, "_cpu_flags", lambda: {"avx2", "avx512f"})
+    monkeypatch.setattr(cpu, "_cpuinfo", lambda field: "fpu avx2 avx512f")
     assert not has_bf16()
-    monkeypatch.setattr(cpu, "_cpu_flags", lambda: {"avx512f", "avx512_bf16"})
+    monkeypatch.setattr(cpu, "_cpuinfo", lambda field: "avx512f avx512_bf16")
     assert has_bf16()
