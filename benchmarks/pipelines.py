@@ -81,16 +81,31 @@ def flat_split(split):
     return split.pixels.flatten(1).float().div(255), split.targets
 
 
+class Noise(nn.Module):
+    def __init__(self, std):
+        super().__init__()
+        self.std = std
+
+    def forward(self, X):
+        return X + self.std * torch.randn_like(X) if self.training else X
+
+
 class HandRun:
     """A plain PyTorch loop, written as one would by hand: no validation, no plotting."""
 
     def __init__(self, preset, data, epochs):
         p = preset
-        layers, width = [], 784
+        layers, width, noise = [], 784, p.get("noise", 0.0)
         if p.get("input_dropout"):
             layers.append(nn.Dropout(p["input_dropout"]))
+        layers += [Noise(noise)] if noise else []
         for size in p["hidden_sizes"]:
-            layers += [nn.Linear(width, size), nn.ReLU()]
+            if p.get("batch_norm"):
+                layers += [nn.Linear(width, size, bias=False), nn.BatchNorm1d(size)]
+            else:
+                layers.append(nn.Linear(width, size))
+            layers += [Noise(noise)] if noise else []
+            layers.append(nn.ReLU())
             layers += [nn.Dropout(p["dropout"])] if p.get("dropout") else []
             width = size
         self.net = nn.Sequential(*layers, nn.Linear(width, 10))

@@ -40,8 +40,9 @@ def cmd_presets(args):
     print("| preset | hidden sizes | activation | optimizer | lr | batch | epochs | extras |")
     print("|---|---|---|---|---|---|---|---|")
     for name, p in PRESETS.items():
-        extras = ", ".join(f"{k}={p[k]}" for k in ("input_dropout", "dropout", "weight_decay",
-                                                    "schedule", "label_smoothing") if k in p)
+        keys = ("batch_norm", "noise", "input_dropout", "dropout", "weight_decay", "schedule",
+                "label_smoothing")
+        extras = ", ".join(f"{k}={p[k]}" for k in keys if k in p)
         print(f"| {name} | {p['hidden_sizes']} | {p['af']} | {p['optimizer']} | {p['lr']} | "
               f"{p['batch_size']} | {p['epochs']} | {extras or '-'} |")
     return 0
@@ -59,7 +60,9 @@ def train_config(args):
              "lr": args.lr, "epochs": args.epochs, "batch_size": args.batch_size,
              "dropout": args.dropout, "weight_decay": args.weight_decay,
              "schedule": args.schedule, "label_smoothing": args.label_smoothing,
-             "input_dropout": args.input_dropout, "precision": args.precision}
+             "input_dropout": args.input_dropout, "batch_norm": args.batch_norm,
+             "noise": args.noise,
+             "precision": args.precision}
     config.update({key: value for key, value in flags.items() if value is not None})
     if config.get("schedule") == "none":
         config["schedule"] = None
@@ -210,6 +213,11 @@ def parser():
     train.add_argument("--schedule", choices=["none", "onecycle"])
     train.add_argument("--label-smoothing", type=float)
     train.add_argument("--input-dropout", type=float, help="dropout on the input pixels, [0, 1)")
+    train.add_argument("--batch-norm", action=argparse.BooleanOptionalAction,
+                       help="batch normalisation after each hidden layer's product (F: on)")
+    train.add_argument("--noise", type=float, metavar="STD",
+                       help="Gaussian noise added in training to the inputs and to each hidden "
+                       "layer's (normalised) product; 0 for none")
     train.add_argument("--precision", choices=["float32", "bfloat16"],
                        help="bfloat16 autocast needs AVX512_BF16/AMX or a GPU (default float32)")
     seeds = train.add_mutually_exclusive_group()

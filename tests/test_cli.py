@@ -101,6 +101,15 @@ def test_bad_dropout_is_reported_before_loading_data(capsys, tmp_path):
     assert "dropout must be in [0, 1)" in capsys.readouterr().err
 
 
+def test_flags_override_batch_norm_and_noise(capsys, tmp_path):
+    from mnist_mlp.cli import parser, train_config
+    config = train_config(parser().parse_args(["train", "F", "--no-batch-norm", "--noise", "0"]))
+    assert config["batch_norm"] is False and config["noise"] == 0
+    assert train_config(parser().parse_args(["train", "F"]))["batch_norm"] is True
+    assert main(["train", "F", "--noise", "-1", "--out", str(tmp_path)]) == 2
+    assert "noise must be a standard deviation >= 0" in capsys.readouterr().err
+
+
 def test_unwritable_out(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("")

@@ -114,3 +114,20 @@ def test_to_device_keeps_batches_and_shares_the_test_split(data):
     torch.manual_seed(3)
     X0, y0 = next(iter(data.train_dataloader()))
     assert torch.equal(X, X0) and torch.equal(y, y0)
+
+
+def test_batches_are_the_same_with_and_without_the_float_cache(data, monkeypatch):
+    split = MNIST(batch_size=64).train
+    assert split.floats() is not None  # 60,000 x 784 floats fit under FLOAT_CACHE_BYTES
+    index = torch.tensor([5, 0, 59999])
+    cached = split.batch(index), split.batch(slice(10, 20))
+    monkeypatch.setattr("mnist_mlp.data.FLOAT_CACHE_BYTES", 0)
+    uncached = MNIST(batch_size=64).train
+    assert uncached.floats() is None  # too large: converted per batch instead
+    for (X, y), (X_ref, y_ref) in zip(cached, (uncached.batch(index),
+                                                uncached.batch(slice(10, 20)))):
+        assert torch.equal(X, X_ref) and torch.equal(y, y_ref)
+    # a batch is a new tensor: changing it in place leaves the dataset alone
+    X, _ = split.batch(slice(0, 4))
+    X.zero_()
+    assert split.batch(slice(0, 4))[0].sum() > 0

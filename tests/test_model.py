@@ -6,7 +6,9 @@ from torch import nn
 
 from mnist_mlp import MLP, evaluate_accuracy
 from mnist_mlp.experiment import fit, set_seed
+from mnist_mlp.layers import Dropout
 from mnist_mlp.model import ScheduledOptimizer
+from mnist_mlp.optim import FusedAdam
 
 
 def linear_shapes(model):
@@ -67,8 +69,12 @@ def test_optimizers():
     sgd = MLP(10, [16], 0.1).configure_optimizers()
     assert type(sgd) is torch.optim.SGD and sgd.param_groups[0]["lr"] == 0.1
     adam = MLP(10, [16], 0.001, optimizer="adam").configure_optimizers()
-    assert type(adam) is torch.optim.Adam and adam.param_groups[0]["lr"] == 0.001
-    assert adam.defaults["fused"] is True
+    assert type(adam) is FusedAdam and adam.param_groups[0]["lr"] == 0.001
+    assert adam.kernel is torch._fused_adam_  # torch.optim.Adam(fused=True)'s kernel
+    adamw = MLP(10, [16], 0.001, optimizer="adamw", weight_decay=0.1).configure_optimizers()
+    assert adamw.kernel is torch._fused_adamw_ and adamw.param_groups[0]["weight_decay"] == 0.1
+    model = MLP(10, [16], 0.001, optimizer="adam").to(torch.float64)  # no fused kernel: torch's
+    assert type(model.configure_optimizers()) is torch.optim.Adam
 
 
 def test_original_add_to_class_pattern_still_replaces_the_optimizer():
@@ -134,7 +140,7 @@ def test_model_a_learns_with_plain_sgd(data):
 def test_input_dropout_comes_first_and_bfloat16_is_refused_without_hardware(monkeypatch):
     from mnist_mlp import model as model_module
     net = MLP(10, [64], 0.1, input_dropout=0.2).net
-    assert isinstance(net[1], nn.Dropout) and net[1].p == 0.2
+    assert isinstance(net[1], Dropout) and net[1].p == 0.2
     monkeypatch.setattr(model_module, "has_bf16", lambda: False)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(ValueError, match="precision='bfloat16' needs a CPU with AVX512_BF16"):
@@ -153,3 +159,24 @@ def test_bfloat16_forward_stays_close_to_float32(monkeypatch):
     assert out.dtype == torch.float32
     model.precision = "float32"
     torch.testing.assert_close(out, model(X), atol=0.05, rtol=0.05)
+
+
+def test_batch_norm_sits_between_product_and_activation_and_replaces_the_bias():
+    net = MLP(10, [32, 16], 0.1, af="relu", batch_norm=True, dropout=0.1).net
+    kinds = [type(layer) for layer in net]
+    assert kinds == [nn.Flatten, nn.Linear, nn.BatchNorm1d, nn.ReLU, Dropout,
+                     nn.Linear, nn.BatchNorm1d, nn.ReLU, Dropout, nn.Linear]
+    assert net[1].bias is None and net[5].bias is None and net[9].bias is not None
+    with pytest.raises(ValueError, match="batch_norm must be True or False, got 'yes'"):
+        MLP(10, [32], 0.1, batch_norm="yes")
+
+
+def test_batch_norm_model_evaluates_with_running_statistics():
+    torch.manual_seed(0)
+    model = MLP(10, [32], 0.1, af="relu", batch_norm=True)
+    X = torch.rand(8, 1, 28, 28)
+    model.train()
+    model(X)  # one training pass moves the running statistics
+    model.eval()
+    one_by_one = torch.cat([model(x[None]) for x in X])
+    assert torch.allclose(model(X), one_by_one, atol=1e-6)  # no batch dependence in eval
