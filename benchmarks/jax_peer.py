@@ -13,15 +13,17 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from pipelines import flat_split
+
 
 class JaxRun:
     def __init__(self, preset, data, epochs):
         p = preset
         self.batch = p["batch_size"]
-        X = data.train.pixels.flatten(1).float().div(255).numpy()
-        self.X, self.y = jnp.asarray(X), jnp.asarray(data.train.targets.numpy())
-        self.X_val = jnp.asarray(data.val.pixels.flatten(1).float().div(255).numpy())
-        self.y_val = np.asarray(data.val.targets.numpy())
+        X, y = flat_split(data.train)
+        self.X, self.y = jnp.asarray(X.numpy()), jnp.asarray(y.numpy())
+        X_val, y_val = flat_split(data.val)
+        self.X_val, self.y_val = jnp.asarray(X_val.numpy()), y_val.numpy()
         self.steps = len(X) // self.batch
         key = jax.random.PRNGKey(0)
         widths, self.params = [784, *p["hidden_sizes"], 10], []

@@ -15,7 +15,9 @@ from torch.nn import functional as F
 from torchvision import transforms
 
 from mnist_mlp import MLP, MNIST, evaluate_accuracy
+from mnist_mlp.data import to_float
 from mnist_mlp.experiment import flush_denormals, set_seed
+from mnist_mlp.layers import GaussianNoise
 from mnist_mlp.presets import PRESETS, model_kwargs
 
 # The original pipeline keeps d2l's 4 workers on purpose; torch warns that 2 cores suit fewer.
@@ -78,16 +80,7 @@ class D2lRun:
 
 def flat_split(split):
     """(X, y) of a split as float32 [N, 784] and int64 labels, converted once."""
-    return split.pixels.flatten(1).float().div(255), split.targets
-
-
-class Noise(nn.Module):
-    def __init__(self, std):
-        super().__init__()
-        self.std = std
-
-    def forward(self, X):
-        return X + self.std * torch.randn_like(X) if self.training else X
+    return to_float(split.pixels).flatten(1), split.targets
 
 
 class HandRun:
@@ -98,13 +91,13 @@ class HandRun:
         layers, width, noise = [], 784, p.get("noise", 0.0)
         if p.get("input_dropout"):
             layers.append(nn.Dropout(p["input_dropout"]))
-        layers += [Noise(noise)] if noise else []
+        layers += [GaussianNoise(noise)] if noise else []  # torch has no such layer
         for size in p["hidden_sizes"]:
             if p.get("batch_norm"):
                 layers += [nn.Linear(width, size, bias=False), nn.BatchNorm1d(size)]
             else:
                 layers.append(nn.Linear(width, size))
-            layers += [Noise(noise)] if noise else []
+            layers += [GaussianNoise(noise)] if noise else []
             layers.append(nn.ReLU())
             layers += [nn.Dropout(p["dropout"])] if p.get("dropout") else []
             width = size

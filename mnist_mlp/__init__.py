@@ -2,11 +2,11 @@
 from .data import MNIST
 from .download import DataError
 from .evaluation import (
-                         collect_errors,
-                         evaluate_accuracy,
-                         plot_confusion_matrix,
-                         show_confusion_matrix,
-                         visualize_errors,
+    collect_errors,
+    evaluate_accuracy,
+    plot_confusion_matrix,
+    show_confusion_matrix,
+    visualize_errors,
 )
 from .model import MLP
 

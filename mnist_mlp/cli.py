@@ -61,8 +61,7 @@ def train_config(args):
              "dropout": args.dropout, "weight_decay": args.weight_decay,
              "schedule": args.schedule, "label_smoothing": args.label_smoothing,
              "input_dropout": args.input_dropout, "batch_norm": args.batch_norm,
-             "noise": args.noise,
-             "precision": args.precision}
+             "noise": args.noise, "precision": args.precision}
     config.update({key: value for key, value in flags.items() if value is not None})
     if config.get("schedule") == "none":
         config["schedule"] = None

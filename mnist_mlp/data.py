@@ -117,7 +117,7 @@ class MNISTSplit(torch.utils.data.Dataset):
     def floats(self):
         """All images converted once, when that takes at most FLOAT_CACHE_BYTES (else None).
 
-        The per-batch conversion was about 5 % of an epoch of model E; at 28 x 28 the whole
+        The per-batch conversion was about 2 % of an epoch of model E; at 28 x 28 the whole
         training split takes 188 MB as float32. Resized splits (d2l's 224 x 224, say) would not
         fit, and keep converting per batch.
         """

@@ -2,11 +2,12 @@
 import gzip
 import hashlib
 import os
-import tempfile
 import urllib.request
 import warnings
 import zlib
 from pathlib import Path
+
+from .files import replacing
 
 # md5 of the *uncompressed* files, as published with MNIST (and in torchvision).
 FILES = {
@@ -108,16 +109,10 @@ def _read(source, filename):
 
 def _write_atomically(path, data):
     """Write to a temporary name beside `path`, rename only when complete."""
-    tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
+        with replacing(path) as tmp:
+            tmp.write_bytes(data)
     except OSError as err:
-        if tmp:
-            Path(tmp).unlink(missing_ok=True)
         raise DataError(f"cannot write MNIST into {path.parent} ({err}). Point {DATA_ENV} "
                         "(or MNIST(root=...)) at a writable folder.") from err
 

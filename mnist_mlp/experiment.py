@@ -13,6 +13,7 @@ from d2l import torch as d2l
 
 # flush_denormals is re-exported: the notebooks import it from here.
 from .cpu import cpu_name, flush_denormals  # noqa: F401
+from .files import replacing
 
 LIBRARIES = ("torch", "torchvision", "d2l", "numpy", "matplotlib", "seaborn", "scikit-learn")
 
@@ -63,13 +64,10 @@ def record(name, model, val_accuracy, train_seconds, epochs):
 
 def save_results(records, path):
     """Write the records and the environment that produced them as JSON; return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"models": list(records), "environment": environment()}
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
-    return path
+    with replacing(path) as tmp:
+        tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    return Path(path)
 
 
 def environment():

@@ -76,7 +76,7 @@ class MLP(d2l.Classifier):
         params = list(self.parameters())
         if self.optimizer == "sgd":
             optim = torch.optim.SGD(params, lr=self.lr, weight_decay=self.weight_decay)
-        elif all(p.device.type in ("cpu", "cuda") and p.dtype == torch.float32 for p in params):
+        elif FusedAdam.supports(params):
             # torch's fused kernel (one pass over all tensors), called with less Python around it
             optim = FusedAdam(params, lr=self.lr, weight_decay=self.weight_decay,
                               decoupled=self.optimizer == "adamw")

@@ -16,11 +16,19 @@ class FusedAdam(torch.optim.Optimizer):
                  decoupled=False):
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps,
                                   "weight_decay": weight_decay})
-        devices = {(p.device.type, p.dtype) for g in self.param_groups for p in g["params"]}
-        if not devices <= {("cpu", torch.float32), ("cuda", torch.float32)} or len(devices) > 1:
+        params = [p for group in self.param_groups for p in group["params"]]
+        if not self.supports(params):
+            kinds = sorted({f"{p.dtype} on {p.device}" for p in params})
             raise ValueError("FusedAdam needs float32 parameters on one CPU or CUDA device; "
-                             f"got {sorted(map(str, devices))}: use torch.optim.Adam")
+                             f"got {kinds}: use torch.optim.Adam")
         self.kernel = torch._fused_adamw_ if decoupled else torch._fused_adam_
+
+    @staticmethod
+    def supports(params):
+        """True when the fused kernel can take all of `params` in one call."""
+        kinds = {(p.device, p.dtype) for p in params}
+        return len(kinds) == 1 and all(device.type in ("cpu", "cuda") and dtype == torch.float32
+                                       for device, dtype in kinds)
 
     @torch.no_grad()
     def step(self, closure=None):

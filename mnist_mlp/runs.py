@@ -8,6 +8,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import torch
 
+from .files import replacing
 from .model import MLP
 from .presets import model_kwargs
 
@@ -64,30 +65,21 @@ def write_run(path, config, metrics, model, curves):
 
 def save_weights(model, path):
     """The model's weights (on the CPU) to `path`, written whole or not at all."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    try:
+    with replacing(path) as tmp:
         torch.save({k: v.cpu() for k, v in model.state_dict().items()}, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return Path(path)
 
 
 def save_figure(fig, path, dpi=110):
     """Save a figure (or a Drawing) under a temporary name, then rename, then close it:
     no half-written PNG is left, and pyplot keeps no figure behind."""
-    path = Path(path)
     figure = getattr(fig, "figure_", fig)
-    tmp = path.with_name(f".{path.name}.part")
     try:
-        figure.savefig(tmp, dpi=dpi, format="png")
-        os.replace(tmp, path)
+        with replacing(path) as tmp:
+            figure.savefig(tmp, dpi=dpi, format="png")
     finally:
-        tmp.unlink(missing_ok=True)
         plt.close(figure)
-    return path
+    return Path(path)
 
 
 def read_json(path, what):

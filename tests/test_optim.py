@@ -55,6 +55,13 @@ def test_parameters_without_gradient_are_left_alone():
                steps=5, frozen=2)
 
 
+def test_supports_only_float32_on_one_device():
+    assert FusedAdam.supports(list(net().parameters()))
+    assert not FusedAdam.supports(list(net().to(torch.float64).parameters()))
+    mixed = [torch.zeros(2), torch.zeros(2, dtype=torch.float64)]
+    assert not FusedAdam.supports(mixed)
+
+
 def test_other_dtypes_are_refused_with_the_alternative():
     with pytest.raises(ValueError, match="float32 parameters on one CPU or CUDA device.*"
                                          "torch.optim.Adam"):
