@@ -75,7 +75,9 @@ class D2lRun:
         self.trainer.fit_epoch()
 
     def accuracy(self):
-        return evaluate_accuracy(self.model, self.data.val_dataloader())
+        loader = self.data.val_dataloader()  # None when the run has no validation (F)
+        return evaluate_accuracy(self.model, loader if loader is not None
+                                 else self.data.test_dataloader())
 
 
 def flat_split(split):
@@ -187,9 +189,10 @@ def make_run(name, model, data, epochs):
     if name == "original":
         return D2lRun(OriginalMLP(10, preset["hidden_sizes"], preset["lr"]),
                       OriginalMNIST(data.root, preset["batch_size"]), epochs)
-    if name == "package":
-        return D2lRun(MLP(10, **model_kwargs(preset)), MNIST(batch_size=preset["batch_size"]),
-                      epochs)
+    if name == "package":  # as the notebooks train them: E validates every epoch, F's final
+        # training (notebook 2) has no validation split
+        return D2lRun(MLP(10, **model_kwargs(preset)),
+                      MNIST(batch_size=preset["batch_size"], validate=model == "E"), epochs)
     if name == "jax":
         from jax_peer import JaxRun
         return JaxRun(preset, data, epochs)

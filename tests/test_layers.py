@@ -1,10 +1,11 @@
 """The training-time noise layers: Dropout behaves as nn.Dropout (drop rate, scale, gradients,
-evaluation), GaussianNoise adds noise of the asked size in training only."""
+evaluation), GaussianNoise adds noise of the asked size in training only, read from a fixed
+table at offsets the seed draws."""
 import pytest
 import torch
 from torch import nn
 
-from mnist_mlp import MLP
+from mnist_mlp import MLP, layers
 from mnist_mlp.layers import Dropout, GaussianNoise, keep_mask
 
 N = 1_000_000
@@ -82,3 +83,35 @@ def test_mlp_adds_noise_to_inputs_and_to_each_normalised_product():
                      "Linear", "BatchNorm1d", "GaussianNoise", "ReLU", "Linear"]
     with pytest.raises(ValueError, match="noise must be a standard deviation >= 0"):
         MLP(10, [32], 0.1, noise=-0.1)
+
+
+def test_cpu_noise_is_a_window_of_the_table_at_an_offset_the_seed_draws():
+    X = torch.zeros(4, 25)
+    torch.manual_seed(3)
+    start = int(torch.randint(layers.NOISE_TABLE_SIZE - X.numel() + 1, ()))
+    torch.manual_seed(3)
+    noise = layers.standard_normal_like(X)
+    assert torch.equal(noise.flatten(), layers.noise_table()[start:start + X.numel()])
+    assert not torch.equal(layers.standard_normal_like(X), noise)  # the next call moves on
+    torch.manual_seed(3)
+    assert torch.equal(layers.standard_normal_like(X), noise)  # and the seed repeats it
+    assert layers.standard_normal_like(X.bfloat16()).dtype == torch.bfloat16
+
+
+def test_noise_table_is_standard_normal_and_does_not_depend_on_the_seed():
+    table = layers.noise_table().double()
+    assert len(table) == layers.NOISE_TABLE_SIZE
+    assert abs(table.mean().item()) < 5 / len(table) ** 0.5
+    assert abs(table.std().item() - 1) < 0.001
+    torch.manual_seed(123)
+    layers.noise_table.cache_clear()
+    assert torch.equal(layers.noise_table().double(), table)
+
+
+def test_large_tensors_get_fresh_noise(monkeypatch):
+    monkeypatch.setattr(layers, "NOISE_TABLE_SIZE", 64)  # 100 values > 64 // 8: too many
+    X = torch.zeros(4, 25)
+    torch.manual_seed(5)
+    expected = torch.randn_like(X)
+    torch.manual_seed(5)
+    assert torch.equal(layers.standard_normal_like(X), expected)
