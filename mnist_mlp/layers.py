@@ -94,7 +94,10 @@ def noise_table():
 
 
 def standard_normal_like(X):
-    """N(0, 1) noise shaped as X: a window of `noise_table()` on the CPU, fresh elsewhere."""
+    """N(0, 1) noise shaped as X: a window of `noise_table()` on the CPU, fresh elsewhere.
+
+    On the CPU the result is a view into the table: use it out of place, never modify it.
+    """
     n = X.numel()
     if X.device.type != "cpu" or not X.is_floating_point() or n > NOISE_TABLE_SIZE // 8:
         return torch.randn_like(X)
