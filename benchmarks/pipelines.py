@@ -17,7 +17,6 @@ from torchvision import transforms
 from mnist_mlp import MLP, MNIST, evaluate_accuracy
 from mnist_mlp.data import to_float
 from mnist_mlp.experiment import flush_denormals, set_seed
-from mnist_mlp.layers import GaussianNoise
 from mnist_mlp.presets import PRESETS, model_kwargs
 
 # The original pipeline keeps d2l's 4 workers on purpose; torch warns that 2 cores suit fewer.
@@ -86,24 +85,13 @@ def flat_split(split):
 
 
 class HandRun:
-    """A plain PyTorch loop, written as one would by hand: no validation, no plotting."""
+    """A plain PyTorch loop, written as one would by hand: no validation, no plotting,
+    torch's own fused Adam."""
 
     def __init__(self, preset, data, epochs):
         p = preset
-        layers, width, noise = [], 784, p.get("noise", 0.0)
-        if p.get("input_dropout"):
-            layers.append(nn.Dropout(p["input_dropout"]))
-        layers += [GaussianNoise(noise)] if noise else []  # torch has no such layer
-        for size in p["hidden_sizes"]:
-            if p.get("batch_norm"):
-                layers += [nn.Linear(width, size, bias=False), nn.BatchNorm1d(size)]
-            else:
-                layers.append(nn.Linear(width, size))
-            layers += [GaussianNoise(noise)] if noise else []
-            layers.append(nn.ReLU())
-            layers += [nn.Dropout(p["dropout"])] if p.get("dropout") else []
-            width = size
-        self.net = nn.Sequential(*layers, nn.Linear(width, 10))
+        # The package's layers (nn.Sequential), so that only the loop differs from `package`.
+        self.net = MLP(10, **model_kwargs(p)).net
         Adam = torch.optim.AdamW if p["optimizer"] == "adamw" else torch.optim.Adam
         self.optim = Adam(self.net.parameters(), lr=p["lr"], weight_decay=p.get("weight_decay", 0),
                           fused=True)
