@@ -38,8 +38,8 @@ test: lint ## ruff, unit tests, then the notebooks executed and compared by nbva
 	  --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg \
 	  --nbval-cell-timeout 1200
 
-unit: $(STAMP) ## unit tests only
-	$(PY) -m pytest tests
+unit: $(STAMP) ## fast unit tests (no training, no subprocess, no kernel); make test runs them all
+	$(PY) -m pytest tests -m "not slow"
 
 run: $(STAMP) ## execute the notebooks in place; HTML, figures and results in build/
 	$(PY) tools/run_notebooks.py $(NOTEBOOKS) --inplace --html build

@@ -14,10 +14,11 @@ from torch import nn
 from torch.nn import functional as F
 from torchvision import transforms
 
-from mnist_mlp import MLP, MNIST, evaluate_accuracy
+from mnist_mlp import MNIST, evaluate_accuracy
+from mnist_mlp.cpu import flush_denormals
 from mnist_mlp.data import to_float
-from mnist_mlp.experiment import flush_denormals, set_seed
-from mnist_mlp.presets import PRESETS, model_kwargs
+from mnist_mlp.experiment import set_seed
+from mnist_mlp.presets import PRESETS
 
 # The original pipeline keeps d2l's 4 workers on purpose; torch warns that 2 cores suit fewer.
 warnings.filterwarnings("ignore", message="This DataLoader will create 4 worker processes")
@@ -91,16 +92,15 @@ class HandRun:
     def __init__(self, preset, data, epochs):
         p = preset
         # The package's layers (nn.Sequential), so that only the loop differs from `package`.
-        self.net = MLP(10, **model_kwargs(p)).net
-        Adam = torch.optim.AdamW if p["optimizer"] == "adamw" else torch.optim.Adam
-        self.optim = Adam(self.net.parameters(), lr=p["lr"], weight_decay=p.get("weight_decay", 0),
-                          fused=True)
-        self.batch, self.smoothing = p["batch_size"], p.get("label_smoothing", 0.0)
+        self.net = p.model().net
+        Adam = torch.optim.AdamW if p.optimizer == "adamw" else torch.optim.Adam
+        self.optim = Adam(self.net.parameters(), lr=p.lr, weight_decay=p.weight_decay, fused=True)
+        self.batch, self.smoothing = p.batch_size, p.label_smoothing
         self.X, self.y = flat_split(data.train)
         self.X_val, self.y_val = flat_split(data.val)
         steps = epochs * math.ceil(len(self.y) / self.batch)
-        self.schedule = (torch.optim.lr_scheduler.OneCycleLR(self.optim, p["lr"], total_steps=steps)
-                         if p.get("schedule") == "onecycle" else None)
+        self.schedule = (torch.optim.lr_scheduler.OneCycleLR(self.optim, p.lr, total_steps=steps)
+                         if p.schedule == "onecycle" else None)
 
     def epoch(self, index):
         order = torch.randperm(len(self.y))
@@ -129,9 +129,9 @@ class SklearnRun:
         from sklearn.neural_network import MLPClassifier
         self.X, self.y = (a.numpy() for a in flat_split(data.train))
         self.X_val, self.y_val = (a.numpy() for a in flat_split(data.val))
-        self.model = MLPClassifier(hidden_layer_sizes=tuple(preset["hidden_sizes"]),
-                                   solver="adam", batch_size=preset["batch_size"],
-                                   learning_rate_init=preset["lr"], random_state=0)
+        self.model = MLPClassifier(hidden_layer_sizes=preset.hidden_sizes,
+                                   solver="adam", batch_size=preset.batch_size,
+                                   learning_rate_init=preset.lr, random_state=0)
 
     def epoch(self, index):
         self.model.partial_fit(self.X, self.y, classes=np.arange(10))
@@ -145,7 +145,7 @@ class GemmFloor:
     gradients, input gradients (none for the first layer). No training happens."""
 
     def __init__(self, preset, data, epochs):
-        self.batch, widths = preset["batch_size"], [784, *preset["hidden_sizes"], 10]
+        self.batch, widths = preset.batch_size, [784, *preset.hidden_sizes, 10]
         self.steps = math.ceil(TRAIN / self.batch)
         B = self.batch
         self.products = []
@@ -175,12 +175,12 @@ def make_run(name, model, data, epochs):
     set_seed(0)
     flush_denormals()  # every pipeline alike; the original notebook had no such switch
     if name == "original":
-        return D2lRun(OriginalMLP(10, preset["hidden_sizes"], preset["lr"]),
-                      OriginalMNIST(data.root, preset["batch_size"]), epochs)
+        return D2lRun(OriginalMLP(10, preset.hidden_sizes, preset.lr),
+                      OriginalMNIST(data.root, preset.batch_size), epochs)
     if name == "package":  # as the notebooks train them: E validates every epoch, F's final
         # training (notebook 2) has no validation split
-        return D2lRun(MLP(10, **model_kwargs(preset)),
-                      MNIST(batch_size=preset["batch_size"], validate=model == "E"), epochs)
+        return D2lRun(preset.model(),
+                      MNIST(batch_size=preset.batch_size, validate=model == "E"), epochs)
     if name == "jax":
         from jax_peer import JaxRun
         return JaxRun(preset, data, epochs)

@@ -1,15 +1,10 @@
-"""Multilayer perceptrons on MNIST, built on d2l: the package behind the notebook."""
+"""Multilayer perceptrons on MNIST, built on d2l: the package behind the notebooks."""
 from .data import MNIST
 from .download import DataError
-from .evaluation import (
-    collect_errors,
-    evaluate_accuracy,
-    plot_confusion_matrix,
-    show_confusion_matrix,
-    visualize_errors,
-)
+from .evaluation import evaluate_accuracy, show_confusion_matrix, visualize_errors
 from .model import MLP
+from .training import TrainingDiverged
 
-__all__ = ["MNIST", "MLP", "DataError", "evaluate_accuracy", "visualize_errors",
-           "show_confusion_matrix", "plot_confusion_matrix", "collect_errors"]
+__all__ = ["MNIST", "MLP", "DataError", "TrainingDiverged", "evaluate_accuracy",
+           "visualize_errors", "show_confusion_matrix"]
 __version__ = "0.1.0"

@@ -1,6 +1,11 @@
-"""A d2l ProgressBoard that redraws once per epoch, as PNG, in place."""
+"""The training curves: d2l's ProgressBoard, drawn from a model's History once per epoch."""
 from d2l import torch as d2l
 from matplotlib.figure import Figure
+
+from .plots import decimal_comma
+
+LABELS = {"train_loss": "perda de treino", "val_loss": "perda de validação",
+          "val_acc": "acurácia de validação"}
 
 
 def in_notebook():
@@ -14,72 +19,57 @@ def in_notebook():
 
 
 class EpochBoard(d2l.ProgressBoard):
-    """Same curves as d2l's board, at a fraction of the cost.
+    """Loss (left) and validation accuracy (right) per epoch, each on its own scale, in one
+    display that is updated in place (one output per cell, which nbval can compare).
 
-    d2l's board re-renders after every averaged point and stacks new lines on old ones, so
-    drawing grows with every epoch; this one averages with running sums, redraws once the
-    epoch's validation points are in, and updates a single display in place (one output
-    per cell, which nbval can compare) instead of clear_output.
+    d2l's board re-renders after every averaged point; this one is redrawn by its model at the
+    end of each epoch, from the model's `history`, so what it shows is what the results record.
     """
 
-    def __init__(self, figsize=(3.5, 2.5), display=None, on_epoch=None, **kwargs):
-        super().__init__(figsize=figsize, display=in_notebook() if display is None else display,
-                         **kwargs)
-        self.data, self._pending, self._handle = {}, {}, None
-        self.on_epoch = on_epoch  # called with the board once an epoch's points are in
-        # Without validation (MNIST(validate=False)) an epoch ends with its last training
-        # point; MLP sets this to its plot_train_per_epoch when the Trainer has no val batches.
-        self.train_points_per_epoch = None
+    def __init__(self, history, title=None, figsize=(7.5, 2.8), display=None):
+        super().__init__(figsize=figsize, display=in_notebook() if display is None else display)
+        self.history, self.title, self._handle = history, title, None
 
     def draw(self, x, y, label, every_n=1):
-        """Add a point to `label`'s window; append its mean when `every_n` points are in."""
-        sum_x, sum_y, count = self._pending.get(label, (0.0, 0.0, 0))
-        sum_x, sum_y, count = sum_x + x, sum_y + float(y), count + 1
-        if count < every_n:
-            self._pending[label] = (sum_x, sum_y, count)
+        """d2l's per-batch points are not drawn: the curves come from `history`."""
+
+    def update(self):
+        """Redraw after an epoch; in a notebook, replace the previous display of the figure."""
+        if not self.display:
             return
-        self._pending[label] = (0.0, 0.0, 0)
-        self.data.setdefault(label, []).append((sum_x / count, sum_y / count))
-        if label.startswith("val_") and self._epoch_complete() or (
-                self.train_points_per_epoch and label.startswith("train_")
-                and len(self.data[label]) % self.train_points_per_epoch == 0):
-            if self.display:
-                self.show()
-            if self.on_epoch:
-                self.on_epoch(self)
-
-    def _epoch_complete(self):
-        return all(count == 0 for label, (_, _, count) in self._pending.items()
-                   if label.startswith("val_"))
-
-    def render(self):
-        """Draw all curves on the board's figure and return it."""
-        if self.fig is None:
-            self.fig = Figure(figsize=self.figsize)
-        axes = self.axes or (self.fig.axes[0] if self.fig.axes else self.fig.subplots())
-        axes.cla()
-        for (label, points), ls, color in zip(self.data.items(), self.ls, self.colors):
-            axes.plot([p[0] for p in points], [p[1] for p in points], linestyle=ls,
-                      color=color, label=label)
-        if self.xlim:
-            axes.set_xlim(self.xlim)
-        if self.ylim:
-            axes.set_ylim(self.ylim)
-        axes.set_xlabel(self.xlabel or "epoch")
-        axes.set_ylabel(self.ylabel)
-        axes.set_xscale(self.xscale)
-        axes.set_yscale(self.yscale)
-        if self.data:
-            axes.legend()
-        axes.grid(alpha=0.3)
-        self.fig.tight_layout()
-        return self.fig
-
-    def show(self):
-        """Display the figure, replacing the board's previous display of it."""
         from IPython.display import display
         self.render()
         if self._handle is None:
             self._handle = display(self.fig, display_id=True)
         else:
             self._handle.update(self.fig)
+
+    def render(self):
+        """Draw the curves on the board's figure and return it."""
+        rows = self.history.epochs
+        has_accuracy = any("val_acc" in row for row in rows)
+        if self.fig is None:
+            self.fig = Figure(figsize=self.figsize)
+        self.fig.clear()
+        axes = self.fig.subplots(1, 2 if has_accuracy else 1, squeeze=False)[0]
+        for name, style in (("train_loss", "-"), ("val_loss", "--"), ("val_acc", "-.")):
+            points = [(row["epoch"], row[name]) for row in rows if name in row]
+            if points:
+                ax = axes[1] if name == "val_acc" else axes[0]
+                ax.plot(*zip(*points), style, marker="o", markersize=3, label=LABELS[name],
+                        color="C2" if name == "val_acc" else None)
+        axes[0].set_ylabel("perda (entropia cruzada)")
+        if has_accuracy:
+            axes[1].set_ylabel("acurácia")
+        for ax in axes:
+            ax.set_xlabel("época")
+            if self.xlim:
+                ax.set_xlim(self.xlim)
+            ax.grid(alpha=0.3)
+            if ax.lines:
+                ax.legend(fontsize=8)
+            decimal_comma(ax)
+        if self.title:
+            self.fig.suptitle(self.title, fontsize=10)
+        self.fig.tight_layout()
+        return self.fig

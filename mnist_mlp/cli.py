@@ -1,16 +1,17 @@
 """`python -m mnist_mlp`: list presets, train runs, evaluate and compare them."""
 import argparse
-import json
 import statistics
 import sys
 import time
 from collections import defaultdict
+from dataclasses import fields
 from pathlib import Path
 
 import matplotlib
 import torch
 
-from .board import EpochBoard
+from .config import Config
+from .cpu import flush_denormals
 from .data import MNIST
 from .download import DataError
 from .evaluation import (
@@ -20,98 +21,78 @@ from .evaluation import (
     most_confused,
     per_class_scores,
 )
-from .experiment import fit, flush_denormals, set_seed
-from .model import ACTIVATIONS, OPTIMIZERS
+from .experiment import fit, set_seed
+from .files import write_json
 from .plots import error_grid, plot_confusion_matrix
 from .presets import PRESETS
 from .runs import (
+    CONFIG,
+    METRICS,
     RunError,
-    build_model,
     check_writable,
-    epoch_metrics,
     load_run,
     read_json,
     save_figure,
     write_run,
 )
+from .training import TrainingDiverged
+
+NAMES = [f.name for f in fields(Config)]
 
 
 def cmd_presets(args):
-    print("| preset | hidden sizes | activation | optimizer | lr | batch | epochs | extras |")
-    print("|---|---|---|---|---|---|---|---|")
-    for name, p in PRESETS.items():
-        keys = ("batch_norm", "noise", "input_dropout", "dropout", "weight_decay", "schedule",
-                "label_smoothing")
-        extras = ", ".join(f"{k}={p[k]}" for k in keys if k in p)
-        print(f"| {name} | {p['hidden_sizes']} | {p['af']} | {p['optimizer']} | {p['lr']} | "
-              f"{p['batch_size']} | {p['epochs']} | {extras or '-'} |")
+    print("| preset | " + " | ".join(NAMES) + " |\n|---|" + "---|" * len(NAMES))
+    for name, config in PRESETS.items():
+        values = config.to_dict()
+        print(f"| {name} | " + " | ".join(str(values[key]) for key in NAMES) + " |")
     return 0
 
 
 def train_config(args):
-    """The preset, overridden by every flag given, plus the run's own settings."""
-    if args.preset is None and args.hidden is None:
-        raise ValueError("give a preset (one of " + ", ".join(PRESETS) + ") or --hidden")
+    """The preset (model A's values without one), overridden by every flag given."""
+    if args.preset is None and args.hidden_sizes is None:
+        raise ValueError("give a preset (one of " + ", ".join(PRESETS) + ") or --hidden-sizes")
     preset = args.preset.upper() if args.preset else None
     if preset is not None and preset not in PRESETS:
         raise ValueError(f"unknown preset {args.preset!r}; valid presets: " + ", ".join(PRESETS))
-    config = dict(PRESETS.get(preset, PRESETS["A"]))
-    flags = {"hidden_sizes": args.hidden, "af": args.af, "optimizer": args.optimizer,
-             "lr": args.lr, "epochs": args.epochs, "batch_size": args.batch_size,
-             "dropout": args.dropout, "weight_decay": args.weight_decay,
-             "schedule": args.schedule, "label_smoothing": args.label_smoothing,
-             "input_dropout": args.input_dropout, "batch_norm": args.batch_norm,
-             "noise": args.noise, "precision": args.precision}
-    config.update({key: value for key, value in flags.items() if value is not None})
-    if config.get("schedule") == "none":
-        config["schedule"] = None
     if args.no_validation and args.val_split:
         raise ValueError("--no-validation trains on all 60,000 training images: drop --val-split")
-    config.update(preset=preset or "custom", val_split=args.val_split, device=args.device,
-                  validate=not args.no_validation)
-    build_model(config)  # fail on bad values before loading any data
-    return config
+    given = {name: getattr(args, name) for name in NAMES if getattr(args, name) is not None}
+    return preset or "custom", PRESETS.get(preset, Config()).replace(**given)
 
 
 def progress(total_epochs):
-    """A board callback printing one progress line per finished epoch."""
+    """A history callback printing one line per finished epoch."""
     start = time.perf_counter()
 
-    def report(board):
-        last = {label: points[-1][1] for label, points in board.data.items()}
-        if "val_acc" in board.data:
-            epoch = len(board.data["val_acc"])
-            validation = f"val_loss {last['val_loss']:.4f}  val_acc {last['val_acc']:.4f}  "
-        else:  # --no-validation
-            epoch = len(board.data["train_loss"]) // board.train_points_per_epoch
-            validation = ""
-        bar = "#" * round(20 * epoch / total_epochs)
-        print(f"  epoch {epoch:>3}/{total_epochs} [{bar:<20}] "
-              f"train_loss {last.get('train_loss', float('nan')):.4f}  {validation}"
+    def report(row):
+        bar = "#" * round(20 * row["epoch"] / total_epochs)
+        values = "  ".join(f"{key} {value:.4f}" for key, value in row.items() if key != "epoch")
+        print(f"  epoch {row['epoch']:>3}/{total_epochs} [{bar:<20}] {values}  "
               f"({time.perf_counter() - start:.0f} s)", flush=True)
     return report
 
 
 def cmd_train(args):
-    config = train_config(args)
+    preset, config = train_config(args)
     if args.device == "cuda" and not torch.cuda.is_available():
         raise ValueError("--device cuda: no CUDA device is visible to torch here")
     check_writable(args.out)
     flush_denormals()
-    data = MNIST(batch_size=config["batch_size"], val_split=args.val_split,
-                 validate=config["validate"])
+    data = MNIST(batch_size=config.batch_size, val_split=args.val_split,
+                 validate=not args.no_validation)
     for seed in args.seeds or [args.seed]:
-        run = dict(config, seed=seed)
-        run_dir = args.out / f"{run['preset']}-seed{seed}"
-        print(f"training {run['preset']} (seed {seed}) -> {run_dir}")
+        run = {"preset": preset, **config.to_dict(), "seed": seed, "val_split": args.val_split,
+               "validate": not args.no_validation, "device": args.device}
+        run_dir = args.out / f"{preset}-seed{seed}"
+        print(f"training {preset} (seed {seed}) -> {run_dir}")
         set_seed(seed)
-        model = build_model(run)
-        model.plot_train_per_epoch = 1  # one train-loss point per epoch, for metrics.json
-        model.board = EpochBoard(display=False, on_epoch=progress(run["epochs"]))
-        _, seconds = fit(model, data, run["epochs"], num_gpus=int(args.device == "cuda"))
-        metrics = {"epochs": epoch_metrics(model.board), "train_seconds": round(seconds, 2),
+        model = config.model()
+        model.history.on_epoch = progress(config.epochs)
+        _, seconds = fit(model, data, config.epochs, num_gpus=int(args.device == "cuda"))
+        metrics = {"epochs": model.history.epochs, "train_seconds": round(seconds, 2),
                    "val_accuracy": (evaluate_accuracy(model, data.val_dataloader())
-                                    if config["validate"] else None),
+                                    if run["validate"] else None),
                    "test_accuracy": evaluate_accuracy(model, data.test_dataloader())}
         write_run(run_dir, run, metrics, model, model.board.render())
         held_out = "test set" if not args.val_split else f"{args.val_split} held-out images"
@@ -137,15 +118,15 @@ def cmd_evaluate(args):
           + "; ".join(f"{t} -> {p} ({n})" for n, t, p in pairs))
     errors, confidences = confident_errors(model, data.test_dataloader(), args.errors)
     written = [save_figure(plot_confusion_matrix(cm), args.run_dir / "confusion_matrix.png"),
-               save_figure(plot_confusion_matrix(cm, normalize=True),
-                           args.run_dir / "confusion_matrix_normalized.png"),
+               save_figure(plot_confusion_matrix(cm, errors_only=True),
+                           args.run_dir / "confusion_errors.png"),
                save_figure(error_grid(errors, confidences), args.run_dir / "errors.png", dpi=90)]
     summary = {"test_accuracy": float(accuracy), "confusion_matrix": cm.tolist(),
                "per_class": {str(d): {"precision": float(precision[d]), "recall": float(recall[d]),
                                       "f1": float(f1[d]), "support": int(support[d])}
                              for d in range(10)},
                "most_confused": [{"true": t, "predicted": p, "count": n} for n, t, p in pairs]}
-    (args.run_dir / "evaluation.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_json(args.run_dir / "evaluation.json", summary)
     print("wrote " + ", ".join(str(path) for path in written) + " and evaluation.json")
     return 0
 
@@ -153,9 +134,9 @@ def cmd_evaluate(args):
 def cmd_compare(args):
     groups = defaultdict(list)
     for run_dir in args.run_dirs:
-        config = read_json(Path(run_dir) / "config.json", "JSON")
-        metrics = read_json(Path(run_dir) / "metrics.json", "JSON")
-        key = json.dumps({k: v for k, v in config.items() if k != "seed"}, sort_keys=True)
+        config = read_json(Path(run_dir) / CONFIG)
+        metrics = read_json(Path(run_dir) / METRICS)
+        key = tuple(sorted((k, str(v)) for k, v in config.items() if k != "seed"))
         groups[key].append((config, metrics))
     print("| run | architecture | optimizer, lr | seeds | validation accuracy | "
           "test accuracy | s per run |\n|---|---|---|---|---|---|---|")
@@ -184,11 +165,22 @@ def _positive_int(text):
     return value
 
 
-def _positive_float(text):
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
+def add_config_flags(parser):
+    """One flag per Config field, with its type, choices and help; unset flags stay None."""
+    for f in fields(Config):
+        meta = f.metadata
+        names = ["--" + f.name.replace("_", "-")] + (["--hidden"] if f.name == "hidden_sizes"
+                                                     else [])
+        options = {"dest": f.name, "default": None, "help": meta["help"]}
+        if meta["kind"] == "flag":
+            options["action"] = argparse.BooleanOptionalAction
+        elif meta["kind"] == "sizes":
+            options.update(nargs="+", type=_positive_int, metavar="N")
+        elif meta["choices"] is not None:
+            options["choices"] = meta["choices"]
+        else:
+            options["type"] = int if meta["kind"] == "count" else float
+        parser.add_argument(*names, **options)
 
 
 def parser():
@@ -200,25 +192,7 @@ def parser():
                            description="Train a preset (A-F) or an explicit MLP; every flag "
                            "overrides the preset's value. Writes OUT/PRESET-seedN/.")
     train.add_argument("preset", nargs="?", help="one of " + ", ".join(PRESETS))
-    train.add_argument("--hidden", nargs="+", type=_positive_int, metavar="N",
-                       help="hidden layer sizes, e.g. --hidden 256 256")
-    train.add_argument("--af", choices=list(ACTIVATIONS), help="activation")
-    train.add_argument("--optimizer", choices=OPTIMIZERS)
-    train.add_argument("--lr", type=_positive_float, help="learning rate (peak, with onecycle)")
-    train.add_argument("--epochs", type=_positive_int)
-    train.add_argument("--batch-size", type=_positive_int)
-    train.add_argument("--dropout", type=float, help="dropout after each hidden layer, [0, 1)")
-    train.add_argument("--weight-decay", type=float)
-    train.add_argument("--schedule", choices=["none", "onecycle"])
-    train.add_argument("--label-smoothing", type=float)
-    train.add_argument("--input-dropout", type=float, help="dropout on the input pixels, [0, 1)")
-    train.add_argument("--batch-norm", action=argparse.BooleanOptionalAction,
-                       help="batch normalisation after each hidden layer's product (F: on)")
-    train.add_argument("--noise", type=float, metavar="STD",
-                       help="Gaussian noise added in training to the inputs and to each hidden "
-                       "layer's (normalised) product; 0 for none")
-    train.add_argument("--precision", choices=["float32", "bfloat16"],
-                       help="bfloat16 autocast needs AVX512_BF16/AMX or a GPU (default float32)")
+    add_config_flags(train)
     seeds = train.add_mutually_exclusive_group()
     seeds.add_argument("--seed", type=int, default=0, help="one run with this seed (default 0)")
     seeds.add_argument("--seeds", type=int, nargs="+", metavar="S", help="one run per seed")
@@ -235,8 +209,8 @@ def parser():
                        help="folder for run directories (default runs/)")
     evaluate = sub.add_parser("evaluate", help="test-set report and figures for a run",
                               description="Accuracy, per-class precision/recall/F1, most "
-                              "confused pairs and PNGs (confusion matrices, error gallery "
-                              "ranked by confidence) for a run directory.")
+                              "confused pairs and PNGs (confusion matrix, its errors alone, "
+                              "error gallery ranked by confidence) for a run directory.")
     evaluate.add_argument("run_dir", type=Path)
     evaluate.add_argument("--errors", type=_positive_int, default=50,
                           help="how many confident errors to show (default 50)")
@@ -259,6 +233,9 @@ def main(argv=None):
     except (ValueError, DataError, RunError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except TrainingDiverged as err:
+        print(f"error: {err}; no run was written for this seed", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         # Runs are written whole or not at all (runs.write_run), so nothing is half-written.
         print("interrupted: the run in progress was not written; finished runs are kept",

@@ -1,4 +1,4 @@
-"""CPU floating-point settings that decide training speed: subnormal flushing and bfloat16."""
+"""CPU settings that decide training speed: subnormal flushing; the CPU's name and flags."""
 import contextlib
 import ctypes
 import platform
@@ -7,32 +7,34 @@ import torch
 
 
 def flush_denormals(enabled=True):
-    """Treat subnormal floats as zero on every CPU thread torch computes on; returns success.
+    """Treat subnormal floats as zero on every CPU thread torch computes on.
+
+    Returns True when the setting reached the calling thread and every thread of torch's
+    OpenMP pool; False where it could not (no such CPU support, or a pool that is not GNU
+    OpenMP's, as with Intel OpenMP or on macOS), and then those threads keep subnormals.
 
     Adam's running averages for pixels that are almost never lit decay into subnormals after
     about an epoch, and arithmetic on subnormals is slow on x86 CPUs. The flag lives in each
     thread's MXCSR register and `torch.set_flush_denormal` sets only the calling thread's;
-    OpenMP worker threads started earlier (by any parallel op, e.g. a matrix product run
-    before this call) keep computing with subnormals, so MKL's GEMMs ran at half speed in
-    some processes. Here the flag is also set inside every thread of the OpenMP pool.
+    OpenMP worker threads started earlier keep computing with subnormals, so here the flag is
+    also set inside every thread of the pool.
     """
-    done = torch.set_flush_denormal(enabled)
-    if done:
-        _on_every_pool_thread(lambda _: torch.set_flush_denormal(enabled))
-    return done
-
-
-def _on_every_pool_thread(function):
-    """Run `function(None)` once on each thread of the calling thread's OpenMP pool."""
-    gomp = _libgomp()
-    if gomp is not None and torch.get_num_threads() > 1:
-        gomp.GOMP_parallel(_GOMP_FN(function), None, torch.get_num_threads(), 0)
+    if not torch.set_flush_denormal(enabled):
+        return False
+    if torch.get_num_threads() == 1:
+        return True
+    gomp = libgomp()
+    if gomp is None:
+        return False
+    gomp.GOMP_parallel(_GOMP_FN(lambda _: torch.set_flush_denormal(enabled)), None,
+                       torch.get_num_threads(), 0)
+    return True
 
 
 _GOMP_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 
 
-def _libgomp():
+def libgomp():
     """The GNU OpenMP runtime torch loaded (Linux builds), or None if there is none."""
     with contextlib.suppress(OSError):
         with open("/proc/self/maps") as maps:
@@ -45,11 +47,6 @@ def _libgomp():
             lib.GOMP_parallel.restype = None
             return lib
     return None
-
-
-def has_bf16():
-    """True where the CPU multiplies bfloat16 natively (AVX512_BF16 or AMX)."""
-    return bool(cpu_flags() & {"avx512_bf16", "amx_bf16"})
 
 
 def cpu_flags():

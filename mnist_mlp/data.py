@@ -13,52 +13,35 @@ FLOAT_CACHE_BYTES = 256 * 2**20  # see MNISTSplit.floats
 
 
 class MNIST(d2l.DataModule):
-    """MNIST digits; `train` holds the 60,000 training images, `val` the 10,000 *test* images.
+    """The MNIST digits, held in memory: `train` has the 60,000 training images and `val`, as
+    in the original notebook, the 10,000 test images (also in `test`).
 
-    As in the original notebook the test set doubles as the validation set. With
-    `val_split=N`, N training images (a fixed draw) become `val` instead and the test set is
-    only in `test`, for an honest final evaluation. With `validate=False` there is no `val`
-    at all (d2l's Trainer then skips validation): the final training of a recipe chosen on a
-    held-out split, on all 60,000 images, with the test set read once at the end. Batches equal
-    what torchvision's MNIST with `Resize(resize)` + `ToTensor()` yields (float32 in [0, 1],
-    shape [B, 1, H, W], int64 labels), and with the same seed come in the same shuffled order
-    as its DataLoader, but they are sliced from tensors held in memory.
+    `val_split=N` holds out N training images as `val` instead, leaving the test set for the
+    end; `validate=False` trains on all 60,000 with no `val` at all. Batches equal those of
+    torchvision's MNIST with `Resize(resize)` + `ToTensor()`, in the same shuffled order.
     """
 
-    def __init__(self, batch_size=64, resize=(28, 28), root=None, val_split=0, split_seed=0,
-                 validate=True):
+    def __init__(self, batch_size=64, resize=(28, 28), root=None, val_split=0, validate=True):
         super().__init__()
+        root = str(root or default_root())  # $MNIST_MLP_DATA, data/ in a clone, ~/.cache
         self.save_hyperparameters()
-        self.batch_size = _positive_int(batch_size, "batch_size")
-        self.resize = _size_pair(resize)
-        self.root = str(root if root is not None else default_root())
-        self.num_workers = 0  # batches come from memory: worker processes would only slow them
-        raw = load_raw(self.root)
+        _positive_int(batch_size, "batch_size")
+        raw, size = load_raw(root), _pair(resize)
         train = MNISTSplit.from_idx(raw["train-images-idx3-ubyte"],
-                                    raw["train-labels-idx1-ubyte"], self.resize)
+                                    raw["train-labels-idx1-ubyte"], size)
         self.test = MNISTSplit.from_idx(raw["t10k-images-idx3-ubyte"],
-                                        raw["t10k-labels-idx1-ubyte"], self.resize)
+                                        raw["t10k-labels-idx1-ubyte"], size)
+        if not validate and val_split:
+            raise ValueError("validate=False trains on all training images: leave val_split 0")
+        if val_split and not 0 < _positive_int(val_split, "val_split") < len(train):
+            raise ValueError(f"val_split must be below {len(train)}, got {val_split}")
         if not validate:
-            if val_split:
-                raise ValueError("validate=False trains on all training images: leave "
-                                 "val_split at 0")
             self.train, self.val = train, None
-        elif val_split:
-            if not 0 < _positive_int(val_split, "val_split") < len(train):
-                raise ValueError(f"val_split must be below {len(train)}, got {val_split}")
-            # Fixed by split_seed alone, so every training seed sees the same held-out images.
-            order = torch.randperm(len(train), generator=torch.Generator().manual_seed(split_seed))
+        elif val_split:  # always the same held-out images, whatever the training seed
+            order = torch.randperm(len(train), generator=torch.Generator().manual_seed(0))
             self.train, self.val = train.subset(order[val_split:]), train.subset(order[:val_split])
         else:
             self.train, self.val = train, self.test
-
-    def to(self, device):
-        """Move every split to `device` (e.g. the GPU d2l.Trainer(num_gpus=1) trains on), so that
-        batches are sliced there and no batch is copied from the host; returns self."""
-        same = self.val is self.test  # the original protocol: one split, moved once
-        self.train, self.test = self.train.to(device), self.test.to(device)
-        self.val = self.test if same else self.val and self.val.to(device)
-        return self
 
     def get_dataloader(self, train):
         """Training batches are shuffled every epoch; validation batches keep dataset order."""
@@ -69,6 +52,13 @@ class MNIST(d2l.DataModule):
     def test_dataloader(self):
         """The 10,000 test images in order (the same as `val_dataloader()` without val_split)."""
         return InMemoryLoader(self.test, self.batch_size, shuffle=False)
+
+    def to(self, device):
+        """Every split moved to `device` (the GPU d2l.Trainer trains on); returns self."""
+        same = self.val is self.test
+        self.train, self.test = self.train.to(device), self.test.to(device)
+        self.val = self.test if same else self.val and self.val.to(device)
+        return self
 
 
 class MNISTSplit(torch.utils.data.Dataset):
@@ -185,7 +175,7 @@ def _positive_int(value, name):
     return int(value)
 
 
-def _size_pair(resize):
+def _pair(resize):
     """(height, width) from an int or a pair; torchvision's int form means a square here."""
     pair = (resize, resize) if isinstance(resize, (int, np.integer)) else tuple(resize)
     if len(pair) != 2:

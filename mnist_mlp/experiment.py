@@ -1,19 +1,16 @@
-"""Train-and-record helpers shared by the notebooks, the CLI and the benchmark."""
-import json
+"""Train-and-record helpers shared by the notebooks, the command line and the benchmark."""
 import os
 import platform
 import random
 import time
 from importlib import metadata
-from pathlib import Path
 
 import numpy as np
 import torch
 from d2l import torch as d2l
 
-# flush_denormals is re-exported: the notebooks import it from here.
-from .cpu import cpu_name, flush_denormals  # noqa: F401
-from .files import replacing
+from .cpu import cpu_name
+from .files import write_json
 
 LIBRARIES = ("torch", "torchvision", "d2l", "numpy", "matplotlib", "seaborn", "scikit-learn")
 
@@ -23,12 +20,6 @@ def set_seed(seed):
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002  (the global RNG is what user code draws from)
     torch.manual_seed(seed)
-
-
-def describe(model):
-    """The model's hyperparameters as a JSON-ready dict."""
-    return {"hidden_sizes": list(model.hidden_sizes), "activation": model.af,
-            "optimizer": model.optimizer, "lr": model.lr}
 
 
 class Stopwatch:
@@ -55,19 +46,22 @@ def fit(model, data, max_epochs, num_gpus=0):
     return trainer, clock.seconds
 
 
-def record(name, model, val_accuracy, train_seconds, epochs):
-    """One row of results: the model's hyperparameters and what its training gave."""
-    return {"name": name, **describe(model), "epochs": epochs,
+def hyperparameters(model):
+    """The arguments the model was built with (d2l's `hparams`), JSON-ready."""
+    return {key: list(value) if isinstance(value, tuple) else value
+            for key, value in model.hparams.items()}
+
+
+def record(name, model, val_accuracy, train_seconds, epochs, **extra):
+    """One row of results: every hyperparameter of the model and what its training gave."""
+    return {"name": name, **hyperparameters(model), "epochs": epochs, **extra,
             "val_accuracy": round(float(val_accuracy), 4),
             "train_seconds": round(float(train_seconds), 2)}
 
 
 def save_results(records, path):
     """Write the records and the environment that produced them as JSON; return the path."""
-    payload = {"models": list(records), "environment": environment()}
-    with replacing(path) as tmp:
-        tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
-    return Path(path)
+    return write_json(path, {"models": list(records), "environment": environment()})
 
 
 def environment():
@@ -82,3 +76,5 @@ def environment():
             "machine": platform.machine(), "cpu": cpu_name(), "cpu_count": os.cpu_count(),
             "torch_threads": torch.get_num_threads(),
             "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
+
+

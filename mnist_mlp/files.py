@@ -1,5 +1,6 @@
 """Files written whole or not at all."""
 import contextlib
+import json
 import os
 from pathlib import Path
 
@@ -16,3 +17,11 @@ def replacing(path):
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_json(path, value):
+    """Write `value` as strict JSON (NaN and infinity refused, as strict parsers refuse them)."""
+    text = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    with replacing(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)

@@ -7,6 +7,11 @@ def br(value, spec=".4f"):
     return format(value, spec).translate(str.maketrans(",.", ".,"))
 
 
+def percent(value, decimals=2):
+    """A fraction as a percentage: percent(0.98712) -> '98,71%'."""
+    return br(value, f".{decimals}%")
+
+
 def mean_std(values, spec=".4f"):
     """'mean ± sample standard deviation' of the values (just the value when there is one)."""
     values = np.asarray(values, dtype=float)

@@ -10,25 +10,29 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
+from matplotlib.ticker import FuncFormatter
+
+from .formatting import br
 
 
 class Drawing:
-    """What a helper drew: `figure_`, `axes_` and the data shown; other attributes (`savefig`,
-    `axes`, ...) are the figure's."""
+    """What a helper drew: `figure_`, `axes_` (as scikit-learn's displays) and `data`, what
+    was drawn (the errors, the images or the confusion matrix)."""
 
-    def __init__(self, figure, axes, **data):
-        self.figure_, self.axes_ = figure, axes
-        self.__dict__.update(data)
-
-    def __getattr__(self, name):
-        if name.startswith("_") or name == "figure_":  # copy/pickle probes; no recursion
-            raise AttributeError(name)
-        return getattr(self.figure_, name)
+    def __init__(self, figure, axes, data):
+        self.figure_, self.axes_, self.data = figure, axes, data
 
     def __repr__(self):
         width, height = self.figure_.get_size_inches()
         count = len(np.ravel(self.axes_))
         return f"<Drawing: {count} axes on a {width:g} x {height:g} in figure>"
+
+
+def decimal_comma(ax):
+    """Tick labels with the decimal comma (0,5 rather than 0.5) on both axes of `ax`."""
+    formatter = FuncFormatter(lambda value, _: br(value, "g"))
+    ax.xaxis.set_major_formatter(formatter)
+    ax.yaxis.set_major_formatter(formatter)
 
 
 def figure_for(figsize):
@@ -55,8 +59,8 @@ def error_grid(errors, confidences=None, axes=None):
     """(image, true, predicted) triples, ten per row; optional confidence in each title."""
     fig, flat = axes_grid(max(1, len(errors)), axes)
     for i, (ax, (img, true_label, pred_label)) in enumerate(zip(flat, errors)):
-        ax.imshow(img.squeeze(0).numpy(), cmap="gray")
-        extra = "" if confidences is None else f" ({confidences[i]:.0%})"
+        ax.imshow(np.asarray(img).squeeze(), cmap="gray")
+        extra = "" if confidences is None else f" ({br(confidences[i], '.0%')})"
         ax.set_title(f"Verdadeiro: {true_label}\nPredito: {pred_label}{extra}", fontsize=9)
     for ax in flat:
         ax.axis("off")
@@ -64,37 +68,47 @@ def error_grid(errors, confidences=None, axes=None):
         flat[0].text(0.5, 0.5, "nenhum erro", ha="center", va="center")
     if axes is None:
         fig.tight_layout()
-    return Drawing(fig, flat, errors=errors)
+    return Drawing(fig, flat, errors)
 
 
-def image_grid(images, titles=(), axes=None, cols=10, cmap="gray"):
-    """Images (tensors or arrays, 2-D or 1 x H x W) in rows of `cols`, each with its title."""
+def image_grid(images, titles=(), axes=None, cols=10, cmap="gray", colorbar=None):
+    """Images (tensors or arrays, 2-D or 1 x H x W) in rows of `cols`, each with its title.
+
+    With a diverging `cmap` (weights), all images share one scale symmetric about zero;
+    `colorbar="label"` adds one colour bar for the whole grid.
+    """
     fig, flat = axes_grid(len(images), axes, cols=cols, cell=(1.2, 1.4 if titles else 1.2))
-    for i, (ax, img) in enumerate(zip(flat, images)):
-        img = np.asarray(img).squeeze()
-        limit = np.abs(img).max() if cmap != "gray" else None
-        ax.imshow(img, cmap=cmap, vmin=-limit if limit else None, vmax=limit)
+    arrays = [np.asarray(img).squeeze() for img in images]
+    limit = max(float(np.abs(a).max()) for a in arrays) if cmap != "gray" and arrays else None
+    shown = None
+    for i, (ax, img) in enumerate(zip(flat, arrays)):
+        shown = ax.imshow(img, cmap=cmap, vmin=-limit if limit else None, vmax=limit)
         if i < len(titles):
             ax.set_title(titles[i], fontsize=9)
     for ax in flat:
         ax.axis("off")
     if axes is None:
         fig.tight_layout()
-    return Drawing(fig, flat, images=images)
+    if colorbar and shown is not None:
+        bar = fig.colorbar(shown, ax=flat, fraction=0.02, pad=0.01)
+        bar.set_label(colorbar)
+        bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: br(value, "g")))
+    return Drawing(fig, flat, images)
 
 
-def plot_confusion_matrix(cm, normalize=False, ax=None):
-    """Heatmap of a confusion matrix with Portuguese labels; rows divided by their totals
-    (the share of each true digit) with `normalize`."""
+def plot_confusion_matrix(cm, errors_only=False, ax=None):
+    """Heatmap of a confusion matrix in counts (rows: true digit, columns: predicted).
+
+    With `errors_only` the diagonal is left blank, so the colours scale to the errors alone.
+    """
     if ax is None:
         ax = figure_for((8, 6.5)).subplots()
-    if normalize:
-        rates = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
-        sns.heatmap(rates, annot=True, fmt=".2f", cmap="Blues", ax=ax, vmin=0, vmax=1)
-    else:
-        sns.heatmap(cm, annot=True, fmt="d", cmap="Blues", ax=ax)
+    cm = np.asarray(cm)
+    mask = np.eye(len(cm), dtype=bool) if errors_only else None
+    sns.heatmap(cm, annot=True, fmt="d", cmap="Blues", ax=ax, mask=mask,
+                cbar_kws={"format": FuncFormatter(lambda value, _: br(value, ",.0f"))})
     ax.set_xlabel("Predito")
     ax.set_ylabel("Verdadeiro")
-    ax.set_title("Matriz de Confusão")
+    ax.set_title("Erros (fora da diagonal)" if errors_only else "Matriz de Confusão")
     ax.figure.tight_layout()
-    return Drawing(ax.figure, ax, confusion_matrix=cm)
+    return Drawing(ax.figure, ax, cm)

@@ -8,29 +8,14 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import torch
 
-from .files import replacing
-from .model import MLP
-from .presets import model_kwargs
+from .config import Config
+from .files import replacing, write_json
 
 CONFIG, METRICS, WEIGHTS, CURVES = "config.json", "metrics.json", "model.pt", "curves.png"
-REQUIRED = ("hidden_sizes", "af", "optimizer", "lr", "batch_size", "epochs", "seed")
 
 
 class RunError(RuntimeError):
     """A run directory is missing, incomplete or corrupt, or cannot be written."""
-
-
-def build_model(config):
-    """An untrained MLP with the run's architecture and optimiser settings."""
-    return MLP(num_outputs=10, **model_kwargs(config))
-
-
-def epoch_metrics(board):
-    """Per-epoch train loss, validation loss and accuracy from a board plotting once an epoch."""
-    columns = {label: [y for _, y in points] for label, points in board.data.items()}
-    epochs = len(columns.get("val_acc", []))
-    return [{"epoch": i + 1, **{label: round(values[i], 6) for label, values in columns.items()
-                                if i < len(values)}} for i in range(epochs)]
 
 
 def check_writable(folder):
@@ -50,10 +35,10 @@ def write_run(path, config, metrics, model, curves):
     path = Path(path)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part"))
     try:
-        (tmp / CONFIG).write_text(json.dumps(config, indent=2) + "\n")
-        (tmp / METRICS).write_text(json.dumps(metrics, indent=2) + "\n")
+        write_json(tmp / CONFIG, config)
+        write_json(tmp / METRICS, metrics)
         save_weights(model, tmp / WEIGHTS)
-        curves.savefig(tmp / CURVES, dpi=120)
+        save_figure(curves, tmp / CURVES, dpi=120)
         if path.exists():
             shutil.rmtree(path)
         os.replace(tmp, path)
@@ -82,30 +67,27 @@ def save_figure(fig, path, dpi=110):
     return Path(path)
 
 
-def read_json(path, what):
+def read_json(path):
     try:
         return json.loads(Path(path).read_text())
     except FileNotFoundError:
         raise RunError(f"{path} is missing: is {Path(path).parent} a run directory written "
                        "by `python -m mnist_mlp train`?") from None
     except (OSError, ValueError) as err:
-        raise RunError(f"{path} is not readable {what} ({err})") from err
+        raise RunError(f"{path} is not readable JSON ({err})") from err
 
 
 def load_run(run_dir):
-    """(config, metrics, model with the trained weights) of a run directory."""
+    """(config dict, metrics dict, model with the trained weights) of a run directory."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise RunError(f"{run_dir} is not a directory; pass a folder written by "
                        "`python -m mnist_mlp train`")
-    config = read_json(run_dir / CONFIG, "JSON")
-    missing = [key for key in REQUIRED if key not in config]
-    if missing:
-        raise RunError(f"{run_dir / CONFIG} lacks {', '.join(missing)}")
-    metrics = read_json(run_dir / METRICS, "JSON")
+    config = read_json(run_dir / CONFIG)
+    metrics = read_json(run_dir / METRICS)
     try:
-        model = build_model(config)
-    except ValueError as err:
+        model = Config.from_dict(config).model()
+    except (TypeError, ValueError) as err:
         raise RunError(f"{run_dir / CONFIG} describes no valid model: {err}") from err
     try:
         state = torch.load(run_dir / WEIGHTS, map_location="cpu", weights_only=True)

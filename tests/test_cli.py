@@ -2,13 +2,15 @@
 import json
 import subprocess
 import sys
+from dataclasses import fields
 
 import numpy as np
 import pytest
-import torch
 from sklearn.metrics import precision_recall_fscore_support
 
+from mnist_mlp import evaluate_accuracy
 from mnist_mlp.cli import main
+from mnist_mlp.config import Config
 from mnist_mlp.evaluation import most_confused, per_class_scores
 from mnist_mlp.presets import PRESETS
 from mnist_mlp.runs import load_run
@@ -30,14 +32,18 @@ def test_presets_lists_a_to_f(capsys):
     table = capsys.readouterr().out
     for name in "ABCDEF":
         assert f"| {name} |" in table
-    assert "| A | [128] | sigmoid | sgd | 0.1 | 64 | 10 |" in table
+    header = table.splitlines()[0]
+    assert all(f" {f.name} |" in header for f in fields(Config))
+    assert "| A | [128] | 0.1 | sigmoid | sgd | 64 | 10 | False |" in table
 
 
-def test_train_writes_a_complete_run_directory(runs, capsys):
+@pytest.mark.slow
+def test_train_writes_a_complete_run_directory(runs, data):
     run = runs / "C-seed0"
     assert sorted(p.name for p in run.iterdir()) == [
         "config.json", "curves.png", "metrics.json", "model.pt"]
     config = json.loads((run / "config.json").read_text())
+    assert Config.from_dict(config) == PRESETS["C"].replace(hidden_sizes=(32,), epochs=2)
     assert config["hidden_sizes"] == [32] and config["af"] == "relu" and config["seed"] == 0
     assert config["optimizer"] == "adam" and config["val_split"] == 5000
     metrics = json.loads((run / "metrics.json").read_text())
@@ -49,16 +55,17 @@ def test_train_writes_a_complete_run_directory(runs, capsys):
     assert not list(runs.glob(".*part"))
     # the saved weights reproduce the recorded test accuracy
     _, _, model = load_run(run)
-    state = torch.load(run / "model.pt", weights_only=True)
-    assert set(state) == set(model.state_dict())
+    assert evaluate_accuracy(model, data.test_dataloader()) == metrics["test_accuracy"]
 
 
+@pytest.mark.slow
 def test_seeds_give_different_runs(runs):
     first, second = (json.loads((runs / f"C-seed{s}" / "metrics.json").read_text())
                      for s in (0, 1))
     assert first["epochs"][0]["train_loss"] != second["epochs"][0]["train_loss"]
 
 
+@pytest.mark.slow
 def test_evaluate_reports_and_draws(runs, capsys):
     run = runs / "C-seed0"
     assert main(["evaluate", str(run), "--errors", "20"]) == 0
@@ -68,10 +75,11 @@ def test_evaluate_reports_and_draws(runs, capsys):
     assert summary["test_accuracy"] == pytest.approx(recorded)
     assert f"test accuracy {recorded:.4f}" in out
     assert "| 9 |" in out and "most confused" in out
-    for png in ("confusion_matrix.png", "confusion_matrix_normalized.png", "errors.png"):
+    for png in ("confusion_matrix.png", "confusion_errors.png", "errors.png"):
         assert (run / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_compare_groups_seeds_as_mean_and_std(runs, capsys):
     assert main(["compare", str(runs / "C-seed0"), str(runs / "C-seed1")]) == 0
     out = capsys.readouterr().out
@@ -87,13 +95,22 @@ def test_unknown_preset_lists_the_valid_ones(capsys, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("argv", [["train", "A", "--lr", "-1"], ["train", "A", "--epochs", "0"],
-                                  ["train", "A", "--af", "tanh"], ["train", "A", "--hidden", "x"]])
-def test_bad_flag_values_exit_nonzero(argv, capsys):
+@pytest.mark.parametrize("argv", [["train", "A", "--af", "tanh"], ["train", "A", "--hidden", "x"],
+                                  ["train", "A", "--epochs", "2.5"]])
+def test_unparsable_flags_exit_2_with_argparse_usage(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
     assert exit_info.value.code == 2
     assert "error: argument" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "A", "--lr", "-1"], "error: lr must be a positive number, got -1.0"),
+    (["train", "A", "--epochs", "0"], "error: epochs must be a positive integer, got 0"),
+])
+def test_bad_values_exit_2_with_one_line_before_loading_data(argv, message, capsys, tmp_path):
+    assert main([*argv, "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == message
 
 
 def test_bad_dropout_is_reported_before_loading_data(capsys, tmp_path):
@@ -103,11 +120,22 @@ def test_bad_dropout_is_reported_before_loading_data(capsys, tmp_path):
 
 def test_flags_override_batch_norm_and_noise(capsys, tmp_path):
     from mnist_mlp.cli import parser, train_config
-    config = train_config(parser().parse_args(["train", "F", "--no-batch-norm", "--noise", "0"]))
-    assert config["batch_norm"] is False and config["noise"] == 0
-    assert train_config(parser().parse_args(["train", "F"]))["batch_norm"] is True
+    preset, config = train_config(parser().parse_args(["train", "F", "--no-batch-norm",
+                                                       "--noise", "0", "--hidden", "64"]))
+    assert preset == "F" and config == PRESETS["F"].replace(batch_norm=False, noise=0.0,
+                                                            hidden_sizes=(64,))
+    assert train_config(parser().parse_args(["train", "F"]))[1] == PRESETS["F"]
+    assert train_config(parser().parse_args(["train", "--hidden-sizes", "8"]))[1] == Config(
+        hidden_sizes=(8,))
     assert main(["train", "F", "--noise", "-1", "--out", str(tmp_path)]) == 2
-    assert "noise must be a standard deviation >= 0" in capsys.readouterr().err
+    assert "noise must be a number >= 0" in capsys.readouterr().err
+
+
+def test_every_config_field_has_a_flag():
+    from mnist_mlp.cli import parser
+    train = parser()._subparsers._group_actions[0].choices["train"]
+    dests = {action.dest for action in train._actions}
+    assert {f.name for f in fields(Config)} <= dests
 
 
 def test_unwritable_out(tmp_path, capsys):
@@ -117,6 +145,7 @@ def test_unwritable_out(tmp_path, capsys):
     assert "cannot write into" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_missing_or_corrupt_runs_are_clear_errors(runs, tmp_path, capsys):
     assert main(["evaluate", str(tmp_path / "nope")]) == 2
     assert "is not a directory" in capsys.readouterr().err
@@ -150,6 +179,7 @@ def test_per_class_scores_match_sklearn():
     assert count == max(cm[i, j] for i in range(10) for j in range(10) if i != j) == cm[t, p]
 
 
+@pytest.mark.slow
 def test_module_entry_point_help():
     for command in ([], ["train"], ["evaluate"], ["compare"], ["presets"]):
         result = subprocess.run([sys.executable, "-m", "mnist_mlp", *command, "--help"],
@@ -157,6 +187,7 @@ def test_module_entry_point_help():
         assert result.returncode == 0 and "usage: python -m mnist_mlp" in result.stdout
 
 
+@pytest.mark.slow
 def test_ctrl_c_prints_one_line_exits_130_and_writes_nothing(tmp_path):
     import signal
     out = tmp_path / "runs"
@@ -174,6 +205,7 @@ def test_ctrl_c_prints_one_line_exits_130_and_writes_nothing(tmp_path):
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_no_validation_trains_on_everything_and_reports_test_only(tmp_path, capsys):
     assert main(["train", "C", *FAST, "--no-validation", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
@@ -182,3 +214,30 @@ def test_no_validation_trains_on_everything_and_reports_test_only(tmp_path, caps
     assert metrics["val_accuracy"] is None and metrics["test_accuracy"] > 0.8
     assert main(["compare", str(tmp_path / "C-seed0")]) == 0
     assert main(["train", "C", "--no-validation", "--val-split", "100"]) == 2
+
+
+def strict_json(path):
+    """The file's JSON, refusing NaN and infinity as strict parsers (JavaScript's) do."""
+    def refuse(constant):
+        raise ValueError(f"{path.name} holds {constant}: not strict JSON")
+    return json.loads(path.read_text(), parse_constant=refuse)
+
+
+@pytest.mark.slow
+def test_a_diverging_run_exits_nonzero_with_one_line_and_writes_nothing(tmp_path, capsys):
+    argv = ["train", "--hidden", "64", "--af", "relu", "--optimizer", "sgd", "--lr", "1e6",
+            "--epochs", "1", "--out", str(tmp_path)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "epoch 1 with lr=1e+06" in err[0]
+    assert "try a lower learning rate" in err[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_every_json_file_of_a_run_is_strict(runs):
+    assert main(["evaluate", str(runs / "C-seed1"), "--errors", "5"]) == 0
+    written = sorted((runs / "C-seed1").glob("*.json"))
+    assert [p.name for p in written] == ["config.json", "evaluation.json", "metrics.json"]
+    for path in written:
+        strict_json(path)

@@ -1,5 +1,6 @@
 """The helpers against reference computations (scikit-learn, hand counts)."""
 from importlib import metadata
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -7,23 +8,15 @@ import torch
 from matplotlib.figure import Figure
 from sklearn.metrics import accuracy_score, confusion_matrix
 
-from mnist_mlp import (
-    MLP,
-    collect_errors,
-    evaluate_accuracy,
-    show_confusion_matrix,
-    visualize_errors,
-)
-from mnist_mlp.experiment import fit, set_seed
+from mnist_mlp import MLP, evaluate_accuracy, show_confusion_matrix, visualize_errors
+from mnist_mlp.experiment import set_seed
 
 
 @pytest.fixture(scope="module")
-def trained(data):
-    """Model C after one epoch: good, but with a few hundred errors to look at."""
+def trained():
+    """Model C as built, untrained: thousands of errors to look at, no training needed."""
     set_seed(0)
-    model = MLP(num_outputs=10, hidden_sizes=[128], lr=0.001, af="relu", optimizer="adam")
-    fit(model, data, max_epochs=1)
-    return model
+    return MLP(num_outputs=10, hidden_sizes=[128], lr=0.001, af="relu", optimizer="adam")
 
 
 @pytest.fixture(scope="module")
@@ -34,11 +27,15 @@ def predictions(trained, data):
         return trained(X).argmax(dim=1).numpy()
 
 
-def test_evaluate_accuracy_matches_sklearn_and_leaves_training_mode(trained, data, predictions):
+def test_evaluate_accuracy_matches_sklearn_and_restores_the_mode(trained, data, predictions):
     trained.eval()
     accuracy = evaluate_accuracy(trained, data.val_dataloader())
     assert accuracy == pytest.approx(accuracy_score(data.val.targets.numpy(), predictions))
-    assert trained.training
+    assert not trained.training  # found in eval mode, left in eval mode
+    trained.train()
+    assert evaluate_accuracy(trained, data.val_dataloader()) == accuracy and trained.training
+    with pytest.raises(ValueError, match="data_iter yielded no examples"):
+        evaluate_accuracy(trained, [])
 
 
 def test_confusion_matrix_matches_sklearn(trained, data, predictions):
@@ -49,11 +46,11 @@ def test_confusion_matrix_matches_sklearn(trained, data, predictions):
 
 def test_visualize_errors_shows_the_first_errors_in_a_grid(trained, data, predictions):
     wrong = np.flatnonzero(predictions != data.val.targets.numpy())
-    fig = visualize_errors(trained, data, max_errors=50)
-    assert isinstance(fig.figure_, Figure) and fig.axes == fig.figure_.axes
-    titled = [ax for ax in fig.axes if ax.get_title()]
-    assert len(titled) == 50
-    assert len(fig.axes) == 50 and fig.get_size_inches()[0] < 20  # 5 rows of 10, not one row
+    drawing = visualize_errors(trained, data, max_errors=50)
+    assert isinstance(drawing.figure_, Figure) and drawing.axes_ == drawing.figure_.axes
+    titled = [ax for ax in drawing.axes_ if ax.get_title()]
+    assert len(titled) == 50 and len(drawing.data) == 50
+    assert drawing.figure_.get_size_inches()[0] < 20  # 5 rows of 10, not one row
     first = wrong[0]
     assert titled[0].get_title() == (f"Verdadeiro: {int(data.val.targets[first])}\n"
                                      f"Predito: {predictions[first]}")
@@ -64,22 +61,23 @@ def test_visualize_errors_shows_the_first_errors_in_a_grid(trained, data, predic
 def test_fewer_errors_than_asked_is_fine(data):
     X, y = next(iter(data.val_dataloader()))
 
-    class KnowsFirstBatch(torch.nn.Module):
-        """Right on every example except the first one of the validation set."""
+    class KnowsTheLabels(torch.nn.Module):
+        """Right on every example except the first one."""
 
         def __init__(self):
             super().__init__()
             self.weight = torch.nn.Parameter(torch.zeros(1))
 
         def forward(self, X):
-            out = torch.zeros(len(X), 10)
-            out[torch.arange(len(X)), y[:len(X)] if len(X) == len(y) else 0] = 1
-            if len(X) == len(y):
-                out[0] = torch.roll(out[0], 1)
+            out = torch.nn.functional.one_hot(y[:len(X)], 10).float()
+            out[0] = torch.roll(out[0], 1)
             return out
 
-    errors = collect_errors(KnowsFirstBatch(), [(X, y)], max_errors=10)
-    assert len(errors) == 1 and errors[0][1] == int(y[0]) and errors[0][2] == (int(y[0]) + 1) % 10
+    one_batch = SimpleNamespace(val_dataloader=lambda: [(X, y)])
+    drawing = visualize_errors(KnowsTheLabels(), one_batch, max_errors=10)
+    [(image, true, predicted)] = drawing.data
+    assert true == int(y[0]) and predicted == (int(y[0]) + 1) % 10
+    assert torch.equal(image, X[0])
 
 
 def test_bad_max_errors(trained, data):
@@ -93,8 +91,8 @@ def test_results_file_records_models_and_environment(tmp_path, trained):
     from mnist_mlp.experiment import record, save_results
     path = save_results([record("C", trained, 0.91234, 12.345, 1)], tmp_path / "out" / "r.json")
     payload = json.loads(path.read_text())
-    assert payload["models"] == [{"name": "C", "hidden_sizes": [128], "activation": "relu",
-                                  "optimizer": "adam", "lr": 0.001, "epochs": 1,
+    assert payload["models"] == [{"name": "C", "num_outputs": 10, "hidden_sizes": [128],
+                                  "lr": 0.001, "af": "relu", "optimizer": "adam", "epochs": 1,
                                   "val_accuracy": 0.9123, "train_seconds": 12.35}]
     env = payload["environment"]
     assert env["libraries"]["torch"] == metadata.version("torch") and env["cpu_count"] >= 1
@@ -121,6 +119,9 @@ def test_ensemble_accuracy_averages_probabilities():
     assert ensemble_accuracy(models, [(X, y)]) == (expected == y).sum().item() / 6
     single = (logits[0].argmax(dim=1) == y).sum().item() / 6
     assert ensemble_accuracy(models[:1], [(X, y)]) == single
-    assert all(m.training for m in models)
+    assert all(m.training for m in models)  # the mode they were found in
+    models[1].eval()
+    ensemble_accuracy(models, [(X, y)])
+    assert [m.training for m in models] == [True, False, True]
     with pytest.raises(ValueError, match="at least one model"):
         ensemble_accuracy([], [(X, y)])

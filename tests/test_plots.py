@@ -12,7 +12,7 @@ import torch
 from nbclient import NotebookClient
 
 from mnist_mlp import MLP, show_confusion_matrix, visualize_errors
-from mnist_mlp.plots import Drawing, image_grid, plot_confusion_matrix
+from mnist_mlp.plots import Drawing, decimal_comma, image_grid, plot_confusion_matrix
 
 SETUP = """
 import torch
@@ -39,6 +39,7 @@ def executed():
     return dict(zip(CELLS, nb.cells[1:]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CELLS)
 def test_each_call_shows_its_figure_exactly_once_in_a_notebook(executed, case):
     outputs = executed[case].outputs
@@ -46,6 +47,7 @@ def test_each_call_shows_its_figure_exactly_once_in_a_notebook(executed, case):
     assert len(pngs) == 1, [o.get("data", {}).keys() for o in outputs]
 
 
+@pytest.mark.slow
 def test_last_line_values_are_text_not_a_second_picture(executed):
     value = [o for o in executed["errors last line"].outputs if o.output_type == "execute_result"]
     assert value and "Drawing: 10 axes" in value[0]["data"]["text/plain"]
@@ -54,6 +56,7 @@ def test_last_line_values_are_text_not_a_second_picture(executed):
     assert matrix and matrix[0]["data"]["text/plain"].startswith("array([[")
 
 
+@pytest.mark.slow
 def test_script_under_agg_saves_the_drawing_with_plt_savefig(tmp_path):
     script = textwrap.dedent(f"""
         import matplotlib
@@ -97,8 +100,30 @@ def test_an_empty_current_figure_is_used_a_busy_one_is_not():
     assert drawing.figure_ is fig and tuple(fig.get_size_inches()) == (4, 3)
     again = plot_confusion_matrix(np.eye(10, dtype=int))
     assert again.figure_ is not fig and isinstance(again, Drawing)
-    import copy
-    assert copy.copy(again).figure_ is again.figure_  # no recursion through __getattr__
+    assert not hasattr(again, "savefig")  # explicit attributes only, as scikit-learn's
     grid = image_grid([np.zeros((28, 28))] * 3, titles=["a", "b", "c"])
     assert [ax.get_title() for ax in grid.axes_] == ["a", "b", "c"]
     plt.close("all")
+
+
+def test_errors_only_leaves_the_diagonal_blank_and_ticks_use_the_decimal_comma():
+    cm = np.array([[50, 2], [7, 41]])
+    drawing = plot_confusion_matrix(cm, errors_only=True)
+    texts = sorted(t.get_text() for t in drawing.axes_.texts)
+    assert texts == ["2", "7"] and drawing.axes_.get_title() == "Erros (fora da diagonal)"
+    np.testing.assert_array_equal(drawing.data, cm)
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0.25, 0.75])
+    decimal_comma(ax)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert "0,5" in labels and not any("." in label for label in labels)
+
+
+def test_weight_grids_share_one_symmetric_scale_with_a_colour_bar():
+    images = [np.full((28, 28), 0.1), np.full((28, 28), -0.4)]
+    drawing = image_grid(images, cmap="RdBu_r", colorbar="peso")
+    limits = {ax.get_images()[0].get_clim() for ax in drawing.axes_}
+    assert limits == {(-0.4, 0.4)}
+    bar = [ax for ax in drawing.figure_.axes if ax not in drawing.axes_]
+    assert len(bar) == 1 and bar[0].get_ylabel() == "peso"

@@ -3,6 +3,7 @@ import importlib.util
 from pathlib import Path
 
 import nbformat
+import pytest
 
 spec = importlib.util.spec_from_file_location(
     "run_notebooks", Path(__file__).parents[1] / "tools" / "run_notebooks.py")
@@ -17,6 +18,7 @@ def notebook(path, *cells):
     return path.read_bytes()
 
 
+@pytest.mark.slow  # executes two notebooks in Jupyter kernels
 def test_a_missed_target_leaves_the_notebook_as_committed(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     good = tmp_path / "a.ipynb"
@@ -36,7 +38,6 @@ def test_a_missed_target_leaves_the_notebook_as_committed(tmp_path, monkeypatch,
 
 
 def test_a_missing_notebook_is_one_line(tmp_path, capsys):
-    import pytest
     with pytest.raises(SystemExit) as stop:
         run_notebooks.main([str(tmp_path / "nada.ipynb"), "--inplace"])
     assert stop.value.code == 2

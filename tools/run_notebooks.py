@@ -15,6 +15,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbconvert import HTMLExporter
 
+from mnist_mlp.files import replacing
+
 FAILED = Path("build/failed")
 
 
@@ -36,13 +38,8 @@ def execute(nb, path, timeout):
 
 def write_atomically(nb, path):
     """Write under a temporary name, then rename: an interrupted write leaves the old file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    try:
+    with replacing(path) as tmp:
         nbformat.write(nb, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def failure_line(err):
@@ -74,7 +71,8 @@ def run(path, args):
         html_dir.mkdir(parents=True, exist_ok=True)
         body, _ = HTMLExporter().from_notebook_node(nb)
         html = html_dir / (path.stem + ".html")
-        html.write_text(body, encoding="utf-8")
+        with replacing(html) as tmp:
+            tmp.write_text(body, encoding="utf-8")
         print(f"  wrote {html}")
     return None
 

@@ -1,0 +1,134 @@
+"""to_mnist: any grayscale image of one digit, in MNIST's format (fast: no MNIST needed)."""
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from mnist_mlp.digits import INK_THRESHOLD, to_mnist
+
+
+def nine(height, width, canvas=None, top=0, left=0, supersample=8):
+    """A '9' (a ring on a stem) drawn with anti-aliasing into a uint8 canvas, white on black.
+
+    It fills rows top..top+height-1 and columns left..left+width-1 exactly.
+    """
+    canvas = np.zeros((height, width) if canvas is None else canvas, np.uint8)
+    n = supersample
+    y, x = np.mgrid[0:height * n, 0:width * n]
+    y, x = (y + 0.5) / (height * n), (x + 0.5) / (width * n)  # unit coordinates of subpixels
+    ring = np.abs(np.hypot((y - 0.3) / 0.3, (x - 0.5) / 0.5) - 0.83) < 0.17
+    stem = (np.abs(x - (0.86 - 0.2 * (y - 0.3))) < 0.14) & (y > 0.3)
+    cover = (ring | stem).reshape(height, n, width, n).mean(axis=(1, 3))
+    canvas[top:top + height, left:left + width] = np.round(255 * cover)
+    return canvas
+
+
+def centre_of_mass(image):
+    """(row, column) of an image's centre of mass, in pixel indices."""
+    rows, cols = np.indices(image.shape)
+    return (rows * image).sum() / image.sum(), (cols * image).sum() / image.sum()
+
+
+def box(image):
+    """Height and width of the bounding box of the non-zero pixels."""
+    rows, cols = np.nonzero(image)
+    return rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
+
+
+def assert_mnist_format(out):
+    assert out.shape == (1, 28, 28) and out.dtype == torch.float32
+    image = out[0].numpy()
+    assert image.min() == 0 and image.max() == pytest.approx(1)
+    assert np.abs(np.array(centre_of_mass(image)) - 14).max() <= 0.5
+    assert max(box(image)) in (19, 20, 21)
+
+
+def test_output_is_one_mnist_image():
+    out = to_mnist(nine(60, 45, (100, 100), 10, 20))
+    assert_mnist_format(out)
+    assert out[0, :, 0].sum() == out[0, 0].sum() == 0  # a black border, as in MNIST
+
+
+def test_dark_on_light_gives_the_same_result():
+    digit = nine(60, 45, (100, 100), 10, 20)
+    assert torch.allclose(to_mnist(255 - digit), to_mnist(digit), atol=1e-6)
+
+
+def test_digit_touching_the_border_is_read_with_the_right_polarity():
+    digit = nine(40, 30)  # tightly cropped: the ring and stem touch every side
+    assert_mnist_format(to_mnist(digit))
+    assert torch.allclose(to_mnist(255 - digit), to_mnist(digit), atol=1e-6)
+    assert torch.allclose(to_mnist(nine(40, 30, (80, 80), 20, 25)), to_mnist(digit), atol=1e-6)
+
+
+def test_off_centre_digit_in_a_big_canvas_is_centred_and_scaled():
+    out = to_mnist(nine(90, 70, (400, 300), 300, 10))
+    assert_mnist_format(out)
+    assert box(out[0].numpy())[0] == 20
+
+
+def test_aspect_ratio_is_kept():
+    bar = np.zeros((200, 200))
+    bar[30:130, 100:110] = 1.0  # 100 x 10: a tall thin bar
+    height, width = box(to_mnist(bar)[0].numpy())
+    assert height == 20 and width <= 4
+    wide = box(to_mnist(bar.T)[0].numpy())
+    assert wide == (width, height)
+
+
+@pytest.mark.parametrize("convert, atol", [
+    (lambda a: a.astype(np.float64) / 255, 1e-5),
+    (lambda a: a.astype(np.float32) * 40 - 3000, 1e-5),
+    (lambda a: a.astype(np.int64) - 128, 1e-5),
+    (torch.from_numpy, 1e-5),
+    (lambda a: torch.from_numpy(a / 255).unsqueeze(0).to(torch.bfloat16), 2e-2),
+    (lambda a: a[None], 1e-5),
+    (Image.fromarray, 1e-5),
+    (lambda a: Image.fromarray(a).convert("RGB"), 1e-5),
+], ids=["float01", "float-any-range", "int64", "tensor-uint8", "tensor-1xHxW-bf16",
+        "array-1xHxW", "pil-L", "pil-RGB"])
+def test_input_types_agree(convert, atol):
+    digit = nine(60, 45, (100, 100), 10, 20)
+    assert torch.allclose(to_mnist(convert(digit)), to_mnist(digit), atol=atol)
+
+
+def test_bool_image_is_ink_on_background():
+    binary = nine(60, 45, (100, 100), 10, 20) > 127
+    assert torch.equal(to_mnist(binary), to_mnist(binary.astype(np.uint8) * 255))
+
+
+def test_scikit_learn_digits_come_out_right():
+    sklearn = pytest.importorskip("sklearn.datasets")
+    images = sklearn.load_digits().images  # 8 x 8, values 0..16, light on dark
+    for image in images:
+        assert_mnist_format(to_mnist(image))
+
+
+def test_image_already_in_mnist_format_is_nearly_unchanged():
+    rows, cols = centre_of_mass(nine(20, 16))
+    mnist = nine(20, 16, (28, 28), round(14 - rows), round(14 - cols))
+    image = mnist / 255
+    # The premise: a 20 px box (counting faint pixels as to_mnist does) centred by mass.
+    assert max(box(image >= INK_THRESHOLD)) == 20
+    assert np.abs(np.array(centre_of_mass(image)) - 14).max() <= 0.5
+    out = to_mnist(mnist)[0].numpy()
+    assert np.abs(out - image).max() <= INK_THRESHOLD  # only faint pixels are cleared
+    assert np.abs(out - image).mean() < 0.01
+
+
+@pytest.mark.parametrize("image, message", [
+    (np.zeros((0, 5)), "empty"),
+    (np.zeros(10), "expected one grayscale image"),
+    (np.zeros((2, 28, 28)), "expected one grayscale image"),
+    (np.zeros((28, 28, 3)), "convert colour images to grayscale"),
+    (np.full((28, 28), 7), "all one colour"),
+    (torch.zeros(28, 28), "no digit"),
+    (np.array([["1", "2"], ["3", "4"]]), "must hold numbers"),
+    (np.ones((4, 4), complex), "must hold numbers"),
+    (np.array([[0.0, np.nan], [1.0, 0.0]]), "NaN or infinite"),
+    (torch.tensor([[0.0, float("inf")], [1.0, 0.0]]), "NaN or infinite"),
+], ids=["empty", "1-D", "batch", "rgb-array", "uniform", "uniform-tensor", "strings",
+        "complex", "nan", "inf"])
+def test_bad_input_raises_a_helpful_value_error(image, message):
+    with pytest.raises(ValueError, match=message):
+        to_mnist(image)

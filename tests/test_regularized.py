@@ -1,0 +1,183 @@
+"""Model F's MLP: the original's layers plus batch norm, noise, dropout, schedules."""
+import copy
+from types import SimpleNamespace
+
+import pytest
+import torch
+from tiny import TinyData
+from torch import nn
+
+from mnist_mlp import MLP, evaluate_accuracy
+from mnist_mlp import regularized as reg
+from mnist_mlp.experiment import fit, set_seed
+from mnist_mlp.regularized import GaussianNoise, RegularizedMLP, ScheduledOptimizer
+
+
+def test_with_every_option_off_it_is_the_original_mlp():
+    torch.manual_seed(0)
+    plain = MLP(10, [32, 16], 0.1, af="relu")
+    torch.manual_seed(0)
+    extended = RegularizedMLP(10, [32, 16], 0.1, af="relu")
+    assert [type(a) for a in plain.net] == [type(b) for b in extended.net]
+    for a, b in zip(plain.parameters(), extended.parameters(), strict=True):
+        assert torch.equal(a, b)
+    X = torch.rand(4, 1, 28, 28)
+    torch.testing.assert_close(plain(X), extended(X), rtol=0, atol=0)
+    assert type(extended.configure_optimizers()) is torch.optim.SGD
+
+
+def test_batch_norm_sits_between_product_and_activation_and_replaces_the_bias():
+    net = RegularizedMLP(10, [32, 16], 0.1, af="relu", batch_norm=True, dropout=0.1).net
+    assert [type(layer) for layer in net] == [
+        nn.Flatten, nn.Linear, nn.BatchNorm1d, nn.ReLU, nn.Dropout,
+        nn.Linear, nn.BatchNorm1d, nn.ReLU, nn.Dropout, nn.Linear]
+    assert net[1].bias is None and net[5].bias is None and net[9].bias is not None
+    assert net[4].p == 0.1
+
+
+def test_noise_goes_on_the_inputs_and_on_each_normalised_product():
+    net = RegularizedMLP(10, [32, 16], 0.1, af="relu", batch_norm=True, noise=0.3).net
+    assert [type(layer).__name__ for layer in net] == [
+        "Flatten", "GaussianNoise", "Linear", "BatchNorm1d", "GaussianNoise", "ReLU",
+        "Linear", "BatchNorm1d", "GaussianNoise", "ReLU", "Linear"]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"af": "tanh"}, "af='tanh' is not supported"),
+    ({"optimizer": "rmsprop"}, "optimizer='rmsprop' is not supported"),
+    ({"schedule": "cosine"}, "schedule='cosine' is not supported"),
+])
+def test_bad_choices_are_named(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        RegularizedMLP(10, [8], 0.1, **kwargs)
+
+
+def test_batch_norm_model_evaluates_with_running_statistics():
+    torch.manual_seed(0)
+    model = RegularizedMLP(10, [32], 0.1, af="relu", batch_norm=True)
+    X = torch.rand(8, 1, 28, 28)
+    model.train()
+    model(X)  # one training pass moves the running statistics
+    model.eval()
+    one_by_one = torch.cat([model(x[None]) for x in X])
+    assert torch.allclose(model(X), one_by_one, atol=1e-6)  # no batch dependence in eval
+
+
+def test_label_smoothing_applies_in_training_only():
+    model = RegularizedMLP(3, [4], 0.1, label_smoothing=0.2)
+    Y_hat, Y = torch.tensor([[4.0, 0.0, 0.0]]), torch.tensor([0])
+    smoothed = nn.functional.cross_entropy(Y_hat, Y, label_smoothing=0.2)
+    assert model.loss(Y_hat, Y) == pytest.approx(float(smoothed))
+    model.eval()
+    assert model.loss(Y_hat, Y) == pytest.approx(float(nn.functional.cross_entropy(Y_hat, Y)))
+
+
+def test_adam_and_adamw_are_torchs_fused_ones_with_weight_decay():
+    adam = RegularizedMLP(10, [8], 0.01, optimizer="adam", weight_decay=0.1).configure_optimizers()
+    adamw = RegularizedMLP(10, [8], 0.01, optimizer="adamw",
+                           weight_decay=0.1).configure_optimizers()
+    assert type(adam) is torch.optim.Adam and type(adamw) is torch.optim.AdamW
+    assert adam.defaults["fused"] and adamw.defaults["fused"]
+    assert adamw.param_groups[0]["weight_decay"] == 0.1
+
+
+def onecycle_model():
+    set_seed(0)
+    return RegularizedMLP(2, [8], 0.05, af="relu", optimizer="adamw", schedule="onecycle",
+                          dropout=0.1, weight_decay=0.01, label_smoothing=0.1)
+
+
+def test_one_cycle_schedule_moves_the_learning_rate_through_d2l_trainer():
+    model = onecycle_model()
+    trainer, _ = fit(model, TinyData(), max_epochs=3)
+    assert isinstance(trainer.optim, ScheduledOptimizer)
+    assert trainer.optim.scheduler.last_epoch == 3 * 8
+    assert trainer.optim.param_groups[0]["lr"] < 0.05 / 100  # annealed far below the peak
+    assert evaluate_accuracy(model, TinyData().val_dataloader()) > 0.95
+
+
+def test_a_scheduled_optimizer_checkpoint_resumes_where_it_stopped():
+    schedule = SimpleNamespace(max_epochs=3, num_train_batches=8)  # what the optimizer reads
+    X, y = TinyData().X[:32], TinyData().y[:32]
+
+    def steps(model, optim, n):
+        for _ in range(n):
+            loss = model.loss(model(X), y)
+            optim.zero_grad()
+            loss.backward()
+            optim.step()
+        return optim.param_groups[0]["lr"], [p.detach().clone() for p in model.parameters()]
+
+    model = onecycle_model()
+    model.trainer = schedule
+    optim = model.configure_optimizers()
+    steps(model, optim, 5)
+    saved = copy.deepcopy({"model": model.state_dict(), "optim": optim.state_dict()})
+    torch.manual_seed(1)  # dropout masks
+    expected_lr, expected = steps(model, optim, 3)
+
+    restored = onecycle_model()
+    restored.trainer = schedule
+    restored.load_state_dict(saved["model"])
+    again = restored.configure_optimizers()
+    again.load_state_dict(saved["optim"])
+    assert again.scheduler.last_epoch == 5
+    torch.manual_seed(1)
+    lr, params = steps(restored, again, 3)
+    assert lr == expected_lr
+    for a, b in zip(params, expected, strict=True):
+        torch.testing.assert_close(a, b)
+
+
+def test_gaussian_noise_has_the_asked_spread_in_training_only():
+    torch.manual_seed(0)
+    layer = GaussianNoise(0.3)
+    x = torch.full((1000, 1000), 2.0)
+    noise = (layer(x) - x).double()
+    assert abs(noise.mean().item()) < 5 * 0.3 / 1000
+    assert abs(noise.std().item() - 0.3) < 0.001
+    layer.eval()
+    assert layer(x) is x
+    assert GaussianNoise(0.0)(x) is x
+    with pytest.raises(ValueError, match="noise standard deviation must be >= 0, got -1"):
+        GaussianNoise(-1)
+
+
+def test_cpu_noise_is_a_window_of_the_table_at_an_offset_the_seed_draws():
+    X = torch.zeros(4, 25)
+    torch.manual_seed(3)
+    start = int(torch.randint(reg.NOISE_TABLE_SIZE - X.numel() + 1, ()))
+    torch.manual_seed(3)
+    noisy = GaussianNoise(1.0)(X)
+    assert torch.equal(noisy.flatten(), reg._noise_table()[start:start + X.numel()])
+    assert not torch.equal(GaussianNoise(1.0)(X), noisy)  # the next call moves on
+    torch.manual_seed(3)
+    assert torch.equal(GaussianNoise(1.0)(X), noisy)  # and the seed repeats it
+
+
+def test_the_table_never_leaves_the_layer_and_cannot_be_changed_through_it():
+    table = reg._noise_table().clone()
+    X = torch.zeros(4, 25)
+    out = GaussianNoise(1.0)(X)
+    out.add_(100.0)  # what a caller may do with the layer's output
+    assert torch.equal(reg._noise_table(), table)
+    assert out.data_ptr() != reg._noise_table().data_ptr()
+
+
+def test_noise_table_is_standard_normal_and_does_not_depend_on_the_seed():
+    table = reg._noise_table().double()
+    assert len(table) == reg.NOISE_TABLE_SIZE
+    assert abs(table.mean().item()) < 5 / len(table) ** 0.5
+    assert abs(table.std().item() - 1) < 0.001
+    torch.manual_seed(123)
+    reg._noise_table.cache_clear()
+    assert torch.equal(reg._noise_table().double(), table)
+
+
+def test_large_tensors_get_fresh_noise(monkeypatch):
+    monkeypatch.setattr(reg, "NOISE_TABLE_SIZE", 64)  # 100 values > 64 // 8: too many
+    X = torch.zeros(4, 25)
+    torch.manual_seed(5)
+    expected = torch.randn_like(X)
+    torch.manual_seed(5)
+    assert torch.equal(GaussianNoise(1.0)(X), expected)
