@@ -18,7 +18,7 @@ from pipelines import flat_split
 
 class JaxRun:
     def __init__(self, preset, data, epochs):
-        p = preset
+        p = preset.to_dict()  # a Config; the keys below are its fields
         self.batch = p["batch_size"]
         X, y = flat_split(data.train)
         self.X, self.y = jnp.asarray(X.numpy()), jnp.asarray(y.numpy())

@@ -5,11 +5,10 @@ evaluation mode and without gradients; they leave the model in the mode they fou
 The rest serves notebook 2 and the command line.
 """
 import numpy as np
-import seaborn as sns
 import torch
 from sklearn.metrics import confusion_matrix
 
-from .plots import error_grid, figure_for
+from .plots import error_grid, plot_confusion_matrix
 
 
 def evaluate_accuracy(model, data_iter):
@@ -58,11 +57,7 @@ def show_confusion_matrix(model, dataset, ax=None):
             y_true += y.tolist()
     model.train(was_training)
     cm = confusion_matrix(y_true, y_pred, labels=range(10))
-    if ax is None:
-        ax = figure_for((8, 6.5)).subplots()
-    sns.heatmap(cm, annot=True, fmt="d", cmap="Blues", ax=ax)
-    ax.set(xlabel="Predito", ylabel="Verdadeiro", title="Matriz de Confusão")
-    ax.figure.tight_layout()
+    plot_confusion_matrix(cm, ax=ax)  # seaborn's heatmap, labelled in Portuguese
     return cm
 
 

@@ -105,7 +105,8 @@ def plot_confusion_matrix(cm, errors_only=False, ax=None):
         ax = figure_for((8, 6.5)).subplots()
     cm = np.asarray(cm)
     mask = np.eye(len(cm), dtype=bool) if errors_only else None
-    sns.heatmap(cm, annot=True, fmt="d", cmap="Blues", ax=ax, mask=mask,
+    counts = np.vectorize(lambda n: br(int(n), ",d"))(cm)  # 1.135, as pt-BR writes it
+    sns.heatmap(cm, annot=counts, fmt="", cmap="Blues", ax=ax, mask=mask,
                 cbar_kws={"format": FuncFormatter(lambda value, _: br(value, ",.0f"))})
     ax.set_xlabel("Predito")
     ax.set_ylabel("Verdadeiro")
