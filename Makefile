@@ -15,7 +15,7 @@ export MNIST_MLP_MIRROR := $(abspath ../shared/data/mnist)
 endif
 endif
 
-.PHONY: help setup lint test unit run smoke results bench colab lock clean
+.PHONY: help setup lint test unit run smoke results bench report colab lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -34,15 +34,24 @@ lint: $(STAMP) ## ruff over the package, tests, tools, benchmarks and notebooks
 	$(PY) -m ruff check .
 
 test: lint ## ruff, unit tests, then the notebooks executed and compared by nbval
-	env -u MNIST_MLP_EPOCHS MNIST_MLP_SCHEDULE=short $(PY) -m pytest tests $(NOTEBOOKS) \
+	env -u MNIST_MLP_EPOCHS -u MNIST_MLP_SEED MNIST_MLP_SCHEDULE=short $(PY) -m pytest tests $(NOTEBOOKS) \
 	  --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg \
 	  --nbval-cell-timeout 1200
 
 unit: $(STAMP) ## fast unit tests (no training, no subprocess, no kernel); make test runs them all
 	$(PY) -m pytest tests -m "not slow"
 
-run: $(STAMP) ## execute the notebooks in place; HTML, figures and results in build/
-	$(PY) tools/run_notebooks.py $(NOTEBOOKS) --inplace --html build
+# `make run SEED=1` (or MNIST_MLP_SEED=1 make run) trains every notebook with other seeds and
+# writes the executed copies, HTML and results into build/semente-1/; the notebooks keep seed 0's.
+SEED ?= $(or $(MNIST_MLP_SEED),0)
+
+run: $(STAMP) ## execute the notebooks in place (SEED=N: into build/semente-N); HTML, figures, results in build/
+	@[[ "$(SEED)" =~ ^[0-9]+$$ ]] || { echo "make run: SEED must be a whole number >= 0, got '$(SEED)'" >&2; exit 2; }
+ifeq ($(SEED),0)
+	env -u MNIST_MLP_SEED $(PY) tools/run_notebooks.py $(NOTEBOOKS) --inplace --html build
+else
+	MNIST_MLP_SEED=$(SEED) $(PY) tools/run_notebooks.py $(NOTEBOOKS) --output build/semente-$(SEED)
+endif
 
 smoke: $(STAMP) ## quick run of the notebooks (1 epoch) into build/smoke, committed ones untouched
 	MNIST_MLP_EPOCHS=1 MNIST_MLP_SCHEDULE=short $(PY) tools/run_notebooks.py $(NOTEBOOKS) --output build/smoke
@@ -55,6 +64,9 @@ results: $(STAMP) ## models A-F, 3 seeds each, 10,000 held-out images (~15 min):
 
 bench: $(VENV)/.bench ## models E and F: original pipeline, package, hand loop, sklearn, JAX, GEMM floor
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
+
+report: $(STAMP) ## rewrite the benchmark tables in README.md and docs/performance.md from build/bench.json
+	$(PY) benchmarks/report.py
 
 # JAX + optax, for the benchmark's peer only: not a dependency of the package or of make test.
 $(VENV)/.bench: $(STAMP) requirements-bench.txt

@@ -13,12 +13,13 @@ import argparse
 import statistics
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import torch
 
 from mnist_mlp import MNIST
-from mnist_mlp.cpu import cpu_flags
+from mnist_mlp.cpu import cpu_flags, flush_denormals
 from mnist_mlp.experiment import environment
 from mnist_mlp.files import write_json
 from pipelines import make_run
@@ -113,6 +114,7 @@ def check_targets(model, rows):
 def profile_package_epoch(model, rows=15):
     """Where one epoch of the package's pipeline spends its time, by torch operator."""
     from torch.profiler import ProfilerActivity, profile
+    flush_denormals()  # before MNIST's first parallel operation, as the notebooks do
     run = make_run("package", model, MNIST(batch_size=64), epochs=2)
     run.epoch(0)  # warm-up
     with profile(activities=[ProfilerActivity.CPU]) as prof:
@@ -188,7 +190,8 @@ def main(argv=None):
     if not jax_ok:
         print("JAX/optax not installed: the jax row is left out (make bench installs them)")
     MNIST(batch_size=64)  # fetch the data once, before the workers read it
-    report = {"models": {}, "targets": [], "cpu_flags": flag_report(),
+    report = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
+              "models": {}, "targets": [], "cpu_flags": flag_report(),
               "environment": environment(), "torch_config": torch.__config__.parallel_info()}
     for model in args.models:
         names = [n for n in PIPELINES[model] if (jax_ok or n != "jax")

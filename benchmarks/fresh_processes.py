@@ -36,7 +36,9 @@ HAND = """
 import sys, time
 sys.path.insert(0, sys.argv[2])
 from mnist_mlp import MNIST
+from mnist_mlp.cpu import flush_denormals
 from pipelines import make_run
+flush_denormals()
 run = make_run("hand", "E", MNIST(batch_size=64), int(sys.argv[1]))
 times = []
 for epoch in range(int(sys.argv[1])):

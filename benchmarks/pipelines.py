@@ -16,7 +16,7 @@ from torchvision import transforms
 
 from mnist_mlp import MNIST, evaluate_accuracy
 from mnist_mlp.cpu import flush_denormals
-from mnist_mlp.data import to_float
+from mnist_mlp.data import batch_loader, to_float
 from mnist_mlp.experiment import set_seed
 from mnist_mlp.presets import PRESETS
 
@@ -95,19 +95,17 @@ class HandRun:
         self.net = p.model().net
         Adam = torch.optim.AdamW if p.optimizer == "adamw" else torch.optim.Adam
         self.optim = Adam(self.net.parameters(), lr=p.lr, weight_decay=p.weight_decay, fused=True)
-        self.batch, self.smoothing = p.batch_size, p.label_smoothing
-        self.X, self.y = flat_split(data.train)
+        self.smoothing = p.label_smoothing
+        # The package's batches (one DataLoader, one indexing per batch): only the loop differs.
+        self.loader = batch_loader(data.train, p.batch_size, shuffle=True)
         self.X_val, self.y_val = flat_split(data.val)
-        steps = epochs * math.ceil(len(self.y) / self.batch)
+        steps = epochs * len(self.loader)
         self.schedule = (torch.optim.lr_scheduler.OneCycleLR(self.optim, p.lr, total_steps=steps)
                          if p.schedule == "onecycle" else None)
 
     def epoch(self, index):
-        order = torch.randperm(len(self.y))
-        for start in range(0, len(self.y), self.batch):
-            idx = order[start:start + self.batch]
-            loss = F.cross_entropy(self.net(self.X[idx]), self.y[idx],
-                                   label_smoothing=self.smoothing)
+        for X, y in self.loader:
+            loss = F.cross_entropy(self.net(X), y, label_smoothing=self.smoothing)
             self.optim.zero_grad(set_to_none=True)
             loss.backward()
             self.optim.step()
@@ -173,7 +171,6 @@ def make_run(name, model, data, epochs):
     """A fresh pipeline `name` for preset `model` ('E' or 'F'), seeded alike."""
     preset = PRESETS[model]
     set_seed(0)
-    flush_denormals()  # every pipeline alike; the original notebook had no such switch
     if name == "original":
         return D2lRun(OriginalMLP(10, preset.hidden_sizes, preset.lr),
                       OriginalMNIST(data.root, preset.batch_size), epochs)
@@ -197,6 +194,9 @@ def serve(model, name, epochs):
     accuracy to 'accuracy'.
     """
     import time
+    # Before any parallel operation (loading MNIST is one), so that torch's threads inherit it;
+    # every pipeline alike, though the original notebook had no such switch.
+    flush_denormals()
     run = make_run(name, model, MNIST(batch_size=64), epochs)
     print("ready", flush=True)
     for line in sys.stdin:

@@ -1,6 +1,7 @@
 """The training curves: d2l's ProgressBoard, drawn from a model's History once per epoch."""
 from d2l import torch as d2l
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .plots import decimal_comma
 
@@ -63,6 +64,7 @@ class EpochBoard(d2l.ProgressBoard):
             axes[1].set_ylabel("acurácia")
         for ax in axes:
             ax.set_xlabel("época")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # no epoch 1,5
             if self.xlim:
                 ax.set_xlim(self.xlim)
             ax.grid(alpha=0.3)

@@ -10,6 +10,7 @@ from pathlib import Path
 import matplotlib
 import torch
 
+from .checks import ConfigError
 from .config import Config
 from .cpu import flush_denormals
 from .data import MNIST
@@ -26,11 +27,11 @@ from .files import write_json
 from .plots import error_grid, plot_confusion_matrix
 from .presets import PRESETS
 from .runs import (
-    CONFIG,
     METRICS,
     RunError,
     check_writable,
     load_run,
+    read_config,
     read_json,
     save_figure,
     write_run,
@@ -38,6 +39,11 @@ from .runs import (
 from .training import TrainingDiverged
 
 NAMES = [f.name for f in fields(Config)]
+TRAIN_IMAGES = 60_000
+
+
+class UsageError(Exception):
+    """The command line asks for something that cannot be done; nothing was started."""
 
 
 def cmd_presets(args):
@@ -51,12 +57,14 @@ def cmd_presets(args):
 def train_config(args):
     """The preset (model A's values without one), overridden by every flag given."""
     if args.preset is None and args.hidden_sizes is None:
-        raise ValueError("give a preset (one of " + ", ".join(PRESETS) + ") or --hidden-sizes")
+        raise UsageError("give a preset (one of " + ", ".join(PRESETS) + ") or --hidden-sizes")
     preset = args.preset.upper() if args.preset else None
     if preset is not None and preset not in PRESETS:
-        raise ValueError(f"unknown preset {args.preset!r}; valid presets: " + ", ".join(PRESETS))
+        raise UsageError(f"unknown preset {args.preset!r}; valid presets: " + ", ".join(PRESETS))
     if args.no_validation and args.val_split:
-        raise ValueError("--no-validation trains on all 60,000 training images: drop --val-split")
+        raise UsageError("--no-validation trains on all 60,000 training images: drop --val-split")
+    if args.val_split >= TRAIN_IMAGES:
+        raise UsageError(f"--val-split must be below {TRAIN_IMAGES}, got {args.val_split}")
     given = {name: getattr(args, name) for name in NAMES if getattr(args, name) is not None}
     return preset or "custom", PRESETS.get(preset, Config()).replace(**given)
 
@@ -73,18 +81,32 @@ def progress(total_epochs):
     return report
 
 
+def run_dirs(args, preset):
+    """{seed: run directory}, refused before any training if one holds a run and no --force."""
+    seeds = args.seeds or [args.seed]
+    if len(set(seeds)) < len(seeds):
+        raise UsageError(f"--seeds lists a seed twice: {' '.join(map(str, seeds))}")
+    dirs = {seed: args.out / f"{preset}-seed{seed}" for seed in seeds}
+    taken = [str(path) for path in dirs.values() if path.exists()]
+    if taken and not args.force:
+        one = len(taken) == 1
+        raise UsageError(f"{', '.join(taken)} already exist{'s' if one else ''}: pass --force "
+                         f"to replace {'it' if one else 'them'}, or choose another --out")
+    return dirs
+
+
 def cmd_train(args):
     preset, config = train_config(args)
     if args.device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device cuda: no CUDA device is visible to torch here")
+        raise UsageError("--device cuda: no CUDA device is visible to torch here")
+    dirs = run_dirs(args, preset)
     check_writable(args.out)
     flush_denormals()
     data = MNIST(batch_size=config.batch_size, val_split=args.val_split,
                  validate=not args.no_validation)
-    for seed in args.seeds or [args.seed]:
+    for seed, run_dir in dirs.items():
         run = {"preset": preset, **config.to_dict(), "seed": seed, "val_split": args.val_split,
                "validate": not args.no_validation, "device": args.device}
-        run_dir = args.out / f"{preset}-seed{seed}"
         print(f"training {preset} (seed {seed}) -> {run_dir}")
         set_seed(seed)
         model = config.model()
@@ -94,7 +116,7 @@ def cmd_train(args):
                    "val_accuracy": (evaluate_accuracy(model, data.val_dataloader())
                                     if run["validate"] else None),
                    "test_accuracy": evaluate_accuracy(model, data.test_dataloader())}
-        write_run(run_dir, run, metrics, model, model.board.render())
+        write_run(run_dir, run, metrics, model, model.board.render(), replace=args.force)
         held_out = "test set" if not args.val_split else f"{args.val_split} held-out images"
         validation = ("no validation; " if metrics["val_accuracy"] is None else
                       f"validation accuracy {metrics['val_accuracy']:.4f} ({held_out}); ")
@@ -134,7 +156,7 @@ def cmd_evaluate(args):
 def cmd_compare(args):
     groups = defaultdict(list)
     for run_dir in args.run_dirs:
-        config = read_json(Path(run_dir) / CONFIG)
+        config = read_config(run_dir)  # older runs get the defaults of newer fields
         metrics = read_json(Path(run_dir) / METRICS)
         key = tuple(sorted((k, str(v)) for k, v in config.items() if k != "seed"))
         groups[key].append((config, metrics))
@@ -165,21 +187,27 @@ def _positive_int(text):
     return value
 
 
+def _count(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or a positive integer, got {text}")
+    return value
+
+
 def add_config_flags(parser):
     """One flag per Config field, with its type, choices and help; unset flags stay None."""
     for f in fields(Config):
-        meta = f.metadata
         names = ["--" + f.name.replace("_", "-")] + (["--hidden"] if f.name == "hidden_sizes"
                                                      else [])
-        options = {"dest": f.name, "default": None, "help": meta["help"]}
-        if meta["kind"] == "flag":
+        options = {"dest": f.name, "default": None, "help": f.metadata["help"]}
+        if f.type is bool:
             options["action"] = argparse.BooleanOptionalAction
-        elif meta["kind"] == "sizes":
+        elif f.type is tuple:
             options.update(nargs="+", type=_positive_int, metavar="N")
-        elif meta["choices"] is not None:
-            options["choices"] = meta["choices"]
+        elif f.metadata["choices"] is not None:
+            options["choices"] = f.metadata["choices"]
         else:
-            options["type"] = int if meta["kind"] == "count" else float
+            options["type"] = f.type  # int or float; the range is Config's to check
         parser.add_argument(*names, **options)
 
 
@@ -197,7 +225,7 @@ def parser():
     seeds.add_argument("--seed", type=int, default=0, help="one run with this seed (default 0)")
     seeds.add_argument("--seeds", type=int, nargs="+", metavar="S", help="one run per seed")
     train.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
-    train.add_argument("--val-split", type=int, default=0, metavar="N",
+    train.add_argument("--val-split", type=_count, default=0, metavar="N",
                        help="hold out N training images for validation; the test set is then "
                        "evaluated once at the end (default 0: test set as validation, as in "
                        "the original notebook)")
@@ -207,6 +235,9 @@ def parser():
                        "evaluated once at the end")
     train.add_argument("--out", type=Path, default=Path("runs"),
                        help="folder for run directories (default runs/)")
+    train.add_argument("--force", action="store_true",
+                       help="replace run directories that already exist (the earlier run is "
+                       "kept until the new one is written)")
     evaluate = sub.add_parser("evaluate", help="test-set report and figures for a run",
                               description="Accuracy, per-class precision/recall/F1, most "
                               "confused pairs and PNGs (confusion matrix, its errors alone, "
@@ -230,7 +261,7 @@ def main(argv=None):
     args = parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (ValueError, DataError, RunError) as err:
+    except (UsageError, ConfigError, DataError, RunError) as err:  # not a bug: one line
         print(f"error: {err}", file=sys.stderr)
         return 2
     except TrainingDiverged as err:

@@ -9,7 +9,6 @@ from PIL import Image
 from .download import default_root, load_raw
 
 IMAGE_MAGIC, LABEL_MAGIC = 2051, 2049
-FLOAT_CACHE_BYTES = 256 * 2**20  # see MNISTSplit.floats
 
 
 class MNIST(d2l.DataModule):
@@ -47,11 +46,11 @@ class MNIST(d2l.DataModule):
         """Training batches are shuffled every epoch; validation batches keep dataset order."""
         if not train and self.val is None:
             return None
-        return InMemoryLoader(self.train if train else self.val, self.batch_size, shuffle=train)
+        return batch_loader(self.train if train else self.val, self.batch_size, shuffle=train)
 
     def test_dataloader(self):
         """The 10,000 test images in order (the same as `val_dataloader()` without val_split)."""
-        return InMemoryLoader(self.test, self.batch_size, shuffle=False)
+        return batch_loader(self.test, self.batch_size, shuffle=False)
 
     def to(self, device):
         """Every split moved to `device` (the GPU d2l.Trainer trains on); returns self."""
@@ -62,14 +61,18 @@ class MNIST(d2l.DataModule):
 
 
 class MNISTSplit(torch.utils.data.Dataset):
-    """One split: `data` (uint8, N x 28 x 28) and `targets` as torchvision has them."""
+    """One split: `data` (uint8, N x 28 x 28) and `targets` as torchvision has them.
+
+    `split[i]` is one (image, label) item, as torchvision's; `split[indices]` (a list or tensor
+    of positions) is a whole batch (X, y) in one indexing, which is what `batch_loader` asks for.
+    """
 
     def __init__(self, data, targets, pixels):
         if not len(data) == len(targets) == len(pixels):
-            raise ValueError(f"{len(data)} images but {len(targets)} labels")
+            raise ValueError("data, targets and pixels must hold the same number of images, got "
+                             f"{len(data)}, {len(targets)} and {len(pixels)}")
         self.data, self.targets = data, targets
-        self.pixels = pixels  # uint8, as stored; ToTensor's float32 `/ 255` comes in batch()
-        self._floats = None
+        self.pixels = pixels  # uint8, as stored; ToTensor's float32 `/ 255` comes per batch
 
     @classmethod
     def from_idx(cls, image_bytes, label_bytes, resize=(28, 28)):
@@ -89,55 +92,28 @@ class MNISTSplit(torch.utils.data.Dataset):
     def __len__(self):
         return len(self.targets)
 
-    def __getitem__(self, i):
-        return to_float(self.pixels[i]), int(self.targets[i])
-
-    def batch(self, index):
-        """Images and labels at `index` (a slice, or a tensor of positions); new tensors."""
-        images = self.floats()
-        if isinstance(index, slice):
-            X = images[index].clone() if images is not None else to_float(self.pixels[index])
-            return X, self.targets[index]
+    def __getitem__(self, index):
+        if isinstance(index, int) or getattr(index, "ndim", None) == 0:  # one item
+            return to_float(self.pixels[index]), int(self.targets[index])
         # index_select is several times faster than fancy indexing for a batch of rows.
-        index = index.to(self.pixels.device)
-        X = (to_float(self.pixels.index_select(0, index)) if images is None
-             else images.index_select(0, index))
-        return X, self.targets.index_select(0, index)
-
-    def floats(self):
-        """All images converted once, when that takes at most FLOAT_CACHE_BYTES (else None).
-
-        The per-batch conversion was about 2 % of an epoch of model E; at 28 x 28 the whole
-        training split takes 188 MB as float32. Resized splits (d2l's 224 x 224, say) would not
-        fit, and keep converting per batch.
-        """
-        if self._floats is None and 4 * self.pixels.numel() <= FLOAT_CACHE_BYTES:
-            self._floats = to_float(self.pixels)
-        return self._floats
+        index = torch.as_tensor(index, device=self.pixels.device)
+        return to_float(self.pixels.index_select(0, index)), self.targets.index_select(0, index)
 
 
-class InMemoryLoader:
-    """Iterable of (X, y) batches with DataLoader's length and shuffling order."""
+def batch_loader(split, batch_size, shuffle=False):
+    """A DataLoader of (X, y) batches that indexes the split once per batch.
 
-    def __init__(self, dataset, batch_size, shuffle):
-        self.dataset, self.batch_size, self.shuffle = dataset, batch_size, shuffle
-
-    def __len__(self):
-        return math.ceil(len(self.dataset) / self.batch_size)
-
-    def __iter__(self):
-        n, size = len(self.dataset), self.batch_size
-        order = shuffled_order(n) if self.shuffle else None
-        for start in range(0, n, size):
-            index = slice(start, start + size) if order is None else order[start:start + size]
-            yield self.dataset.batch(index)
-
-
-def shuffled_order(n):
-    """The permutation a shuffling DataLoader (no workers) draws from the global torch RNG."""
-    torch.empty((), dtype=torch.int64).random_()  # the loader's worker base seed, drawn first
-    seed = int(torch.empty((), dtype=torch.int64).random_().item())  # RandomSampler's seed
-    return torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    Shuffled, it draws from torch's global generator exactly what `DataLoader(split,
+    batch_size, shuffle=True)` draws, so a seed gives torchvision's batches in torchvision's
+    order; in order, it draws nothing from it, so validating does not move the next shuffle.
+    """
+    order = (torch.utils.data.RandomSampler(split) if shuffle
+             else torch.utils.data.SequentialSampler(split))
+    batches = torch.utils.data.BatchSampler(order, batch_size, drop_last=False)
+    # Each iteration draws a seed for worker processes (there are none) from `generator`:
+    # the global one when shuffling, as DataLoader does; a private one otherwise.
+    return torch.utils.data.DataLoader(split, sampler=batches, batch_size=None,
+                                       generator=None if shuffle else torch.Generator())
 
 
 def to_float(pixels):

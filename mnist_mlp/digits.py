@@ -1,10 +1,12 @@
-"""Any grayscale image of one handwritten digit, brought into MNIST's format."""
+"""Any grayscale image of one handwritten digit, brought into MNIST's format (or into its
+geometry alone)."""
 import numpy as np
 import torch
 from PIL import Image
 
 BOX, FIELD = 20, 28  # MNIST fits each digit in a 20 x 20 box inside a 28 x 28 field
 INK_THRESHOLD = 0.1  # fraction of the darkest ink below which a pixel counts as background
+RESAMPLE = {"bilinear": Image.BILINEAR, "lanczos": Image.LANCZOS}  # fit_to_box's filters
 
 
 def to_mnist(image):
@@ -12,19 +14,34 @@ def to_mnist(image):
 
     `image` is a 2-D (or 1 x H x W) numpy array or torch tensor of any numeric dtype and range,
     or a PIL image. The background is the border's colour: a light one is inverted. Intensities
-    are scaled so the background is 0 and the darkest ink 1, faint pixels are cleared, the ink's
-    bounding box is resized with anti-aliasing (LANCZOS) so its longer side is 20 px, keeping
-    its aspect ratio, and pasted into 28 x 28 with its centre of mass at (14, 14), as LeCun et
-    al. made MNIST.
+    are scaled so the background is 0 and the darkest ink 1, faint pixels are cleared, the digit
+    goes through `fit_to_box` with LANCZOS anti-aliasing, and its darkest pixel is brought back
+    to 1, as LeCun et al. made MNIST.
     """
-    ink = _ink(_pixels(image))
+    field = fit_to_box(_ink(_pixels(image)), resample="lanczos")
+    return field / field.max()  # resampling blurs the darkest pixel; MNIST's darkest is always ~1
+
+
+def fit_to_box(ink, resample="bilinear"):
+    """MNIST's geometry alone: a (1, 28, 28) float32 tensor with the ink's bounding box resized
+    so its longer side is 20 px, keeping its aspect ratio, and its centre of mass at (14, 14).
+
+    `ink` is a 2-D (or 1 x H x W) array or tensor of values >= 0 with the background exactly 0
+    (white on black); its contrast is kept: no inversion, rescaling or clearing of faint ink.
+    `resample` is "bilinear" or "lanczos" (PIL's filters, anti-aliased when shrinking).
+    """
+    if resample not in RESAMPLE:
+        raise ValueError(f"resample={resample!r} is not supported; use one of {tuple(RESAMPLE)}")
+    ink = _pixels(ink)
+    if ink.min() < 0 or ink.max() == 0:
+        raise ValueError("fit_to_box expects ink >= 0 on a background of exactly 0, with some "
+                         "ink; for any other image use to_mnist")
     rows, cols = np.nonzero(ink)
     box = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
     scale = BOX / max(box.shape)
     size = (max(1, round(box.shape[1] * scale)), max(1, round(box.shape[0] * scale)))
-    resized = Image.fromarray(box.astype(np.float32)).resize(size, Image.LANCZOS)
-    digit = np.clip(np.asarray(resized), 0, 1)  # LANCZOS rings slightly past the ink's range
-    digit /= digit.max()  # resampling blurs the darkest pixel; MNIST's darkest is always ~1
+    resized = Image.fromarray(box.astype(np.float32)).resize(size, RESAMPLE[resample])
+    digit = np.clip(np.asarray(resized), 0, box.max())  # LANCZOS rings past the ink's range
     field = np.zeros((FIELD, FIELD), np.float32)
     top, left = (_offset(digit, axis, FIELD) for axis in (0, 1))
     field[top:top + digit.shape[0], left:left + digit.shape[1]] = digit

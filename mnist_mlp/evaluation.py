@@ -1,8 +1,8 @@
 """Accuracy, misclassified digits and the confusion matrix, as in the original notebook.
 
 The three helpers of the original come first, each with its own loop over the batches, in
-evaluation mode and without gradients; they leave the model in the mode they found it in.
-The rest serves notebook 2 and the command line.
+evaluation mode and without gradients; they leave the model in the mode they found it in,
+even when a batch raises. The rest serves notebook 2 and the command line.
 """
 import numpy as np
 import torch
@@ -16,12 +16,14 @@ def evaluate_accuracy(model, data_iter):
     was_training, device = model.training, device_of(model)
     model.eval()  # batch normalisation and dropout as in inference
     correct = total = 0
-    with torch.no_grad():
-        for X, y in data_iter:
-            y_hat = model(X.to(device)).argmax(dim=1).cpu()
-            correct += int((y_hat == y.cpu()).sum())
-            total += y.numel()
-    model.train(was_training)
+    try:
+        with torch.no_grad():
+            for X, y in data_iter:
+                y_hat = model(X.to(device)).argmax(dim=1).cpu()
+                correct += int((y_hat == y.cpu()).sum())
+                total += y.numel()
+    finally:
+        model.train(was_training)
     if total == 0:
         raise ValueError("data_iter yielded no examples")
     return correct / total
@@ -35,14 +37,16 @@ def visualize_errors(model, dataset, max_errors=10, axes=None):
     was_training, device = model.training, device_of(model)
     model.eval()
     errors = []  # (image, true label, predicted label)
-    with torch.no_grad():
-        for X, y in dataset.val_dataloader():
-            y_hat = model(X.to(device)).argmax(dim=1).cpu()
-            wrong = y_hat != y.cpu()
-            errors += zip(X.cpu()[wrong], y.cpu()[wrong].tolist(), y_hat[wrong].tolist())
-            if len(errors) >= max_errors:
-                break
-    model.train(was_training)
+    try:
+        with torch.no_grad():
+            for X, y in dataset.val_dataloader():
+                y_hat = model(X.to(device)).argmax(dim=1).cpu()
+                wrong = y_hat != y.cpu()
+                errors += zip(X.cpu()[wrong], y.cpu()[wrong].tolist(), y_hat[wrong].tolist())
+                if len(errors) >= max_errors:
+                    break
+    finally:
+        model.train(was_training)
     return error_grid(errors[:max_errors], axes=axes)
 
 
@@ -51,11 +55,13 @@ def show_confusion_matrix(model, dataset, ax=None):
     was_training, device = model.training, device_of(model)
     model.eval()
     y_true, y_pred = [], []
-    with torch.no_grad():
-        for X, y in dataset.val_dataloader():
-            y_pred += model(X.to(device)).argmax(dim=1).tolist()
-            y_true += y.tolist()
-    model.train(was_training)
+    try:
+        with torch.no_grad():
+            for X, y in dataset.val_dataloader():
+                y_pred += model(X.to(device)).argmax(dim=1).tolist()
+                y_true += y.tolist()
+    finally:
+        model.train(was_training)
     cm = confusion_matrix(y_true, y_pred, labels=range(10))
     plot_confusion_matrix(cm, ax=ax)  # seaborn's heatmap, labelled in Portuguese
     return cm

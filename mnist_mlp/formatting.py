@@ -1,5 +1,9 @@
 """Numbers as the Portuguese narratives print them: decimal comma, dot between thousands."""
+import math
+
 import numpy as np
+
+MINUS = "\N{MINUS SIGN}"  # typeset minus, as in print; a hyphen is too short beside digits
 
 
 def br(value, spec=".4f"):
@@ -18,3 +22,20 @@ def mean_std(values, spec=".4f"):
     if values.size == 1:
         return br(values[0], spec)
     return f"{br(values.mean(), spec)} ± {br(values.std(ddof=1), spec)}"
+
+
+def shared_decimals(values, most=6):
+    """The fewest decimals that write every value exactly: [0.2, 0.25, 0.3] -> 2."""
+    finite = [float(v) for v in values if math.isfinite(v)]
+    for decimals in range(most + 1):
+        # Tick positions carry float noise (0.6000000000000001): compare with a tolerance.
+        if all(abs(v - round(v, decimals)) <= 1e-9 * max(1.0, abs(v)) for v in finite):
+            return decimals
+    return most
+
+
+def axis_number(value, decimals):
+    """A tick label: axis_number(-0.5, 2) -> '−0,50', axis_number(1135, 0) -> '1.135'."""
+    if round(value, decimals) == 0:
+        value = 0.0  # never '−0,0'
+    return br(value, f",.{decimals}f").replace("-", MINUS)

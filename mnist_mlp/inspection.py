@@ -4,7 +4,7 @@ import math
 import torchvision.transforms.functional as TF
 from torch import nn
 
-from .data import InMemoryLoader, MNISTSplit
+from .data import MNISTSplit, batch_loader
 from .evaluation import evaluate_accuracy
 
 
@@ -42,6 +42,5 @@ def moved(split, dx=0, dy=0, degrees=0.0):
 
 def accuracy_when_moved(model, split, moves, batch_size=1000):
     """{move: accuracy} over the split, for each (dx, dy, degrees) in `moves`."""
-    return {move: evaluate_accuracy(model, InMemoryLoader(moved(split, *move), batch_size,
-                                                          shuffle=False))
+    return {move: evaluate_accuracy(model, batch_loader(moved(split, *move), batch_size))
             for move in moves}

@@ -2,6 +2,7 @@
 import torch
 from torch import nn
 
+from .checks import check_arguments
 from .training import Classifier
 
 ACTIVATIONS = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}
@@ -13,10 +14,7 @@ class MLP(Classifier):
     def __init__(self, num_outputs, hidden_sizes, lr, af="sigmoid", optimizer="sgd"):
         super().__init__()
         self.save_hyperparameters()
-        if af not in ACTIVATIONS:
-            raise ValueError(f"activation af={af!r} is not supported; use 'sigmoid' or 'relu'")
-        if optimizer not in ("sgd", "adam"):
-            raise ValueError(f"optimizer={optimizer!r} is not supported; use 'sgd' or 'adam'")
+        check_arguments(self.hparams, af=ACTIVATIONS, optimizer=("sgd", "adam"))
         layers, width = [nn.Flatten()], 28 * 28
         for size in hidden_sizes:
             layers += [nn.Linear(width, size), ACTIVATIONS[af]()]

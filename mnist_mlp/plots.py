@@ -10,9 +10,9 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import Formatter, MaxNLocator
 
-from .formatting import br
+from .formatting import axis_number, br, shared_decimals
 
 
 class Drawing:
@@ -28,11 +28,24 @@ class Drawing:
         return f"<Drawing: {count} axes on a {width:g} x {height:g} in figure>"
 
 
+class DecimalCommaFormatter(Formatter):
+    """Tick labels as Portuguese prints numbers (−0,50 · 0,25 · 1.000), with one number of
+    decimals for the whole axis, so that 0,20 and 0,25 stand side by side, never 0,2 and 0,25."""
+
+    decimals = 0
+
+    def set_locs(self, locs):
+        super().set_locs(locs)
+        self.decimals = shared_decimals(locs)
+
+    def __call__(self, x, pos=None):
+        return axis_number(x, self.decimals)
+
+
 def decimal_comma(ax):
-    """Tick labels with the decimal comma (0,5 rather than 0.5) on both axes of `ax`."""
-    formatter = FuncFormatter(lambda value, _: br(value, "g"))
-    ax.xaxis.set_major_formatter(formatter)
-    ax.yaxis.set_major_formatter(formatter)
+    """Portuguese tick labels (`DecimalCommaFormatter`) on both axes of `ax`."""
+    ax.xaxis.set_major_formatter(DecimalCommaFormatter())
+    ax.yaxis.set_major_formatter(DecimalCommaFormatter())
 
 
 def figure_for(figsize):
@@ -61,7 +74,7 @@ def error_grid(errors, confidences=None, axes=None):
     for i, (ax, (img, true_label, pred_label)) in enumerate(zip(flat, errors)):
         ax.imshow(np.asarray(img).squeeze(), cmap="gray")
         extra = "" if confidences is None else f" ({br(confidences[i], '.0%')})"
-        ax.set_title(f"Verdadeiro: {true_label}\nPredito: {pred_label}{extra}", fontsize=9)
+        ax.set_title(f"verdadeiro {true_label}\npredito {pred_label}{extra}", fontsize=9)
     for ax in flat:
         ax.axis("off")
     if not errors:
@@ -92,7 +105,7 @@ def image_grid(images, titles=(), axes=None, cols=10, cmap="gray", colorbar=None
     if colorbar and shown is not None:
         bar = fig.colorbar(shown, ax=flat, fraction=0.02, pad=0.01)
         bar.set_label(colorbar)
-        bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: br(value, "g")))
+        bar.ax.yaxis.set_major_formatter(DecimalCommaFormatter())
     return Drawing(fig, flat, images)
 
 
@@ -107,9 +120,9 @@ def plot_confusion_matrix(cm, errors_only=False, ax=None):
     mask = np.eye(len(cm), dtype=bool) if errors_only else None
     counts = np.vectorize(lambda n: br(int(n), ",d"))(cm)  # 1.135, as pt-BR writes it
     sns.heatmap(cm, annot=counts, fmt="", cmap="Blues", ax=ax, mask=mask,
-                cbar_kws={"format": FuncFormatter(lambda value, _: br(value, ",.0f"))})
-    ax.set_xlabel("Predito")
-    ax.set_ylabel("Verdadeiro")
+                cbar_kws={"format": DecimalCommaFormatter(), "ticks": MaxNLocator(integer=True)})
+    ax.set_xlabel("Dígito predito")
+    ax.set_ylabel("Dígito verdadeiro")
     ax.set_title("Erros (fora da diagonal)" if errors_only else "Matriz de Confusão")
     ax.figure.tight_layout()
     return Drawing(ax.figure, ax, cm)

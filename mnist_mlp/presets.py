@@ -9,7 +9,8 @@ PRESETS = {
     "D": Config(hidden_sizes=(256,), af="relu", optimizer="adam", lr=0.001),
     "E": Config(hidden_sizes=(256, 256), af="relu", optimizer="adam", lr=0.001),
     # Model F (notebook 2): five batch-normalised hidden layers with Gaussian noise on the
-    # inputs and every hidden layer (the supervised baseline of Rasmus et al. 2015), AdamW with
+    # inputs and every hidden layer (the architecture and noise scheme of the supervised
+    # baseline of Rasmus et al. 2015, whose noise is 0.5), AdamW with
     # weight decay, a one-cycle learning rate and label smoothing; chosen on a held-out
     # validation split (docs/results.md). 24 epochs of 50,000 images = 20 of 60,000.
     "F": Config(hidden_sizes=(1000, 500, 250, 250, 250), af="relu", optimizer="adamw",

@@ -1,11 +1,10 @@
 """Model F's MLP: the original's layers with batch normalisation, Gaussian noise, dropout,
 weight decay, a one-cycle learning rate and label smoothing, each off by default."""
-import functools
-
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .checks import check_arguments
 from .model import ACTIVATIONS
 from .training import Classifier
 
@@ -22,12 +21,7 @@ class RegularizedMLP(Classifier):
                  schedule="constant", label_smoothing=0.0):
         super().__init__()
         self.save_hyperparameters()
-        if af not in ACTIVATIONS:
-            raise ValueError(f"activation af={af!r} is not supported; use 'sigmoid' or 'relu'")
-        if optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer={optimizer!r} is not supported; use one of {OPTIMIZERS}")
-        if schedule not in SCHEDULES:
-            raise ValueError(f"schedule={schedule!r} is not supported; use one of {SCHEDULES}")
+        check_arguments(self.hparams, af=ACTIVATIONS, optimizer=OPTIMIZERS, schedule=SCHEDULES)
         layers, width = [nn.Flatten()], 28 * 28
         if noise:
             layers.append(GaussianNoise(noise))
@@ -51,46 +45,25 @@ class RegularizedMLP(Classifier):
                                label_smoothing=smoothing)
 
     def configure_optimizers(self):
-        """SGD, Adam or AdamW with weight decay; with schedule='onecycle', lr is the peak."""
+        """SGD, Adam or AdamW with weight decay; with schedule='onecycle', lr is the peak.
+
+        d2l's Trainer only calls the optimizer's `zero_grad()` and `step()`: the one-cycle
+        scheduler (`self.scheduler`, None without one) advances in a hook after every step.
+        Checkpoints keep both `optimizer.state_dict()` and `model.scheduler.state_dict()`.
+        """
         if self.optimizer == "sgd":
             optim = torch.optim.SGD(self.parameters(), lr=self.lr, weight_decay=self.weight_decay)
         else:
             Adam = torch.optim.Adam if self.optimizer == "adam" else torch.optim.AdamW
             optim = Adam(self.parameters(), lr=self.lr, weight_decay=self.weight_decay,
                          fused=True)
+        self.scheduler = scheduler = None
         if self.schedule == "onecycle":
             steps = self.trainer.max_epochs * self.trainer.num_train_batches
-            return ScheduledOptimizer(optim, torch.optim.lr_scheduler.OneCycleLR(
-                optim, max_lr=self.lr, total_steps=steps))
+            self.scheduler = scheduler = torch.optim.lr_scheduler.OneCycleLR(
+                optim, max_lr=self.lr, total_steps=steps)
+            optim.register_step_post_hook(lambda optimizer, args, kwargs: scheduler.step())
         return optim
-
-
-class ScheduledOptimizer:
-    """An optimizer whose step() also advances its learning-rate scheduler.
-
-    d2l's Trainer only calls `zero_grad()` and `step()`; this keeps its loop unchanged.
-    """
-
-    def __init__(self, optimizer, scheduler):
-        self.optimizer, self.scheduler = optimizer, scheduler
-
-    def zero_grad(self, set_to_none=True):
-        self.optimizer.zero_grad(set_to_none=set_to_none)
-
-    def step(self):
-        self.optimizer.step()
-        self.scheduler.step()
-
-    @property
-    def param_groups(self):
-        return self.optimizer.param_groups
-
-    def state_dict(self):
-        return {"optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict()}
-
-    def load_state_dict(self, state):
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.scheduler.load_state_dict(state["scheduler"])
 
 
 class GaussianNoise(nn.Module):
@@ -109,33 +82,8 @@ class GaussianNoise(nn.Module):
     def forward(self, X):
         if not self.training or self.std == 0:
             return X
-        return torch.add(X, _standard_normal_like(X), alpha=self.std)  # never in place
+        # Fresh i.i.d. draws from torch's seeded generator; never in place (X may be reused).
+        return torch.add(X, torch.randn_like(X), alpha=self.std)
 
     def extra_repr(self):
         return f"std={self.std}"
-
-
-NOISE_TABLE_SIZE = 1 << 24  # 16.8 million values, 64 MB
-NOISE_TABLE_SEED = 20151116  # fixed: the training seed picks the offsets, not the table
-
-
-@functools.cache
-def _noise_table():
-    """NOISE_TABLE_SIZE standard-normal float32 values, drawn once per process.
-
-    torch's CPU generator is serial, about 3.5 ns a value: fresh noise was 17 % of an epoch of
-    model F. A window of this table at an offset drawn from torch's global generator (the
-    "noise table" of Salimans et al. 2017) costs one addition; the training seed, through the
-    offsets, still decides every draw.
-    """
-    generator = torch.Generator().manual_seed(NOISE_TABLE_SEED)
-    return torch.randn(NOISE_TABLE_SIZE, generator=generator)
-
-
-def _standard_normal_like(X):
-    """N(0, 1) values shaped as X: on the CPU a read-only view into the table, fresh elsewhere."""
-    n = X.numel()
-    if X.device.type != "cpu" or not X.is_floating_point() or n > NOISE_TABLE_SIZE // 8:
-        return torch.randn_like(X)
-    start = int(torch.randint(NOISE_TABLE_SIZE - n + 1, ()))
-    return _noise_table()[start:start + n].view(X.shape).to(X.dtype)

@@ -8,6 +8,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import torch
 
+from .checks import ConfigError
 from .config import Config
 from .files import replacing, write_json
 
@@ -30,21 +31,32 @@ def check_writable(folder):
                        "choose a writable --out") from err
 
 
-def write_run(path, config, metrics, model, curves):
-    """Write the run into a temporary folder beside `path`, then move it into place whole."""
+def write_run(path, config, metrics, model, curves, replace=False):
+    """Write the run into a temporary folder beside `path`, then move it into place whole.
+
+    An existing `path` is a RunError unless `replace`; then it is renamed aside until the new
+    run is in place, so an interrupt at any moment leaves one complete run there.
+    """
     path = Path(path)
+    if path.exists() and not replace:
+        raise RunError(f"{path} already holds a run: pass replace=True (--force on the "
+                       "command line) to replace it, or write elsewhere")
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part"))
+    old = tmp.with_suffix(".old")
     try:
         write_json(tmp / CONFIG, config)
         write_json(tmp / METRICS, metrics)
         save_weights(model, tmp / WEIGHTS)
         save_figure(curves, tmp / CURVES, dpi=120)
-        if path.exists():
-            shutil.rmtree(path)
-        os.replace(tmp, path)
+        if replace and path.exists():
+            os.replace(path, old)
+        os.replace(tmp, path)  # fails, deleting nothing, if a run appeared there meanwhile
     except BaseException:
+        if old.exists() and not path.exists():
+            os.replace(old, path)  # the earlier run goes back
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    shutil.rmtree(old, ignore_errors=True)
     return path
 
 
@@ -77,18 +89,26 @@ def read_json(path):
         raise RunError(f"{path} is not readable JSON ({err})") from err
 
 
+def read_config(run_dir):
+    """A run's config.json as a dict, with the defaults of any field newer than the run."""
+    path = Path(run_dir) / CONFIG
+    values = read_json(path)
+    try:
+        config = Config.from_dict(values)  # refuses a file that holds no JSON object
+    except ConfigError as err:
+        raise RunError(f"{path} describes no valid model: {err}") from err
+    return {**values, **config.to_dict()}
+
+
 def load_run(run_dir):
     """(config dict, metrics dict, model with the trained weights) of a run directory."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise RunError(f"{run_dir} is not a directory; pass a folder written by "
                        "`python -m mnist_mlp train`")
-    config = read_json(run_dir / CONFIG)
+    config = read_config(run_dir)
     metrics = read_json(run_dir / METRICS)
-    try:
-        model = Config.from_dict(config).model()
-    except (TypeError, ValueError) as err:
-        raise RunError(f"{run_dir / CONFIG} describes no valid model: {err}") from err
+    model = Config.from_dict(config).model()
     try:
         state = torch.load(run_dir / WEIGHTS, map_location="cpu", weights_only=True)
         model.load_state_dict(state)

@@ -9,6 +9,10 @@ from .formatting import br
 
 AF_NAMES = {"sigmoid": "sigmoide", "relu": "ReLU"}
 OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW"}
+# RegularizedMLP's options, in the notebooks' words ("{}" takes the value).
+OPTION_NAMES = {"batch_norm": "normalização em lote", "noise": "ruído gaussiano {}",
+                "dropout": "dropout {}", "weight_decay": "decaimento de pesos {}",
+                "schedule": "ciclo único", "label_smoothing": "suavização de rótulos {}"}
 
 
 class TrainingDiverged(FloatingPointError):
@@ -84,9 +88,21 @@ class Classifier(d2l.Classifier):
         self.board.update()
 
     def describe(self):
-        """E.g. 'MLP 784-256-256-10 · ReLU · Adam, lr 0,001', for figure titles."""
+        """E.g. 'MLP 784-256-256-10 · ReLU · Adam, taxa 0,001', for figure titles; model F's
+        options, where set, on the lines below."""
         hp = self.hparams
         sizes = "-".join(map(str, [28 * 28, *hp.get("hidden_sizes", []), hp.get("num_outputs")]))
         af = AF_NAMES.get(hp.get("af"), hp.get("af"))
         optimizer = OPTIMIZER_NAMES.get(hp.get("optimizer"), hp.get("optimizer"))
-        return f"MLP {sizes} · {af} · {optimizer}, lr {br(hp.get('lr', 0), 'g')}"
+        lr = br(hp.get("lr", 0), "g")
+        rate = f"taxa de pico {lr}" if hp.get("schedule") == "onecycle" else f"taxa {lr}"
+        title = f"MLP {sizes} · {af} · {optimizer}, {rate}"
+        options = [text.format(br(hp[name], "g")) if "{}" in text else text
+                   for name, text in OPTION_NAMES.items()
+                   if hp.get(name) and hp[name] != "constant"]
+        lines = [title, ""]
+        for option in options:  # a line of about the first's length, then the next
+            if len(lines[-1]) + len(option) > 80:
+                lines.append("")
+            lines[-1] += (" · " if lines[-1] else "") + option
+        return "\n".join(line for line in lines if line)

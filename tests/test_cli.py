@@ -7,12 +7,14 @@ from dataclasses import fields
 import numpy as np
 import pytest
 from sklearn.metrics import precision_recall_fscore_support
+from tiny import TinyData
 
-from mnist_mlp import evaluate_accuracy
+from mnist_mlp import cli, evaluate_accuracy
 from mnist_mlp.cli import main
 from mnist_mlp.config import Config
 from mnist_mlp.evaluation import most_confused, per_class_scores
 from mnist_mlp.presets import PRESETS
+from mnist_mlp.regularized import RegularizedMLP
 from mnist_mlp.runs import load_run
 
 FAST = ["--hidden", "32", "--epochs", "2"]
@@ -105,7 +107,7 @@ def test_unparsable_flags_exit_2_with_argparse_usage(argv, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["train", "A", "--lr", "-1"], "error: lr must be a positive number, got -1.0"),
+    (["train", "A", "--lr", "-1"], "error: lr must be a finite number > 0, got -1.0"),
     (["train", "A", "--epochs", "0"], "error: epochs must be a positive integer, got 0"),
 ])
 def test_bad_values_exit_2_with_one_line_before_loading_data(argv, message, capsys, tmp_path):
@@ -128,14 +130,82 @@ def test_flags_override_batch_norm_and_noise(capsys, tmp_path):
     assert train_config(parser().parse_args(["train", "--hidden-sizes", "8"]))[1] == Config(
         hidden_sizes=(8,))
     assert main(["train", "F", "--noise", "-1", "--out", str(tmp_path)]) == 2
-    assert "noise must be a number >= 0" in capsys.readouterr().err
+    assert "noise must be a finite number >= 0" in capsys.readouterr().err
 
 
-def test_every_config_field_has_a_flag():
-    from mnist_mlp.cli import parser
-    train = parser()._subparsers._group_actions[0].choices["train"]
-    dests = {action.dest for action in train._actions}
-    assert {f.name for f in fields(Config)} <= dests
+def test_every_hyperparameter_has_its_flag():
+    """A hand-written command line with every flag; a new Config field must join it."""
+    from mnist_mlp.cli import parser, train_config
+    argv = ["train", "--hidden-sizes", "64", "32", "--lr", "0.01", "--af", "relu",
+            "--optimizer", "adamw", "--batch-size", "128", "--epochs", "3", "--batch-norm",
+            "--noise", "0.2", "--dropout", "0.1", "--weight-decay", "0.05",
+            "--schedule", "onecycle", "--label-smoothing", "0.15"]
+    expected = Config(hidden_sizes=(64, 32), lr=0.01, af="relu", optimizer="adamw",
+                      batch_size=128, epochs=3, batch_norm=True, noise=0.2, dropout=0.1,
+                      weight_decay=0.05, schedule="onecycle", label_smoothing=0.15)
+    assert train_config(parser().parse_args(argv)) == ("custom", expected)
+    unchanged = [f.name for f in fields(Config) if getattr(expected, f.name) == getattr(
+        Config(), f.name)]
+    assert unchanged == [], f"add a flag for {unchanged} to this command line"
+
+
+class TinyMNIST(TinyData):
+    """TinyData where the command line expects MNIST: trains in a fraction of a second."""
+
+    def __init__(self, batch_size=64, val_split=0, validate=True):
+        super().__init__(batch_size=batch_size, validate=validate)
+
+    def test_dataloader(self):
+        return self.get_tensorloader((self.X, self.y), train=False)
+
+
+def no_data(**kwargs):
+    raise AssertionError("the data was loaded: the command should have stopped before")
+
+
+def test_an_existing_run_is_refused_before_any_training(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "MNIST", no_data)
+    (tmp_path / "C-seed1").mkdir()
+    (tmp_path / "C-seed1" / "mine.txt").write_text("a user's file")
+    assert main(["train", "C", "--seeds", "0", "1", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (f"error: {tmp_path / 'C-seed1'} already exists: pass --force to replace it, "
+                   "or choose another --out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["C-seed1"]  # seed 0 not trained
+    assert (tmp_path / "C-seed1" / "mine.txt").read_text() == "a user's file"
+
+
+def test_force_replaces_an_existing_run_and_leaves_nothing_beside_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    (tmp_path / "C-seed0").mkdir()
+    (tmp_path / "C-seed0" / "old.txt").write_text("an earlier run")
+    assert main(["train", "C", *FAST, "--force", "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in (tmp_path / "C-seed0").iterdir()) == [
+        "config.json", "curves.png", "metrics.json", "model.pt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["C-seed0"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--seeds", "0", "1", "0"], "--seeds lists a seed twice: 0 1 0"),
+    (["--val-split", "60000"], "--val-split must be below 60000, got 60000"),
+])
+def test_other_mistakes_stop_before_the_data_is_loaded(argv, message, tmp_path, capsys,
+                                                       monkeypatch):
+    monkeypatch.setattr(cli, "MNIST", no_data)
+    assert main(["train", "C", *argv, "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == f"error: {message}"
+
+
+def test_a_value_error_inside_training_is_a_bug_not_a_usage_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+
+    def broken_loss(self, Y_hat, Y, averaged=True):
+        raise ValueError("raised deep inside torch")
+
+    monkeypatch.setattr(RegularizedMLP, "loss", broken_loss)
+    with pytest.raises(ValueError, match="raised deep inside torch"):  # a traceback, not exit 2
+        main(["train", "C", *FAST, "--out", str(tmp_path)])
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_unwritable_out(tmp_path, capsys):

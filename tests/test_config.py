@@ -4,6 +4,7 @@ from dataclasses import fields
 
 import pytest
 
+from mnist_mlp import MLP, ConfigError
 from mnist_mlp.config import Config
 from mnist_mlp.presets import PRESETS
 from mnist_mlp.regularized import RegularizedMLP
@@ -38,32 +39,64 @@ def test_dict_round_trip_keeps_every_field():
     values = PRESETS["F"].to_dict()
     assert values["hidden_sizes"] == [1000, 500, 250, 250, 250]
     assert Config.from_dict({**values, "seed": 3, "preset": "F"}) == PRESETS["F"]
-    with pytest.raises(ValueError, match="missing hyperparameters: noise"):
-        Config.from_dict({k: v for k, v in values.items() if k != "noise"})
+
+
+def test_a_run_older_than_a_field_takes_its_default():
+    values = PRESETS["F"].to_dict()
+    older = {k: v for k, v in values.items() if k not in ("label_smoothing", "schedule")}
+    assert Config.from_dict(older) == PRESETS["F"].replace(label_smoothing=0.0,
+                                                           schedule="constant")
+    assert Config.from_dict({"hidden_sizes": [64], "a_later_field": 1}) == Config(
+        hidden_sizes=(64,))
+    with pytest.raises(ConfigError, match="lr must be a finite number > 0, got -1"):
+        Config.from_dict({**older, "lr": -1})
+    with pytest.raises(ConfigError, match="must be a JSON object, got list"):
+        Config.from_dict([values])
 
 
 @pytest.mark.parametrize("changes, message", [
-    ({"af": "tanh"}, "af='tanh' is not supported; use one of 'sigmoid', 'relu'"),
-    ({"optimizer": "rmsprop"}, "optimizer='rmsprop' is not supported"),
+    ({"af": "tanh"}, "af='tanh' is not supported; use 'sigmoid' or 'relu'"),
+    ({"optimizer": "rmsprop"}, "optimizer='rmsprop' is not supported; use 'sgd', 'adam' or "
+                               "'adamw'"),
     ({"schedule": "cosine"}, "schedule='cosine' is not supported"),
     ({"hidden_sizes": (128, 0)}, "hidden_sizes must be a list of positive integers"),
     ({"hidden_sizes": "128"}, "hidden_sizes must be a list of positive integers"),
     ({"hidden_sizes": [12.5]}, "hidden_sizes must be a list of positive integers"),
-    ({"hidden_sizes": []}, "hidden_sizes must be a list of positive integers"),
-    ({"lr": 0}, "lr must be a positive number"),
-    ({"lr": float("nan")}, "lr must be a positive number"),
-    ({"lr": "0.1"}, "lr must be a positive number"),
+    ({"lr": 0}, "lr must be a finite number > 0"),
+    ({"lr": float("nan")}, "lr must be a finite number > 0"),
+    ({"lr": "0.1"}, "lr must be a finite number > 0"),
     ({"batch_size": 0}, "batch_size must be a positive integer"),
     ({"epochs": 2.5}, "epochs must be a positive integer"),
     ({"dropout": 1.0}, r"dropout must be in \[0, 1\)"),
     ({"label_smoothing": -0.1}, r"label_smoothing must be in \[0, 1\)"),
-    ({"noise": -0.1}, "noise must be a number >= 0"),
-    ({"weight_decay": float("inf")}, "weight_decay must be a number >= 0"),
+    ({"noise": -0.1}, "noise must be a finite number >= 0"),
+    ({"weight_decay": float("inf")}, "weight_decay must be a finite number >= 0"),
     ({"batch_norm": "yes"}, "batch_norm must be True or False, got 'yes'"),
 ])
 def test_bad_values_are_refused_once_with_what_is_expected(changes, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ConfigError, match=message):
         PRESETS["A"].replace(**changes)
+
+
+@pytest.mark.parametrize("name, bad", [("hidden_sizes", [0]), ("lr", -1), ("af", "tanh"),
+                                       ("noise", -0.5), ("schedule", "cosine")])
+def test_config_and_the_models_share_one_rule_and_message(name, bad):
+    """One rule per argument (checks.py): the same value is refused with the same words."""
+    base = {"hidden_sizes": [8], "lr": 0.1}
+    messages = set()
+    for build in ([RegularizedMLP, Config] if name in ("noise", "schedule")
+                  else [MLP, RegularizedMLP, Config]):
+        args = (10,) if build is not Config else ()
+        with pytest.raises(ConfigError) as error:
+            build(*args, **{**base, name: bad})
+        messages.add(str(error.value))
+    assert len(messages) == 1 and name in messages.pop()
+
+
+def test_no_hidden_layer_is_allowed_everywhere_as_in_the_original():
+    assert Config(hidden_sizes=[]).model().net[1].weight.shape == (10, 784)
+    with pytest.raises(ConfigError, match="num_outputs must be a positive integer, got 0"):
+        Config().model(num_outputs=0)
 
 
 def test_lists_become_tuples_so_configs_compare_and_hash():

@@ -36,6 +36,7 @@ def test_sizes_shapes_and_types(data):
     assert y.shape == (64,) and y.dtype == torch.int64
     assert X.min() >= 0.0 and X.max() <= 1.0
     assert len(data.train_dataloader()) == 938 and len(data.val_dataloader()) == 157
+    assert isinstance(data.train_dataloader(), torch.utils.data.DataLoader)
     assert torch.bincount(data.val.targets).tolist()[:3] == [980, 1135, 1032]
 
 
@@ -105,29 +106,77 @@ def test_val_split_holds_out_a_fixed_part_of_training(data):
         MNIST(val_split=60000)
 
 
-def test_to_device_keeps_batches_and_shares_the_test_split(data):
-    """`MNIST.to` (used on GPUs) moves the splits; here the CPU stands in for the device."""
-    moved = MNIST(batch_size=64).to("cpu")
-    assert moved.val is moved.test
-    torch.manual_seed(3)
-    X, y = next(iter(moved.train_dataloader()))
-    torch.manual_seed(3)
-    X0, y0 = next(iter(data.train_dataloader()))
-    assert torch.equal(X, X0) and torch.equal(y, y0)
+def test_to_device_moves_every_split_and_serves_batches_there():
+    """`MNIST.to` as on a GPU, with torch's "meta" device (shapes, no values) standing in."""
+    moved = MNIST(batch_size=64).to("meta")
+    assert moved.val is moved.test  # one split, moved once
+    for split in (moved.train, moved.test):
+        assert split.pixels.device.type == split.targets.device.type == "meta"
+    for loader, count in ((moved.train_dataloader(), 938), (moved.test_dataloader(), 157)):
+        X, y = next(iter(loader))
+        assert X.device.type == y.device.type == "meta" and len(loader) == count
+        assert X.shape == (64, 1, 28, 28) and X.dtype == torch.float32
+    held_out = MNIST(batch_size=64, val_split=5000).to("meta")
+    assert held_out.val.pixels.device.type == "meta" and held_out.val is not held_out.test
 
 
-def test_batches_are_the_same_with_and_without_the_float_cache(data, monkeypatch):
-    split = MNIST(batch_size=64).train
-    assert split.floats() is not None  # 60,000 x 784 floats fit under FLOAT_CACHE_BYTES
-    index = torch.tensor([5, 0, 59999])
-    cached = split.batch(index), split.batch(slice(10, 20))
-    monkeypatch.setattr("mnist_mlp.data.FLOAT_CACHE_BYTES", 0)
-    uncached = MNIST(batch_size=64).train
-    assert uncached.floats() is None  # too large: converted per batch instead
-    for (X, y), (X_ref, y_ref) in zip(cached, (uncached.batch(index),
-                                                uncached.batch(slice(10, 20)))):
-        assert torch.equal(X, X_ref) and torch.equal(y, y_ref)
-    # a batch is a new tensor: changing it in place leaves the dataset alone
-    X, _ = split.batch(slice(0, 4))
-    X.zero_()
-    assert split.batch(slice(0, 4))[0].sum() > 0
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
+def test_batches_on_the_gpu_equal_those_on_the_cpu(data):
+    moved = MNIST(batch_size=64).to("cuda")
+    torch.manual_seed(3)
+    on_gpu = list(itertools.islice(moved.train_dataloader(), 3))
+    torch.manual_seed(3)
+    on_cpu = list(itertools.islice(data.train_dataloader(), 3))
+    for (X, y), (X0, y0) in zip(on_gpu, on_cpu, strict=True):
+        assert X.is_cuda and torch.equal(X.cpu(), X0) and torch.equal(y.cpu(), y0)
+
+
+def test_a_training_epoch_is_the_order_and_the_draws_of_a_shuffling_dataloader(data):
+    """Every batch of an epoch, and what the epoch leaves in torch's generator, as a plain
+    `DataLoader(shuffle=True)`: later epochs, dropout and noise see the same random numbers."""
+    plain = torch.utils.data.DataLoader(torch.arange(60000), 64, shuffle=True)
+    torch.manual_seed(11)
+    ours = [y for _, y in data.train_dataloader()]
+    after_ours = torch.get_rng_state()
+    torch.manual_seed(11)
+    expected = [data.train.targets[index] for index in plain]
+    assert len(ours) == len(expected) == 938
+    assert all(torch.equal(a, b) for a, b in zip(ours, expected, strict=True))
+    assert torch.equal(after_ours, torch.get_rng_state())
+
+
+def test_validation_draws_nothing_so_it_does_not_move_the_next_shuffle(data):
+    torch.manual_seed(5)
+    state = torch.get_rng_state()
+    for loader in (data.val_dataloader(), data.test_dataloader()):
+        assert sum(len(y) for _, y in loader) == 10000
+    assert torch.equal(torch.get_rng_state(), state)
+
+
+def test_a_batch_is_the_items_of_its_indices_in_a_new_tensor(data):
+    split = data.train
+    index = [5, 0, 59999, 5]
+    X, y = split[index]
+    items = [split[i] for i in index]
+    assert torch.equal(X, torch.stack([image for image, _ in items]))
+    assert y.tolist() == [label for _, label in items] and y.dtype == torch.int64
+    assert torch.equal(split[torch.tensor(index)][0], X)  # a tensor of positions, too
+    X.zero_()  # a caller may change a batch in place: the dataset keeps its images
+    assert split[index][0].sum() > 0
+
+
+def test_new_pixels_reach_the_next_batch(data):
+    """Notebook 1's exercise: permuting `pixels` in place of the split's images."""
+    shuffled = MNIST(batch_size=64)
+    loader = shuffled.train_dataloader()  # made before, as d2l.Trainer holds it
+    torch.manual_seed(0)
+    X, y = next(iter(loader))
+    permutation = torch.randperm(28 * 28, generator=torch.Generator().manual_seed(1))
+    for part in (shuffled.train, shuffled.val):
+        part.pixels = part.pixels.flatten(1)[:, permutation].reshape(-1, 1, 28, 28)
+    torch.manual_seed(0)
+    X_new, y_new = next(iter(loader))
+    assert torch.equal(y_new, y)
+    assert torch.equal(X_new, X.flatten(1)[:, permutation].reshape(-1, 1, 28, 28))
+    X_val, _ = next(iter(shuffled.val_dataloader()))
+    assert torch.equal(X_val.flatten(1), data.val[list(range(64))][0].flatten(1)[:, permutation])

@@ -1,10 +1,12 @@
-"""to_mnist: any grayscale image of one digit, in MNIST's format (fast: no MNIST needed)."""
+"""to_mnist and fit_to_box: one digit in MNIST's format, or in its geometry alone (no MNIST
+needed)."""
 import numpy as np
 import pytest
 import torch
 from PIL import Image
+from torch.nn import functional as F
 
-from mnist_mlp.digits import INK_THRESHOLD, to_mnist
+from mnist_mlp.digits import INK_THRESHOLD, fit_to_box, to_mnist
 
 
 def nine(height, width, canvas=None, top=0, left=0, supersample=8):
@@ -114,6 +116,48 @@ def test_image_already_in_mnist_format_is_nearly_unchanged():
     out = to_mnist(mnist)[0].numpy()
     assert np.abs(out - image).max() <= INK_THRESHOLD  # only faint pixels are cleared
     assert np.abs(out - image).mean() < 0.01
+
+
+def test_fit_to_box_gives_mnist_geometry_and_keeps_contrast():
+    ink = nine(60, 45, (100, 100), 10, 20) / 255 * 0.4  # faint ink: its darkest is 0.4
+    out = fit_to_box(ink)
+    assert out.shape == (1, 28, 28) and out.dtype == torch.float32
+    image = out[0].numpy()
+    assert np.abs(np.array(centre_of_mass(image)) - 14).max() <= 0.5
+    assert max(box(image)) in (19, 20, 21)
+    assert 0.35 < image.max() <= 0.4  # not rescaled to 1
+    assert image[image > 0].min() < INK_THRESHOLD * 0.4  # faint pixels are not cleared
+
+
+def test_fit_to_box_bilinear_is_the_full_frame_filter():
+    # A digit that already fills its square frame is only enlarged: PIL's bilinear filter then
+    # gives what torch's bilinear interpolation gives to the whole frame.
+    ink = np.random.default_rng(0).random((8, 8)).astype(np.float32)
+    field = fit_to_box(ink)[0]
+    rows, cols = np.nonzero(field.numpy())
+    enlarged = F.interpolate(torch.from_numpy(ink)[None, None], size=(20, 20), mode="bilinear",
+                             align_corners=False)[0, 0]
+    assert (rows.max() - rows.min() + 1, cols.max() - cols.min() + 1) == (20, 20)
+    assert torch.allclose(field[rows.min():rows.max() + 1, cols.min():cols.max() + 1],
+                          enlarged, atol=1e-6)
+
+
+def test_to_mnist_is_fit_to_box_with_lanczos_and_full_contrast():
+    binary = (nine(60, 45, (100, 100), 10, 20) > 127).astype(np.float64)  # no faint pixels
+    boxed = fit_to_box(binary, resample="lanczos")
+    assert torch.allclose(to_mnist(binary), boxed / boxed.max(), atol=1e-6)
+    assert not torch.allclose(fit_to_box(binary), boxed, atol=0.01)  # the filters differ
+
+
+@pytest.mark.parametrize("ink, resample, message", [
+    (np.ones((8, 8)), "nearest", "resample='nearest' is not supported"),
+    (np.zeros((8, 8)), "bilinear", "with some ink"),
+    (np.full((8, 8), -1.0), "bilinear", "ink >= 0"),
+    (np.ones((2, 8, 8)), "bilinear", "expected one grayscale image"),
+], ids=["filter", "no-ink", "negative", "batch"])
+def test_fit_to_box_bad_input_raises_a_helpful_value_error(ink, resample, message):
+    with pytest.raises(ValueError, match=message):
+        fit_to_box(ink, resample=resample)
 
 
 @pytest.mark.parametrize("image, message", [

@@ -52,8 +52,8 @@ def test_visualize_errors_shows_the_first_errors_in_a_grid(trained, data, predic
     assert len(titled) == 50 and len(drawing.data) == 50
     assert drawing.figure_.get_size_inches()[0] < 20  # 5 rows of 10, not one row
     first = wrong[0]
-    assert titled[0].get_title() == (f"Verdadeiro: {int(data.val.targets[first])}\n"
-                                     f"Predito: {predictions[first]}")
+    assert titled[0].get_title() == (f"verdadeiro {int(data.val.targets[first])}\n"
+                                     f"predito {predictions[first]}")
     shown = titled[7].get_images()[0].get_array()
     np.testing.assert_allclose(shown, data.val[int(wrong[7])][0][0].numpy())
 
@@ -125,3 +125,19 @@ def test_ensemble_accuracy_averages_probabilities():
     assert [m.training for m in models] == [True, False, True]
     with pytest.raises(ValueError, match="at least one model"):
         ensemble_accuracy([], [(X, y)])
+
+
+def test_an_error_mid_way_leaves_a_training_model_in_training_mode(data):
+    def batches():  # one good batch, then the data source fails
+        yield next(iter(data.val_dataloader()))
+        raise OSError("the data went away")
+
+    broken = SimpleNamespace(val_dataloader=batches)
+    model = MLP(10, [16], 0.1)
+    for helper in (lambda: evaluate_accuracy(model, batches()),
+                   lambda: visualize_errors(model, broken, max_errors=10_000),
+                   lambda: show_confusion_matrix(model, broken)):
+        model.train()
+        with pytest.raises(OSError, match="the data went away"):
+            helper()
+        assert model.training

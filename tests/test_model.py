@@ -2,9 +2,10 @@
 import pytest
 import torch
 from d2l import torch as d2l
+from tiny import TinyData
 from torch import nn
 
-from mnist_mlp import MLP, evaluate_accuracy
+from mnist_mlp import MLP, ConfigError, evaluate_accuracy
 from mnist_mlp.experiment import fit, set_seed
 
 
@@ -39,13 +40,30 @@ def test_forward_matches_a_hand_written_reference():
 
 
 @pytest.mark.parametrize("kwargs, message", [
+    ({"num_outputs": 0}, "num_outputs must be a positive integer, got 0"),
+    ({"num_outputs": -1}, "num_outputs must be a positive integer, got -1"),
+    ({"num_outputs": 2.5}, "num_outputs must be a positive integer, got 2.5"),
+    ({"num_outputs": True}, "num_outputs must be a positive integer, got True"),
+    ({"hidden_sizes": [0]}, r"hidden_sizes must be a list of positive integers, .*got \[0\]"),
+    ({"hidden_sizes": [-5]}, r"hidden_sizes must be a list of positive integers, .*got \[-5\]"),
+    ({"hidden_sizes": [2.5]}, r"hidden_sizes must be a list of positive integers"),
+    ({"hidden_sizes": [128, True]}, r"hidden_sizes must be a list of positive integers"),
+    ({"hidden_sizes": 128}, r"hidden_sizes must be a list of positive integers, .*got 128"),
+    ({"hidden_sizes": "128"}, r"hidden_sizes must be a list of positive integers"),
+    ({"lr": 0}, "lr must be a finite number > 0, got 0"),
+    ({"lr": -1}, "lr must be a finite number > 0, got -1"),
+    ({"lr": float("nan")}, "lr must be a finite number > 0, got nan"),
+    ({"lr": float("inf")}, "lr must be a finite number > 0, got inf"),
+    ({"lr": "0.1"}, "lr must be a finite number > 0, got '0.1'"),
     ({"af": "tanh"}, "af='tanh' is not supported; use 'sigmoid' or 'relu'"),
     ({"af": "ReLU"}, "use 'sigmoid' or 'relu'"),
     ({"optimizer": "rmsprop"}, "optimizer='rmsprop' is not supported; use 'sgd' or 'adam'"),
+    ({"optimizer": "adamw"}, "optimizer='adamw' is not supported"),  # RegularizedMLP's only
 ])
 def test_bad_arguments_name_what_is_wrong(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ConfigError, match=message) as error:
         MLP(**{"num_outputs": 10, "hidden_sizes": [128], "lr": 0.1, **kwargs})
+    assert isinstance(error.value, ValueError) and "\n" not in str(error.value)
 
 
 def test_optimizers_are_the_originals_sgd_and_torchs_fused_adam():
@@ -56,18 +74,20 @@ def test_optimizers_are_the_originals_sgd_and_torchs_fused_adam():
     assert adam.defaults["fused"] is True
 
 
-def test_original_add_to_class_pattern_still_replaces_the_optimizer():
+def test_the_originals_add_to_class_changes_the_optimizer_that_training_uses():
+    """The original swaps the optimizer with d2l.add_to_class: fit must then train with it."""
     original = MLP.configure_optimizers
     try:
         @d2l.add_to_class(MLP)
         def configure_optimizers(self):
-            return torch.optim.Adam(self.parameters(), lr=self.lr)
+            return torch.optim.SGD(self.parameters(), lr=self.lr, momentum=0.9)
 
-        optim = MLP(10, [16], 0.001).configure_optimizers()
-        assert type(optim) is torch.optim.Adam and not optim.defaults["fused"]
+        set_seed(0)
+        trainer, _ = fit(MLP(2, [8], 0.1), TinyData(), max_epochs=1)
+        assert type(trainer.optim) is torch.optim.SGD
+        assert trainer.optim.defaults["momentum"] == 0.9
     finally:
         MLP.configure_optimizers = original
-    assert type(MLP(10, [16], 0.001).configure_optimizers()) is torch.optim.SGD
 
 
 @pytest.mark.slow

@@ -1,0 +1,51 @@
+"""The rule every hyperparameter follows, written once: `MLP`, `RegularizedMLP` and `Config`
+check their arguments here, so a bad value gets the same one-line message everywhere."""
+import math
+from numbers import Integral, Real
+
+
+class ConfigError(ValueError):
+    """A hyperparameter has a value no model can be built with."""
+
+
+def _count(value):
+    return isinstance(value, Integral) and not isinstance(value, bool) and value >= 1
+
+
+def _number(value):
+    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+POSITIVE = (lambda v: _number(v) and v > 0, "a finite number > 0")
+COUNT = (_count, "a positive integer")
+NONNEGATIVE = (lambda v: _number(v) and v >= 0, "a finite number >= 0")
+FRACTION = (lambda v: _number(v) and 0 <= v < 1, "in [0, 1)")
+
+RULES = {  # argument: (test, what to pass)
+    "num_outputs": COUNT,
+    "hidden_sizes": (lambda v: isinstance(v, (list, tuple)) and all(map(_count, v)),
+                     "a list of positive integers, e.g. [256, 256]"),
+    "lr": POSITIVE,
+    "batch_size": COUNT,
+    "epochs": COUNT,
+    "batch_norm": (lambda v: isinstance(v, bool), "True or False"),
+    "noise": NONNEGATIVE,
+    "dropout": FRACTION,
+    "weight_decay": NONNEGATIVE,
+    "label_smoothing": FRACTION,
+}
+
+
+def check_arguments(values, **choices):
+    """Raise ConfigError for the first of `values` ({argument: value}) that breaks its rule:
+    one of its `choices` (e.g. af=("sigmoid", "relu")) where given, else its RULES entry."""
+    for name, value in values.items():
+        if name in choices:
+            if value not in tuple(choices[name]):  # a tuple: no hashing, so lists are refused
+                *first, last = map(repr, choices[name])
+                raise ConfigError(f"{name}={value!r} is not supported; use "
+                                  + (f"{', '.join(first)} or {last}" if first else last))
+        else:
+            test, what = RULES[name]  # a KeyError here: a new argument needs its rule
+            if not test(value):
+                raise ConfigError(f"{name} must be {what}, got {value!r}")
