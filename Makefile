@@ -65,7 +65,7 @@ results: $(STAMP) ## models A-F, 3 seeds each, 10,000 held-out images (~15 min):
 bench: $(VENV)/.bench ## models E and F: original pipeline, package, hand loop, sklearn, JAX, GEMM floor
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
-report: $(STAMP) ## rewrite the benchmark tables in README.md and docs/performance.md from build/bench.json
+report: $(STAMP) ## rewrite the benchmark tables in docs/performance.md from build/bench.json
 	$(PY) benchmarks/report.py
 
 # JAX + optax, for the benchmark's peer only: not a dependency of the package or of make test.

@@ -1,7 +1,7 @@
 """The benchmark's tables in the docs, written from build/bench.json (never copied by hand).
 
 `python benchmarks/report.py` after `make bench` replaces what stands between
-`<!-- bench:begin NAME -->` and `<!-- bench:end NAME -->` in README.md and docs/performance.md
+`<!-- bench:begin NAME -->` and `<!-- bench:end NAME -->` in docs/performance.md
 with the block NAME: `summary` (one table for both models and the targets), `tables` (min,
 median, max, ratio and accuracy of every pipeline, per model) or `targets` (each ratio against
 its limit). Every block names the CPU, torch, the threads and the date of the run. `--check`
@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = (ROOT / "README.md", ROOT / "docs" / "performance.md")
+DOCS = (ROOT / "docs" / "performance.md",)
 BEGIN = re.compile(r"<!-- bench:begin \w+ -->")
 MARKER = re.compile(r"<!-- bench:begin (\w+) -->\n(.*?)<!-- bench:end (\w+) -->", re.S)
 
@@ -116,7 +116,7 @@ def targets(report):
 
 
 def summary(report):
-    """Both models in one table (README)."""
+    """Both models in one table (docs/performance.md, Summary)."""
     models = list(report["models"])
     lines = [f"`make bench` on {machine(report)}; median (min–max) seconds per epoch, "
              f"{epochs_text(report)}:", "",
@@ -188,7 +188,7 @@ def main(argv=None):
     parser.add_argument("json", nargs="?", type=Path, default=ROOT / "build" / "bench.json",
                         help="the report of `make bench` (default build/bench.json)")
     parser.add_argument("--docs", nargs="+", type=Path, default=DOCS,
-                        help="documents to rewrite (default README.md docs/performance.md)")
+                        help="documents to rewrite (default docs/performance.md)")
     parser.add_argument("--check", action="store_true",
                         help="change nothing; exit 1 if a document differs from the JSON")
     args = parser.parse_args(argv)
