@@ -46,6 +46,12 @@ def check_arguments(values, **choices):
                 raise ConfigError(f"{name}={value!r} is not supported; use "
                                   + (f"{', '.join(first)} or {last}" if first else last))
         else:
-            test, what = RULES[name]  # a KeyError here: a new argument needs its rule
-            if not test(value):
-                raise ConfigError(f"{name} must be {what}, got {value!r}")
+            require(name, value, RULES[name])  # a KeyError here: a new argument needs its rule
+
+
+def require(name, value, rule=COUNT):
+    """`value` if it keeps `rule` (a positive integer by default), else ConfigError."""
+    test, what = rule
+    if not test(value):
+        raise ConfigError(f"{name} must be {what}, got {value!r}")
+    return value

@@ -187,7 +187,7 @@ def _positive_int(text):
     return value
 
 
-def _count(text):
+def _nonnegative_int(text):
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or a positive integer, got {text}")
@@ -225,7 +225,7 @@ def parser():
     seeds.add_argument("--seed", type=int, default=0, help="one run with this seed (default 0)")
     seeds.add_argument("--seeds", type=int, nargs="+", metavar="S", help="one run per seed")
     train.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
-    train.add_argument("--val-split", type=_count, default=0, metavar="N",
+    train.add_argument("--val-split", type=_nonnegative_int, default=0, metavar="N",
                        help="hold out N training images for validation; the test set is then "
                        "evaluated once at the end (default 0: test set as validation, as in "
                        "the original notebook)")

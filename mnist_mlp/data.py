@@ -6,6 +6,7 @@ import torch
 from d2l import torch as d2l
 from PIL import Image
 
+from .checks import require
 from .download import default_root, load_raw
 
 IMAGE_MAGIC, LABEL_MAGIC = 2051, 2049
@@ -146,9 +147,7 @@ def resize_like_pil(images, size):
 
 
 def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+    return int(require(name, value))  # the package's one rule for counts
 
 
 def _pair(resize):
