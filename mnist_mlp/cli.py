@@ -70,43 +70,72 @@ def train_config(args):
 
 
 def progress(total_epochs):
-    """A history callback printing one line per finished epoch."""
+    """A history callback printing one line per finished epoch, with the time left."""
     start = time.perf_counter()
 
     def report(row):
         bar = "#" * round(20 * row["epoch"] / total_epochs)
         values = "  ".join(f"{key} {value:.4f}" for key, value in row.items() if key != "epoch")
+        elapsed = time.perf_counter() - start
+        left = elapsed / row["epoch"] * (total_epochs - row["epoch"])
+        eta = f", ~{left / 60:.0f} min left" if left >= 90 else ""
         print(f"  epoch {row['epoch']:>3}/{total_epochs} [{bar:<20}] {values}  "
-              f"({time.perf_counter() - start:.0f} s)", flush=True)
+              f"({elapsed:.0f} s{eta})", flush=True)
     return report
 
 
-def run_dirs(args, preset):
-    """{seed: run directory}, refused before any training if one holds a run and no --force."""
+def run_dirs(args, preset, run):
+    """{seed: run directory}, refused before any training if one holds a run and no --force;
+    with --resume, the seeds whose run of this same configuration is finished are left out."""
     seeds = args.seeds or [args.seed]
     if len(set(seeds)) < len(seeds):
         raise UsageError(f"--seeds lists a seed twice: {' '.join(map(str, seeds))}")
     dirs = {seed: args.out / f"{preset}-seed{seed}" for seed in seeds}
+    if args.resume:
+        for seed, path in list(dirs.items()):
+            if path.exists():
+                check_same_run(path, {**run, "seed": seed})
+                print(f"{path} is finished: kept (--resume)")
+                del dirs[seed]
     taken = [str(path) for path in dirs.values() if path.exists()]
     if taken and not args.force:
         one = len(taken) == 1
         raise UsageError(f"{', '.join(taken)} already exist{'s' if one else ''}: pass --force "
-                         f"to replace {'it' if one else 'them'}, or choose another --out")
+                         f"to replace {'it' if one else 'them'}, --resume to keep finished "
+                         "runs, or choose another --out")
     return dirs
+
+
+def check_same_run(path, run):
+    """UsageError unless `path` holds a finished run of exactly `run` (what --resume keeps)."""
+    try:
+        read_json(path / METRICS)
+        found = read_config(path)
+    except RunError as err:
+        raise UsageError(f"--resume: {path} is not a finished run ({err}); delete it or pass "
+                         "--force to train it again") from None
+    differ = sorted(key for key in run if found.get(key) != run[key])
+    if differ:
+        raise UsageError(f"--resume: {path} holds a run with other settings ({', '.join(differ)}"
+                         "); choose another --out or pass --force to replace it")
 
 
 def cmd_train(args):
     preset, config = train_config(args)
     if args.device == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device cuda: no CUDA device is visible to torch here")
-    dirs = run_dirs(args, preset)
+    settings = {"preset": preset, **config.to_dict(), "val_split": args.val_split,
+                "validate": not args.no_validation, "device": args.device}
+    dirs = run_dirs(args, preset, settings)
+    if not dirs:
+        print("every seed is finished: nothing to train")
+        return 0
     check_writable(args.out)
     flush_denormals()
     data = MNIST(batch_size=config.batch_size, val_split=args.val_split,
                  validate=not args.no_validation)
     for seed, run_dir in dirs.items():
-        run = {"preset": preset, **config.to_dict(), "seed": seed, "val_split": args.val_split,
-               "validate": not args.no_validation, "device": args.device}
+        run = {**settings, "seed": seed}
         print(f"training {preset} (seed {seed}) -> {run_dir}")
         set_seed(seed)
         model = config.model()
@@ -214,10 +243,10 @@ def add_config_flags(parser):
 def parser():
     main = argparse.ArgumentParser(prog="python -m mnist_mlp", description=__doc__)
     sub = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("presets", help="list models A-F and their hyperparameters",
-                   description="List models A-F and their hyperparameters.")
+    sub.add_parser("presets", help="list models A-G and their hyperparameters",
+                   description="List models A-G and their hyperparameters.")
     train = sub.add_parser("train", help="train a preset or an explicit configuration",
-                           description="Train a preset (A-F) or an explicit MLP; every flag "
+                           description="Train a preset (A-G) or an explicit MLP; every flag "
                            "overrides the preset's value. Writes OUT/PRESET-seedN/.")
     train.add_argument("preset", nargs="?", help="one of " + ", ".join(PRESETS))
     add_config_flags(train)
@@ -235,9 +264,13 @@ def parser():
                        "evaluated once at the end")
     train.add_argument("--out", type=Path, default=Path("runs"),
                        help="folder for run directories (default runs/)")
-    train.add_argument("--force", action="store_true",
-                       help="replace run directories that already exist (the earlier run is "
-                       "kept until the new one is written)")
+    existing = train.add_mutually_exclusive_group()
+    existing.add_argument("--force", action="store_true",
+                          help="replace run directories that already exist (the earlier run is "
+                          "kept until the new one is written)")
+    existing.add_argument("--resume", action="store_true",
+                          help="keep the seeds whose run of these settings is finished and "
+                          "train the others (after an interrupted --seeds run)")
     evaluate = sub.add_parser("evaluate", help="test-set report and figures for a run",
                               description="Accuracy, per-class precision/recall/F1, most "
                               "confused pairs and PNGs (confusion matrix, its errors alone, "
@@ -269,8 +302,8 @@ def main(argv=None):
         return 1
     except KeyboardInterrupt:
         # Runs are written whole or not at all (runs.write_run), so nothing is half-written.
-        print("interrupted: the run in progress was not written; finished runs are kept",
-              file=sys.stderr)
+        print("interrupted: the run in progress was not written; finished runs are kept "
+              "(train again with --resume to add the missing seeds)", file=sys.stderr)
         return 130
 
 

@@ -1,24 +1,47 @@
-"""Any grayscale image of one handwritten digit, brought into MNIST's format (or into its
+"""Any image of one handwritten digit, a photo included, brought into MNIST's format (or into its
 geometry alone)."""
 import numpy as np
 import torch
 from PIL import Image
+from scipy import ndimage
 
 BOX, FIELD = 20, 28  # MNIST fits each digit in a 20 x 20 box inside a 28 x 28 field
 INK_THRESHOLD = 0.1  # fraction of the darkest ink below which a pixel counts as background
 RESAMPLE = {"bilinear": Image.BILINEAR, "lanczos": Image.LANCZOS}  # fit_to_box's filters
+PHOTO_SIDE = 64  # from this size on both sides an image is read as a photo: its light may vary
+MAX_SIDE = 1024  # a bigger photo is first shrunk to this longer side
+SKETCH = 128  # the paper's brightness is estimated on a copy with this longer side
+PAPER_WINDOW = 8  # ... its strokes found by a closing an eighth of the photo wide
+FILL_STEPS = 100  # ... and filled in by this many steps of Jacobi's method
+NEIGHBOURS = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]]) / 4
+EVEN = 0.1  # a border is evenly lit if its middle half spans less of the range than this
+MIN_CONTRAST = 0.35  # a photo's ink is at least this much darker than the paper around it
+PART = 0.1  # a stroke belongs to the digit if it has this fraction of the largest one's area
+GAP = 0.5  # ... and lies within this fraction of the largest one's size from its box
 
 
 def to_mnist(image):
     """A (1, 28, 28) float32 tensor in [0, 1], white digit on black, as MNIST's images are.
 
     `image` is a 2-D (or 1 x H x W) numpy array or torch tensor of any numeric dtype and range,
-    or a PIL image. The background is the border's colour: a light one is inverted. Intensities
-    are scaled so the background is 0 and the darkest ink 1, faint pixels are cleared, the digit
-    goes through `fit_to_box` with LANCZOS anti-aliasing, and its darkest pixel is brought back
-    to 1, as LeCun et al. made MNIST.
+    an H x W x 3 RGB array, or a PIL image (colour becomes grey, transparency white paper).
+
+    An image under 64 px on a side (PHOTO_SIDE), such as MNIST's or scikit-learn's digits, is
+    read as cropped and evenly lit: the background is the border's colour (a light one is
+    inverted), intensities are scaled so the background is 0 and the darkest ink 1, and pixels
+    under 10% of that are cleared. A bigger one is read as a photo, where light may vary: ink
+    is measured as a fraction of the paper's brightness around it (estimated locally, unless
+    the border is evenly lit), so gradients and soft shadows are not ink; noise is told from
+    ink by Otsu's threshold, and only the connected strokes of the digit are kept, not specks
+    away from it; ink is scaled by a high percentile, not the one darkest pixel, and cleared
+    under 10%. Under uneven light a photo must be of dark ink on light paper, with strokes
+    narrower than an eighth of its longer side. Either way the digit goes through
+    `fit_to_box` with LANCZOS anti-aliasing and its darkest pixel is brought back to 1, as
+    LeCun et al. made MNIST.
     """
-    field = fit_to_box(_ink(_pixels(image)), resample="lanczos")
+    pixels = _pixels(image, colour=True)
+    ink = _photo_ink(pixels) if min(pixels.shape) >= PHOTO_SIDE else _ink(pixels)
+    field = fit_to_box(ink, resample="lanczos")
     return field / field.max()  # resampling blurs the darkest pixel; MNIST's darkest is always ~1
 
 
@@ -48,9 +71,13 @@ def fit_to_box(ink, resample="bilinear"):
     return torch.from_numpy(field).unsqueeze(0)
 
 
-def _pixels(image):
-    """The image as a finite 2-D float64 array; ValueError for anything else."""
+def _pixels(image, colour=False):
+    """The image as a finite 2-D float64 array (grey from colour if `colour`); ValueError for
+    anything else."""
     if isinstance(image, Image.Image):
+        if colour and (image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info):
+            white = Image.new("RGBA", image.size, "white")  # what a viewer shows behind it
+            image = Image.alpha_composite(white, image.convert("RGBA"))
         image = image.convert("L")
     elif isinstance(image, torch.Tensor):
         image = image.detach().cpu()
@@ -62,10 +89,17 @@ def _pixels(image):
                          f"{array.dtype}: convert it, e.g. with np.asarray(image, float)")
     if array.ndim == 3 and array.shape[0] == 1:
         array = array[0]
-    if array.ndim != 2:
+    if colour and array.ndim == 3 and array.shape[-1] == 3:
+        array = array.astype(np.float64) @ [0.299, 0.587, 0.114]  # ITU-R 601 luma, as PIL's "L"
+    if array.ndim != 2 and not colour:
         raise ValueError(f"expected one grayscale image, H x W or 1 x H x W, got shape "
                          f"{array.shape}: convert colour images to grayscale (PIL: .convert('L'))"
                          " and pass digits one at a time")
+    if array.ndim != 2:
+        raise ValueError(f"expected one grayscale image (H x W or 1 x H x W) or RGB image "
+                         f"(H x W x 3), got shape {array.shape}: pass digits one at a time"
+                         + ("; for RGBA, pass Image.fromarray(array)" if array.shape[-1:] == (4,)
+                            else ""))
     if array.size == 0:
         raise ValueError(f"the image is empty (shape {array.shape}): pass an image of a digit")
     array = array.astype(np.float64)
@@ -77,13 +111,10 @@ def _pixels(image):
 
 def _ink(pixels):
     """Ink in [0, 1] on a background of 0, whatever the image's polarity and range."""
-    low, high = pixels.min(), pixels.max()
-    if low == high:
-        raise ValueError(f"the image is all one colour ({low:g}): there is no digit in it")
-    border = np.concatenate([pixels[0], pixels[-1], pixels[1:-1, 0], pixels[1:-1, -1]])
-    background = np.median(border)
+    low, high = _range(pixels)
     # Most of the border is background even where the digit touches it, so its median says
     # which end of the range is paper; the far end is the darkest ink.
+    background = np.median(_border(pixels))
     if background > (low + high) / 2:
         ink = (background - pixels) / (background - low)
     else:
@@ -91,6 +122,98 @@ def _ink(pixels):
     ink = np.clip(ink, 0, 1)
     ink[ink < INK_THRESHOLD] = 0  # paper texture, noise and JPEG artefacts, not strokes
     return ink
+
+
+def _photo_ink(pixels):
+    """Ink in [0, 1] on a background of 0 in a photo: the digit's strokes measured against the
+    paper around them, nothing else."""
+    pixels = _shrink(pixels, MAX_SIDE)  # the digit ends 20 px tall: spare time and memory
+    low, high = _range(pixels)
+    quartiles = np.percentile(_border(pixels), [25, 50, 75])
+    even = quartiles[2] - quartiles[0] < EVEN * (high - low)
+    if even and quartiles[1] < (low + high) / 2:  # light ink on an evenly dark ground
+        grey = (high - pixels) / (high - low)
+    else:
+        zero = min(low, 0)  # black, unless the values go below it
+        grey = (pixels - zero) / (high - zero)
+    # Light multiplies: ink reflects a fixed fraction of the light its paper reflects, in
+    # light or in shade, so it is measured as a fraction of the paper's brightness there.
+    paper = np.median(_border(grey)) if even else _paper(grey)
+    ink = np.clip(1 - grey / np.maximum(paper, 1e-9), 0, 1)
+    strokes = _strokes(ndimage.gaussian_filter(ink, 1))  # the blur: noise makes no strokes
+    ink = ink * ndimage.binary_dilation(strokes, iterations=2)  # the strokes' soft edges too
+    ink = np.clip(ink / np.percentile(ink[strokes], 99), 0, 1)  # not the one darkest pixel
+    ink[ink < INK_THRESHOLD] = 0
+    return ink
+
+
+def _range(pixels):
+    """The lowest and highest value; ValueError if they are the same."""
+    low, high = pixels.min(), pixels.max()
+    if low == high:
+        raise ValueError(f"the image is all one colour ({low:g}): there is no digit in it")
+    return low, high
+
+
+def _border(pixels):
+    """The pixels of the image's border, top, bottom, left and right."""
+    return np.concatenate([pixels[0], pixels[-1], pixels[1:-1, 0], pixels[1:-1, -1]])
+
+
+def _paper(grey):
+    """The paper's brightness under each pixel, from a small copy: the copy itself, except on
+    the strokes (darker than a grey closing wider than them), where it is filled in smoothly
+    from the paper around them by Laplace's equation, which keeps a gradient a gradient."""
+    sketch = _shrink(grey, SKETCH)
+    closed = ndimage.grey_closing(sketch, size=max(3, max(sketch.shape) // PAPER_WINDOW) | 1)
+    strokes = ndimage.binary_dilation(sketch < (1 - INK_THRESHOLD) * closed)  # and soft edges
+    paper = np.where(strokes, closed, sketch)
+    for _ in range(FILL_STEPS):  # each stroke pixel becomes the mean of its four neighbours
+        paper = np.where(strokes, ndimage.convolve(paper, NEIGHBOURS, mode="nearest"), sketch)
+    return _resize(paper, grey.shape, Image.BILINEAR)
+
+
+def _strokes(ink):
+    """The digit's pixels: darker than the paper by Otsu's threshold (and MIN_CONTRAST), in
+    the largest connected stroke and those of a similar size close to it."""
+    mask = ink > max(_otsu(ink), MIN_CONTRAST)
+    labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
+    if count == 0:
+        raise ValueError(f"no ink in this photo is {MIN_CONTRAST:.0%} darker than the paper "
+                         "around it: photograph the digit closer, in dark ink, on light paper")
+    areas = np.bincount(labels.ravel())[1:]
+    boxes = ndimage.find_objects(labels)
+    largest = boxes[areas.argmax()]
+    reach = GAP * max(s.stop - s.start for s in largest)
+    keep = [i + 1 for i, (area, box) in enumerate(zip(areas, boxes))
+            if area >= PART * areas.max() and all(
+                s.start - reach < big.stop and big.start - reach < s.stop
+                for s, big in zip(box, largest))]
+    return np.isin(labels, keep)
+
+
+def _otsu(values):
+    """Otsu's threshold: the cut of [0, 1] with the largest variance between the two sides."""
+    counts, edges = np.histogram(values, bins=256, range=(0, 1))
+    below = np.cumsum(counts)
+    sums = np.cumsum(counts * edges[:-1])
+    above = below[-1] - below
+    between = (sums * below[-1] - below * sums[-1]) ** 2 / np.maximum(below * above, 1)
+    return edges[1:][between.argmax()]
+
+
+def _shrink(grey, side):
+    """`grey` with its longer side at most `side`, each pixel the mean of those it covers."""
+    scale = side / max(grey.shape)
+    if scale >= 1:
+        return grey
+    return _resize(grey, [max(1, round(n * scale)) for n in grey.shape], Image.BOX)
+
+
+def _resize(grey, shape, resample):
+    """`grey` resized to `shape` (rows, columns) with one of PIL's filters."""
+    resized = Image.fromarray(grey.astype(np.float32)).resize(shape[::-1], resample)
+    return np.asarray(resized, np.float64)
 
 
 def _offset(digit, axis, field):

@@ -7,7 +7,7 @@ from dataclasses import fields
 import numpy as np
 import pytest
 from sklearn.metrics import precision_recall_fscore_support
-from tiny import TinyData
+from tiny import TinyMNIST
 
 from mnist_mlp import cli, evaluate_accuracy
 from mnist_mlp.cli import main
@@ -32,7 +32,7 @@ def runs(tmp_path_factory):
 def test_presets_lists_a_to_f(capsys):
     assert main(["presets"]) == 0
     table = capsys.readouterr().out
-    for name in "ABCDEF":
+    for name in "ABCDEFG":
         assert f"| {name} |" in table
     header = table.splitlines()[0]
     assert all(f" {f.name} |" in header for f in fields(Config))
@@ -149,16 +149,6 @@ def test_every_hyperparameter_has_its_flag():
     assert unchanged == [], f"add a flag for {unchanged} to this command line"
 
 
-class TinyMNIST(TinyData):
-    """TinyData where the command line expects MNIST: trains in a fraction of a second."""
-
-    def __init__(self, batch_size=64, val_split=0, validate=True):
-        super().__init__(batch_size=batch_size, validate=validate)
-
-    def test_dataloader(self):
-        return self.get_tensorloader((self.X, self.y), train=False)
-
-
 def no_data(**kwargs):
     raise AssertionError("the data was loaded: the command should have stopped before")
 
@@ -170,7 +160,7 @@ def test_an_existing_run_is_refused_before_any_training(tmp_path, capsys, monkey
     assert main(["train", "C", "--seeds", "0", "1", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
     assert err == (f"error: {tmp_path / 'C-seed1'} already exists: pass --force to replace it, "
-                   "or choose another --out")
+                   "--resume to keep finished runs, or choose another --out")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["C-seed1"]  # seed 0 not trained
     assert (tmp_path / "C-seed1" / "mine.txt").read_text() == "a user's file"
 
@@ -183,6 +173,37 @@ def test_force_replaces_an_existing_run_and_leaves_nothing_beside_it(tmp_path, m
     assert sorted(p.name for p in (tmp_path / "C-seed0").iterdir()) == [
         "config.json", "curves.png", "metrics.json", "model.pt"]
     assert [p.name for p in tmp_path.iterdir()] == ["C-seed0"]
+
+
+def test_resume_keeps_finished_seeds_and_trains_the_others(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    assert main(["train", "C", *FAST, "--seeds", "1", "--out", str(tmp_path)]) == 0
+    finished = (tmp_path / "C-seed1" / "model.pt").read_bytes()
+    capsys.readouterr()
+    assert main(["train", "C", *FAST, "--seeds", "0", "1", "--resume", "--out",
+                 str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"{tmp_path / 'C-seed1'} is finished: kept (--resume)" in out
+    assert "training C (seed 0)" in out and "training C (seed 1)" not in out
+    assert (tmp_path / "C-seed1" / "model.pt").read_bytes() == finished
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["C-seed0", "C-seed1"]
+    monkeypatch.setattr(cli, "MNIST", no_data)  # all finished: nothing is loaded or trained
+    assert main(["train", "C", *FAST, "--seeds", "0", "1", "--resume", "--out",
+                 str(tmp_path)]) == 0
+    assert capsys.readouterr().out.endswith("every seed is finished: nothing to train\n")
+
+
+def test_resume_refuses_a_run_of_other_settings(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    assert main(["train", "C", *FAST, "--out", str(tmp_path)]) == 0
+    monkeypatch.setattr(cli, "MNIST", no_data)
+    assert main(["train", "C", *FAST, "--lr", "0.01", "--resume", "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: --resume: {tmp_path / 'C-seed0'} holds a run with other settings (lr); choose "
+        "another --out or pass --force to replace it")
+    (tmp_path / "C-seed0" / "metrics.json").unlink()  # not a finished run
+    assert main(["train", "C", *FAST, "--resume", "--out", str(tmp_path)]) == 2
+    assert "is not a finished run" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -271,7 +292,8 @@ def test_ctrl_c_prints_one_line_exits_130_and_writes_nothing(tmp_path):
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert stderr.strip().splitlines() == [
-        "interrupted: the run in progress was not written; finished runs are kept"]
+        "interrupted: the run in progress was not written; finished runs are kept "
+        "(train again with --resume to add the missing seeds)"]
     assert list(out.iterdir()) == []
 
 

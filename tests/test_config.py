@@ -13,7 +13,7 @@ TRAINING = {"batch_size", "epochs"}  # what the data and the Trainer take, not t
 
 
 def test_presets_are_configs_with_the_originals_values():
-    assert list(PRESETS) == list("ABCDEF")
+    assert list(PRESETS) == list("ABCDEFG")
     assert all(isinstance(config, Config) for config in PRESETS.values())
     assert PRESETS["A"] == Config()  # the defaults are model A's
     assert {name: PRESETS[name].lr for name in "ABCDE"} == {

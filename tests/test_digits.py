@@ -1,8 +1,11 @@
 """to_mnist and fit_to_box: one digit in MNIST's format, or in its geometry alone (no MNIST
-needed)."""
+needed), from a cropped image or from a photo under uneven light."""
+import io
+
 import numpy as np
 import pytest
 import torch
+from photos import photo
 from PIL import Image
 from torch.nn import functional as F
 
@@ -164,15 +167,91 @@ def test_fit_to_box_bad_input_raises_a_helpful_value_error(ink, resample, messag
     (np.zeros((0, 5)), "empty"),
     (np.zeros(10), "expected one grayscale image"),
     (np.zeros((2, 28, 28)), "expected one grayscale image"),
-    (np.zeros((28, 28, 3)), "convert colour images to grayscale"),
+    (np.zeros((28, 28, 4)), "for RGBA, pass Image.fromarray"),
+    (np.zeros((28, 28, 3)), "all one colour"),
     (np.full((28, 28), 7), "all one colour"),
     (torch.zeros(28, 28), "no digit"),
     (np.array([["1", "2"], ["3", "4"]]), "must hold numbers"),
     (np.ones((4, 4), complex), "must hold numbers"),
     (np.array([[0.0, np.nan], [1.0, 0.0]]), "NaN or infinite"),
     (torch.tensor([[0.0, float("inf")], [1.0, 0.0]]), "NaN or infinite"),
-], ids=["empty", "1-D", "batch", "rgb-array", "uniform", "uniform-tensor", "strings",
-        "complex", "nan", "inf"])
+], ids=["empty", "1-D", "batch", "rgba-array", "rgb-uniform", "uniform", "uniform-tensor",
+        "strings", "complex", "nan", "inf"])
 def test_bad_input_raises_a_helpful_value_error(image, message):
     with pytest.raises(ValueError, match=message):
         to_mnist(image)
+
+
+NINE = nine(20, 15, (28, 28), 4, 6)  # a 9 as MNIST has them: 20 px tall, white on black
+
+
+def correlation(a, b):
+    return np.corrcoef(np.ravel(a), np.ravel(b))[0, 1]
+
+
+def on_paper(canvas):
+    """A white-on-black uint8 drawing as dark ink on white paper."""
+    return 255 - np.asarray(canvas, np.uint8)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_photo_under_uneven_light_and_a_shadow_reads_as_the_clean_digit(seed):
+    picture = photo(NINE, seed)  # RGB, JPEG, on a sheet of 400-600 px
+    # The premise: one paper brightness for the whole sheet, the border's median, would call
+    # much of the paper ink at 10% of the darkest ink (the same sheet and light, no digit).
+    paper = np.asarray(photo(np.zeros_like(NINE), seed).convert("L"), float)
+    background = np.median(np.concatenate([paper[0], paper[-1], paper[:, 0], paper[:, -1]]))
+    darkest = np.asarray(picture.convert("L"), float).min()
+    assert (paper < background - INK_THRESHOLD * (background - darkest)).mean() > 0.1
+    out = to_mnist(picture)
+    assert_mnist_format(out)
+    assert np.abs(np.subtract(box(out[0].numpy()), box(to_mnist(NINE)[0].numpy()))).max() <= 1
+    assert correlation(out, to_mnist(NINE)) > 0.9
+
+
+def test_rgb_array_and_pil_photo_agree():
+    picture = photo(NINE, 0)
+    assert torch.allclose(to_mnist(np.asarray(picture)), to_mnist(picture), atol=0.01)
+    grey = nine(60, 45, (100, 100), 10, 20)
+    assert torch.allclose(to_mnist(np.stack([grey] * 3, axis=-1)), to_mnist(grey), atol=1e-6)
+
+
+def test_transparent_pixels_are_white_paper():
+    coverage = nine(60, 45, (100, 100), 10, 20)
+    rgba = np.zeros((100, 100, 4), np.uint8)  # black ink whose opacity is the drawing
+    rgba[..., 3] = coverage
+    assert torch.allclose(to_mnist(Image.fromarray(rgba)), to_mnist(coverage), atol=1e-6)
+
+
+def test_jpeg_artefacts_are_not_ink():
+    buffer = io.BytesIO()
+    Image.fromarray(on_paper(nine(60, 45, (200, 200), 70, 40))).save(buffer, "JPEG", quality=50)
+    out = to_mnist(Image.open(io.BytesIO(buffer.getvalue())))
+    assert_mnist_format(out)
+    assert correlation(out, to_mnist(NINE)) > 0.95
+
+
+@pytest.mark.parametrize("top, left, size", [(250, 250, 6), (88, 40, 3), (200, 200, 25)],
+                         ids=["speck", "speck-close-by", "blot-far-away"])
+def test_specks_away_from_the_digit_are_ignored(top, left, size):
+    canvas = nine(60, 45, (300, 300), 20, 20)
+    clean = to_mnist(on_paper(canvas))
+    canvas[top:top + size, left:left + size] = 255
+    assert torch.allclose(to_mnist(on_paper(canvas)), clean, atol=1e-6)
+
+
+def test_a_digit_in_two_strokes_keeps_both():
+    canvas = np.zeros((200, 200), np.uint8)
+    canvas[40:160, 95:105] = 255  # the stem of a 7 or a 1 ...
+    canvas[20:28, 100:150] = 255  # ... and a bar 12 px above it, as a 5's top may be
+    height, width = box(to_mnist(on_paper(canvas))[0].numpy())
+    assert height == 20 and width >= 7  # 140 x 55 px: the bar is part of the digit
+
+
+@pytest.mark.parametrize("picture", [
+    lambda: photo(np.zeros((28, 28), np.uint8), 0),
+    lambda: np.random.default_rng(0).normal(200, 5, (300, 300)),
+], ids=["uneven-light", "even-light"])
+def test_a_photo_without_a_digit_raises_a_helpful_value_error(picture):
+    with pytest.raises(ValueError, match="no ink in this photo is 35% darker than the paper"):
+        to_mnist(picture())

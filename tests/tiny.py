@@ -17,3 +17,13 @@ class TinyData(d2l.DataModule):
         if not train and not self.validate:
             return None
         return self.get_tensorloader((self.X, self.y), train)
+
+
+class TinyMNIST(TinyData):
+    """TinyData where the command line expects MNIST: trains in a fraction of a second."""
+
+    def __init__(self, batch_size=64, val_split=0, validate=True):
+        super().__init__(batch_size=batch_size, validate=validate)
+
+    def test_dataloader(self):
+        return self.get_tensorloader((self.X, self.y), train=False)

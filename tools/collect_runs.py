@@ -1,11 +1,13 @@
 """Gather run folders of `python -m mnist_mlp train` into one JSON file for the notebooks.
 
     python tools/collect_runs.py runs/F-seed* --out results/validacao_F.json
+    python tools/collect_runs.py runs/G-seed* --ensemble --out results/longo_G.json
 
-Per run it keeps the preset, seed, whole config, per-epoch history, validation and test accuracy
-and training seconds; beside them, the command that retrains the runs (when they differ only by
-seed) and the environment of this process. Run it on the machine that trained the runs: the
-CPU it records is this machine's.
+Per run it keeps the preset, seed, whole config, per-epoch history, validation and test accuracy,
+training seconds and the command that retrains it; beside them, the command that retrains all
+the runs (when they differ only by seed) and the environment of this process; with --ensemble,
+the test accuracy of the runs' averaged probabilities too. Run it on the machine that trained
+the runs: the CPU it records is this machine's.
 """
 import argparse
 import sys
@@ -14,10 +16,13 @@ from pathlib import Path
 import torch
 
 from mnist_mlp.config import Config
+from mnist_mlp.data import MNIST
+from mnist_mlp.download import DataError
+from mnist_mlp.evaluation import ensemble_accuracy
 from mnist_mlp.experiment import environment
 from mnist_mlp.files import write_json
 from mnist_mlp.presets import PRESETS
-from mnist_mlp.runs import CONFIG, METRICS, RunError, read_config, read_json
+from mnist_mlp.runs import CONFIG, METRICS, RunError, load_run, read_config, read_json
 
 METRIC_KEYS = ("epochs", "val_accuracy", "test_accuracy", "train_seconds")
 RUN_KEYS = ("seed", "val_split", "validate", "device")  # what train adds to the Config fields
@@ -74,18 +79,31 @@ def train_command(runs):
     return " ".join(words)
 
 
+def ensemble(run_dirs):
+    """The test accuracy of the runs' averaged class probabilities (soft voting)."""
+    models = [load_run(run_dir)[2] for run_dir in run_dirs]
+    accuracy = ensemble_accuracy(models, MNIST(batch_size=1000).test_dataloader())
+    return {"runs": sorted(Path(d).name for d in run_dirs), "test_accuracy": round(accuracy, 6)}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR")
     parser.add_argument("--out", type=Path, required=True, help="the JSON file to write")
+    parser.add_argument("--ensemble", action="store_true",
+                        help="also evaluate the runs' averaged probabilities on the test set")
     args = parser.parse_args(argv)
     try:
         runs = sorted((read_run(d) for d in args.run_dirs), key=lambda r: (r["preset"], r["seed"]))
+        for run in runs:  # runs that differ beyond the seed have no common command
+            run["command"] = train_command([run])
         # The kernels torch picked here (AVX2, AVX512...): what makes CPUs' numbers differ.
         machine = {**environment(), "cpu_capability": torch.backends.cpu.get_cpu_capability()}
-        path = write_json(args.out, {"command": train_command(runs), "runs": runs,
-                                     "environment": machine})
-    except RunError as err:
+        result = {"command": train_command(runs), "runs": runs}
+        if args.ensemble:
+            result["ensemble"] = ensemble(args.run_dirs)
+        path = write_json(args.out, {**result, "environment": machine})
+    except (RunError, DataError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except OSError as err:

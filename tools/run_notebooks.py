@@ -20,11 +20,17 @@ from mnist_mlp.files import replacing
 FAILED = Path("build/failed")
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
 def clean(nb):
-    """Drop what changes on every run but says nothing (timings), so diffs stay small."""
+    """Drop what changes on every run but says nothing (timings), so diffs stay small, and
+    widget views: a saved one shows "model not found" in JupyterLab instead of its text line."""
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         cell.metadata.pop("ExecuteTime", None)
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop(WIDGET_VIEW, None)
     nb.metadata.pop("widgets", None)
     return nb
 

@@ -1,0 +1,162 @@
+"""The drawing pad's Python side: drawing -> 28 x 28 image -> each model's three likeliest
+digits, and the traitlets the browser reads and writes (the browser itself: tests/browser/)."""
+import re
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from browser.strokes import DIGITS, SMALL_ONE, draw
+from PIL import Image
+from torch import nn
+
+from mnist_mlp.pad import HINT, OFFLINE, DrawingPad, decode, png_url, prepare, probabilities
+from mnist_mlp.presets import PRESETS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def band_model():
+    """Hand-made: logit of 1 = ink in the field's six middle columns, of 0 = ink elsewhere."""
+    linear = nn.Linear(28 * 28, 10)
+    band = torch.zeros(28, 28)
+    band[:, 11:17] = 1
+    with torch.no_grad():
+        linear.weight.zero_()
+        linear.bias.zero_()
+        linear.weight[1], linear.weight[0] = band.flatten(), (1 - band).flatten()
+    return nn.Sequential(nn.Flatten(), linear).eval()
+
+
+def data_url(image):
+    return png_url(1 - np.asarray(image, np.float32) / 255)  # png_url writes ink as white
+
+
+@pytest.fixture
+def pad():
+    torch.manual_seed(0)
+    return DrawingPad({"banda": band_model(), "E": PRESETS["E"].model().eval()})
+
+
+def test_a_stroke_becomes_a_centred_mnist_field(pad):
+    field, tops = pad.read(draw(DIGITS["1"]))
+    assert field.shape == (28, 28) and field.dtype == np.float32
+    assert field.min() == 0 and field.max() == pytest.approx(1)
+    assert field[:, :4].max() == 0 and field[:, -4:].max() == 0  # white on black, in the box
+    columns = field.sum(axis=0)
+    assert 13 <= (np.arange(28) * columns).sum() / columns.sum() <= 15  # centred
+    assert list(tops) == ["banda", "E"]
+
+
+def test_top_three_are_sorted_and_the_probabilities_sum_to_one(pad):
+    field, tops = pad.read(draw(DIGITS["0"]))
+    for name, model in pad.models.items():
+        assert probabilities(model, field).sum().item() == pytest.approx(1, abs=1e-5)
+        digits, probs = zip(*tops[name])
+        assert len(set(digits)) == 3 and all(isinstance(d, int) for d in digits)
+        assert list(probs) == sorted(probs, reverse=True) and sum(probs) <= 1 + 1e-6
+
+
+def test_raw_mode_only_scales_down_and_loses_the_shifted_digit(pad):
+    small = draw(SMALL_ONE)
+    prepared, tops = pad.read(small, raw=False)
+    raw, raw_tops = pad.read(small, raw=True)
+    assert tops["banda"][0][0] == 1  # prepared: centred, where a 1's ink should be
+    assert raw_tops["banda"][0][0] == 0  # raw: the ink stays in the corner
+    rows, cols = np.nonzero(raw > 0.2)
+    assert rows.max() < 10 and cols.max() < 7  # same place as on the canvas, at a tenth
+    assert np.abs(raw - prepared).sum() > 10
+    assert pad.read(small)[0] == pytest.approx(prepared)  # the switch starts off
+    pad.raw = True
+    assert pad.read(small)[0] == pytest.approx(raw)
+
+
+@pytest.mark.parametrize("blank", [
+    Image.new("L", (280, 280), 255),
+    np.full((280, 280), 250, np.uint8),  # a trace of grey is no ink
+    np.ones((50, 40)),
+])
+def test_a_blank_drawing_is_a_hint_not_an_error(pad, blank):
+    assert pad.read(blank) == (None, {})
+    assert prepare(blank, raw=True) is None
+
+
+def test_the_view_ships_with_the_package():
+    package = resources.files("mnist_mlp")
+    script = (package / "pad.js").read_text(encoding="utf-8")
+    assert DrawingPad._esm == script and "export default { render }" in script
+    for needle in ("pointerdown", "setPointerCapture", "Limpar", "sem preparação",
+                   'data-testid": "pad-raw', "pad-top-${name}"):
+        assert needle in script
+    assert "touch-action: none" in (package / "pad.css").read_text(encoding="utf-8")
+    # A wheel carries only the files package-data names.
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert set(config["package-data"]["mnist_mlp"]) == {"pad.js", "pad.css"}
+
+
+def test_the_frontend_round_trip(pad):
+    """What the browser does: set `drawing` (as ipywidgets' comm does, through set_state)."""
+    assert pad.result["state"] == "hint" and pad.result["message"] == HINT
+    assert [m["name"] for m in pad.result["models"]] == ["banda", "E"]
+    pad.set_state({"drawing": {"png": data_url(draw(DIGITS["1"])), "seq": 7}})
+    result = pad.result
+    assert [result[key] for key in ("state", "seq", "raw", "message")] == ["ok", 7, False, ""]
+    sent = np.asarray(decode(result["image"]), np.float32) / 255
+    assert sent.shape == (28, 28) and sent == pytest.approx(prepare(draw(DIGITS["1"])), abs=1 / 255)
+    band = result["models"][0]
+    assert band["top"][0]["digit"] == 1 and band["top"][0]["label"] == "1 — 100,0%"
+    for row in result["models"][1]["top"]:  # decimal comma, as the notebooks print
+        assert re.fullmatch(r"\d — \d{1,3},\d%", row["label"]), row["label"]
+
+    pad.set_state({"raw": True})  # the switch: the same drawing again, unprepared
+    assert pad.result["raw"] is True and pad.result["seq"] == 7
+    assert pad.result["image"] != result["image"]
+
+    pad.set_state({"drawing": {"png": "", "seq": 8}})  # Limpar
+    assert (pad.result["state"], pad.result["message"], pad.result["seq"]) == ("hint", HINT, 8)
+    assert all(m["top"] == [] for m in pad.result["models"])
+
+
+@pytest.mark.parametrize("png", ["data:image/png;base64,bm90IGEgcG5n", "data:text/plain,7"])
+def test_a_bad_drawing_shows_one_line_in_the_pad(pad, png):
+    pad.set_state({"drawing": {"png": png, "seq": 3}})
+    assert pad.result["state"] == "error"
+    assert pad.result["message"].startswith("Não foi possível ler o desenho: ")
+    assert "\n" not in pad.result["message"] and "Traceback" not in pad.result["message"]
+
+
+def test_where_widgets_cannot_render_the_pad_is_one_line(pad):
+    bundle, _ = pad._repr_mimebundle_()
+    assert bundle["text/plain"] == OFFLINE and "\n" not in OFFLINE
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_one_model_or_a_dict_of_them():
+    assert list(DrawingPad(band_model()).models) == ["modelo"]
+    for bad in ({}, "F", {"F": "model"}):
+        with pytest.raises(ValueError, match="DrawingPad needs a torch model"):
+            DrawingPad(bad)
+
+
+def test_a_model_in_training_mode_is_read_in_evaluation_mode_and_left_as_it_was():
+    torch.manual_seed(0)
+    model = PRESETS["F"].model()  # batch norm refuses a batch of one in training mode
+    assert model.training
+    first = probabilities(model, prepare(draw(DIGITS["7"])))
+    assert torch.equal(first, probabilities(model, prepare(draw(DIGITS["7"]))))  # no noise
+    assert model.training
+
+
+@pytest.mark.slow
+def test_a_briefly_trained_model_reads_drawn_digits(data):
+    from mnist_mlp.experiment import fit, set_seed
+
+    set_seed(0)
+    model = PRESETS["E"].model()
+    fit(model, data, max_epochs=1)
+    pad = DrawingPad({"E": model.eval()})
+    for digit, strokes in DIGITS.items():
+        _, tops = pad.read(draw(strokes))
+        assert tops["E"][0][0] == int(digit), f"drew a {digit}, E read {tops['E']}"
