@@ -284,7 +284,9 @@ def test_ctrl_c_prints_one_line_exits_130_and_writes_nothing(tmp_path):
     out = tmp_path / "runs"
     proc = subprocess.Popen([sys.executable, "-m", "mnist_mlp", "train", "C", "--hidden", "32",
                              "--epochs", "50", "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # a shell's background job inherits SIGINT ignored: Ctrl-C's default
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     for line in proc.stdout:  # interrupt once training is under way
         if "epoch   1/50" in line:
             proc.send_signal(signal.SIGINT)
