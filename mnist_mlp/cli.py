@@ -10,6 +10,7 @@ from pathlib import Path
 import matplotlib
 import torch
 
+from .checkpoints import CheckpointError, read_checkpoint
 from .checks import ConfigError
 from .config import Config
 from .cpu import flush_denormals
@@ -71,13 +72,15 @@ def train_config(args):
 
 def progress(total_epochs):
     """A history callback printing one line per finished epoch, with the time left."""
-    start = time.perf_counter()
+    start, trained = time.perf_counter(), 0
 
     def report(row):
+        nonlocal trained
+        trained += 1  # epochs this process trained (a resumed run starts later than epoch 1)
         bar = "#" * round(20 * row["epoch"] / total_epochs)
         values = "  ".join(f"{key} {value:.4f}" for key, value in row.items() if key != "epoch")
         elapsed = time.perf_counter() - start
-        left = elapsed / row["epoch"] * (total_epochs - row["epoch"])
+        left = elapsed / trained * (total_epochs - row["epoch"])
         eta = f", ~{left / 60:.0f} min left" if left >= 90 else ""
         print(f"  epoch {row['epoch']:>3}/{total_epochs} [{bar:<20}] {values}  "
               f"({elapsed:.0f} s{eta})", flush=True)
@@ -97,13 +100,36 @@ def run_dirs(args, preset, run):
                 check_same_run(path, {**run, "seed": seed})
                 print(f"{path} is finished: kept (--resume)")
                 del dirs[seed]
+            elif checkpoint_of(path).exists():
+                check_same_checkpoint(checkpoint_of(path), {**run, "seed": seed})
     taken = [str(path) for path in dirs.values() if path.exists()]
+    if not args.resume:
+        taken += [str(checkpoint_of(path)) for path in dirs.values()
+                  if checkpoint_of(path).exists()]
     if taken and not args.force:
         one = len(taken) == 1
         raise UsageError(f"{', '.join(taken)} already exist{'s' if one else ''}: pass --force "
                          f"to replace {'it' if one else 'them'}, --resume to keep finished "
-                         "runs, or choose another --out")
+                         "runs and continue interrupted ones, or choose another --out")
     return dirs
+
+
+def checkpoint_of(run_dir):
+    """Where the run's training state is saved after each epoch until the run is written."""
+    return run_dir.with_name(run_dir.name + ".checkpoint.pt")
+
+
+def check_same_checkpoint(path, run):
+    """UsageError unless `path` is a checkpoint of exactly `run` (what --resume continues)."""
+    try:
+        found = read_checkpoint(path)["settings"]
+    except CheckpointError as err:
+        raise UsageError(f"--resume: {err}") from None
+    differ = sorted(key for key in run if found.get(key) != run[key])
+    if differ:
+        raise UsageError(f"--resume: {path} is an interrupted run with other settings "
+                         f"({', '.join(differ)}); choose another --out or pass --force to "
+                         "start it over")
 
 
 def check_same_run(path, run):
@@ -136,16 +162,27 @@ def cmd_train(args):
                  validate=not args.no_validation)
     for seed, run_dir in dirs.items():
         run = {**settings, "seed": seed}
-        print(f"training {preset} (seed {seed}) -> {run_dir}")
+        checkpoint = checkpoint_of(run_dir)
+        if args.force:
+            checkpoint.unlink(missing_ok=True)  # start over, as asked
+        resumed = checkpoint.exists()
+        print(f"training {preset} (seed {seed}) -> {run_dir}"
+              + (f", continuing from {checkpoint}" if resumed else ""))
         set_seed(seed)
         model = config.model()
         model.history.on_epoch = progress(config.epochs)
-        _, seconds = fit(model, data, config.epochs, num_gpus=int(args.device == "cuda"))
+        try:
+            _, seconds = fit(model, data, config.epochs, num_gpus=int(args.device == "cuda"),
+                             checkpoint=checkpoint, settings=run)
+        except TrainingDiverged:
+            checkpoint.unlink(missing_ok=True)  # resuming would diverge again
+            raise
         metrics = {"epochs": model.history.epochs, "train_seconds": round(seconds, 2),
                    "val_accuracy": (evaluate_accuracy(model, data.val_dataloader())
                                     if run["validate"] else None),
                    "test_accuracy": evaluate_accuracy(model, data.test_dataloader())}
         write_run(run_dir, run, metrics, model, model.board.render(), replace=args.force)
+        checkpoint.unlink()  # the run holds all it had
         held_out = "test set" if not args.val_split else f"{args.val_split} held-out images"
         validation = ("no validation; " if metrics["val_accuracy"] is None else
                       f"validation accuracy {metrics['val_accuracy']:.4f} ({held_out}); ")
@@ -243,10 +280,11 @@ def add_config_flags(parser):
 def parser():
     main = argparse.ArgumentParser(prog="python -m mnist_mlp", description=__doc__)
     sub = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("presets", help="list models A-G and their hyperparameters",
-                   description="List models A-G and their hyperparameters.")
+    names = f"{min(PRESETS)}-{max(PRESETS)}"
+    sub.add_parser("presets", help=f"list models {names} and their hyperparameters",
+                   description=f"List models {names} and their hyperparameters.")
     train = sub.add_parser("train", help="train a preset or an explicit configuration",
-                           description="Train a preset (A-G) or an explicit MLP; every flag "
+                           description=f"Train a preset ({names}) or an explicit MLP; every flag "
                            "overrides the preset's value. Writes OUT/PRESET-seedN/.")
     train.add_argument("preset", nargs="?", help="one of " + ", ".join(PRESETS))
     add_config_flags(train)
@@ -267,10 +305,11 @@ def parser():
     existing = train.add_mutually_exclusive_group()
     existing.add_argument("--force", action="store_true",
                           help="replace run directories that already exist (the earlier run is "
-                          "kept until the new one is written)")
+                          "kept until the new one is written) and start interrupted runs over")
     existing.add_argument("--resume", action="store_true",
-                          help="keep the seeds whose run of these settings is finished and "
-                          "train the others (after an interrupted --seeds run)")
+                          help="after an interrupt: keep the seeds whose run of these settings "
+                          "is finished, continue the interrupted one from its last finished "
+                          "epoch (OUT/PRESET-seedN.checkpoint.pt), train the others")
     evaluate = sub.add_parser("evaluate", help="test-set report and figures for a run",
                               description="Accuracy, per-class precision/recall/F1, most "
                               "confused pairs and PNGs (confusion matrix, its errors alone, "
@@ -294,16 +333,16 @@ def main(argv=None):
     args = parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (UsageError, ConfigError, DataError, RunError) as err:  # not a bug: one line
+    except (UsageError, ConfigError, DataError, RunError, CheckpointError) as err:  # one line
         print(f"error: {err}", file=sys.stderr)
         return 2
     except TrainingDiverged as err:
         print(f"error: {err}; no run was written for this seed", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        # Runs are written whole or not at all (runs.write_run), so nothing is half-written.
-        print("interrupted: the run in progress was not written; finished runs are kept "
-              "(train again with --resume to add the missing seeds)", file=sys.stderr)
+        # Runs and checkpoints are written whole or not at all, so nothing is half-written.
+        print("interrupted: finished runs are kept, and the run in progress up to its last "
+              "finished epoch (train again with --resume to continue)", file=sys.stderr)
         return 130
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from d2l import torch as d2l
 
+from .checkpoints import CheckpointedTrainer
 from .cpu import cpu_name
 from .files import write_json
 
@@ -33,17 +34,20 @@ class Stopwatch:
         self.seconds = time.perf_counter() - self.start
 
 
-def fit(model, data, max_epochs, num_gpus=0):
+def fit(model, data, max_epochs, num_gpus=0, checkpoint=None, settings=None):
     """Train with d2l's Trainer; return the trainer and the wall-clock seconds it took.
 
-    On a GPU the dataset moves there first (`MNIST.to`), so no batch crosses the bus.
+    On a GPU the dataset moves there first (`MNIST.to`), so no batch crosses the bus. With
+    `checkpoint` (a path), the state is saved there after every epoch and, if the file exists
+    (for the same `settings`), training continues from it; the seconds include the saved ones.
     """
-    trainer = d2l.Trainer(max_epochs=max_epochs, num_gpus=num_gpus)
+    trainer = (d2l.Trainer(max_epochs=max_epochs, num_gpus=num_gpus) if checkpoint is None else
+               CheckpointedTrainer(checkpoint, settings, max_epochs=max_epochs, num_gpus=num_gpus))
     if trainer.gpus and hasattr(data, "to"):
         data.to(trainer.gpus[0])
     with Stopwatch() as clock:
         trainer.fit(model, data)
-    return trainer, clock.seconds
+    return trainer, trainer.seconds if checkpoint is not None else clock.seconds
 
 
 def hyperparameters(model):

@@ -12,6 +12,7 @@ from PIL import Image
 from torch import nn
 
 from .digits import FIELD, to_mnist
+from .evaluation import outputs
 from .formatting import percent
 
 HINT = "Desenhe um dígito"
@@ -90,17 +91,10 @@ def prepare(image, raw=False):
 
 def probabilities(model, field):
     """The model's ten probabilities (softmax) for one 28 x 28 image, in evaluation mode."""
-    parameter = next(model.parameters(), None)
     X = torch.as_tensor(field, dtype=torch.float32).reshape(1, 1, FIELD, FIELD)
-    if parameter is not None:
-        X = X.to(parameter.device)
-    training = model.training
-    model.eval()  # a model left in training mode would add noise and use batch statistics
-    try:
-        with torch.inference_mode():
-            return torch.softmax(model(X).float(), dim=1)[0].cpu()
-    finally:
-        model.train(training)
+    # outputs() evaluates without noise and with running batch statistics, then restores the mode
+    (_, _, scores), = outputs(model, [(X, torch.zeros(1, dtype=torch.long))])
+    return torch.softmax(scores.float(), dim=1)[0]
 
 
 def top_digits(model, field, k=TOP):

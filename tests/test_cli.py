@@ -6,6 +6,7 @@ from dataclasses import fields
 
 import numpy as np
 import pytest
+import torch
 from sklearn.metrics import precision_recall_fscore_support
 from tiny import TinyMNIST
 
@@ -32,7 +33,7 @@ def runs(tmp_path_factory):
 def test_presets_lists_a_to_f(capsys):
     assert main(["presets"]) == 0
     table = capsys.readouterr().out
-    for name in "ABCDEFG":
+    for name in "ABCDEFGH":
         assert f"| {name} |" in table
     header = table.splitlines()[0]
     assert all(f" {f.name} |" in header for f in fields(Config))
@@ -160,7 +161,8 @@ def test_an_existing_run_is_refused_before_any_training(tmp_path, capsys, monkey
     assert main(["train", "C", "--seeds", "0", "1", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
     assert err == (f"error: {tmp_path / 'C-seed1'} already exists: pass --force to replace it, "
-                   "--resume to keep finished runs, or choose another --out")
+                   "--resume to keep finished runs and continue interrupted ones, or choose "
+                   "another --out")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["C-seed1"]  # seed 0 not trained
     assert (tmp_path / "C-seed1" / "mine.txt").read_text() == "a user's file"
 
@@ -204,6 +206,64 @@ def test_resume_refuses_a_run_of_other_settings(tmp_path, capsys, monkeypatch):
     (tmp_path / "C-seed0" / "metrics.json").unlink()  # not a finished run
     assert main(["train", "C", *FAST, "--resume", "--out", str(tmp_path)]) == 2
     assert "is not a finished run" in capsys.readouterr().err
+
+
+def interrupt_at_epoch(epoch):
+    """A stand-in for cli.progress that raises KeyboardInterrupt (Ctrl-C) after `epoch`."""
+    def make(total):
+        def stop(row):
+            if row["epoch"] == epoch:
+                raise KeyboardInterrupt
+        return stop
+    return make
+
+
+def test_resume_continues_an_interrupted_run_as_if_never_stopped(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    straight, stopped = tmp_path / "straight", tmp_path / "stopped"
+    argv = ["train", "C", "--hidden", "32", "--epochs", "3", "--out"]
+    assert main([*argv, str(straight)]) == 0
+    assert [p.name for p in straight.iterdir()] == ["C-seed0"]  # the checkpoint is gone
+    monkeypatch.setattr(cli, "progress", interrupt_at_epoch(2))
+    assert main([*argv, str(stopped)]) == 130
+    assert [p.name for p in stopped.iterdir()] == ["C-seed0.checkpoint.pt"]  # epoch 1 kept
+    monkeypatch.undo()
+    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    capsys.readouterr()
+    assert main([*argv, str(stopped)]) == 2  # not without --resume (or --force)
+    assert "C-seed0.checkpoint.pt already exists: pass --force" in capsys.readouterr().err
+    assert main([*argv, str(stopped), "--resume"]) == 0
+    assert f"continuing from {stopped / 'C-seed0.checkpoint.pt'}" in capsys.readouterr().out
+    assert [p.name for p in stopped.iterdir()] == ["C-seed0"]
+    _, metrics_a, model_a = load_run(straight / "C-seed0")
+    _, metrics_b, model_b = load_run(stopped / "C-seed0")
+    assert metrics_b["epochs"] == metrics_a["epochs"]  # every epoch's loss, to the last bit
+    assert metrics_b["test_accuracy"] == metrics_a["test_accuracy"]
+    for a, b in zip(model_a.state_dict().values(), model_b.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_resume_refuses_a_checkpoint_of_other_settings_or_a_corrupt_one(tmp_path, capsys,
+                                                                        monkeypatch):
+    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    monkeypatch.setattr(cli, "progress", interrupt_at_epoch(2))
+    argv = ["train", "C", "--hidden", "32", "--epochs", "3", "--out", str(tmp_path)]
+    assert main(argv) == 130
+    monkeypatch.setattr(cli, "MNIST", no_data)
+    checkpoint = tmp_path / "C-seed0.checkpoint.pt"
+    capsys.readouterr()
+    assert main([*argv, "--lr", "0.01", "--resume"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: --resume: {checkpoint} is an interrupted run with other settings (lr); choose "
+        "another --out or pass --force to start it over")
+    checkpoint.write_bytes(checkpoint.read_bytes()[:1000])  # cut short, as by a full disk
+    assert main([*argv, "--resume"]) == 2
+    assert capsys.readouterr().err.strip().startswith(
+        f"error: --resume: {checkpoint} is not a readable checkpoint")
+    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    monkeypatch.setattr(cli, "progress", lambda total: None)  # no interrupt, no lines
+    assert main([*argv, "--force"]) == 0  # starts over
+    assert [p.name for p in tmp_path.iterdir()] == ["C-seed0"]
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -294,9 +354,10 @@ def test_ctrl_c_prints_one_line_exits_130_and_writes_nothing(tmp_path):
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert stderr.strip().splitlines() == [
-        "interrupted: the run in progress was not written; finished runs are kept "
-        "(train again with --resume to add the missing seeds)"]
-    assert list(out.iterdir()) == []
+        "interrupted: finished runs are kept, and the run in progress up to its last finished "
+        "epoch (train again with --resume to continue)"]
+    # no run directory, no half-written file: at most the checkpoint of the finished epochs
+    assert {p.name for p in out.iterdir()} <= {"C-seed0.checkpoint.pt"}
 
 
 @pytest.mark.slow

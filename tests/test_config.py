@@ -13,13 +13,16 @@ TRAINING = {"batch_size", "epochs"}  # what the data and the Trainer take, not t
 
 
 def test_presets_are_configs_with_the_originals_values():
-    assert list(PRESETS) == list("ABCDEFG")
+    assert list(PRESETS) == list("ABCDEFGH")
     assert all(isinstance(config, Config) for config in PRESETS.values())
     assert PRESETS["A"] == Config()  # the defaults are model A's
     assert {name: PRESETS[name].lr for name in "ABCDE"} == {
         "A": 0.1, "B": 0.001, "C": 0.001, "D": 0.001, "E": 0.001}
     assert PRESETS["E"].hidden_sizes == (256, 256) and PRESETS["E"].batch_size == 64
     assert PRESETS["F"].batch_norm and PRESETS["F"].schedule == "onecycle"
+    # the long presets change only the training's length (and H its batch): F's recipe otherwise
+    assert PRESETS["G"] == PRESETS["F"].replace(epochs=100)
+    assert PRESETS["H"] == PRESETS["F"].replace(epochs=150, batch_size=128)
 
 
 def test_every_field_is_a_model_argument_or_a_training_setting():

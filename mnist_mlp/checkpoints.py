@@ -1,0 +1,97 @@
+"""Training that an interrupt does not waste: d2l's Trainer saving its whole state after every
+epoch, and resuming from it as if it had never stopped."""
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from d2l import torch as d2l
+
+from .files import replacing
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint cannot be read, or belongs to a run of other settings."""
+
+
+def read_checkpoint(path):
+    """The dict saved in `path`; CheckpointError if it is not a readable checkpoint."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises many kinds for a truncated or foreign file
+        raise CheckpointError(f"{path} is not a readable checkpoint ({err.__class__.__name__}); "
+                              "delete it, or pass --force to start that run over") from None
+    if not isinstance(state, dict) or "settings" not in state:
+        raise CheckpointError(f"{path} is not a checkpoint of this package; delete it")
+    return state
+
+
+class CheckpointedTrainer(d2l.Trainer):
+    """d2l.Trainer that writes `path` after every epoch (weights, optimizer, schedule, history,
+    random generators, seconds) and, if `path` exists, continues from it: the epochs after the
+    last saved one are the ones an uninterrupted run would have trained."""
+
+    def __init__(self, path, settings, max_epochs, num_gpus=0):
+        super().__init__(max_epochs=max_epochs, num_gpus=num_gpus)
+        self.path, self.settings = Path(path), settings
+        self.seconds = 0.0  # training time of the saved epochs, then of all
+
+    def fit(self, model, data):
+        """d2l's fit, starting after the checkpoint's last epoch and saving after each one."""
+        self.prepare_data(data)
+        self.prepare_model(model)
+        self.optim = model.configure_optimizers()
+        self.epoch = self.train_batch_idx = self.val_batch_idx = 0
+        first = self._restore(model) if self.path.exists() else 0
+        for epoch in range(first, self.max_epochs):
+            self.epoch = epoch  # d2l's models read trainer.epoch
+            start = time.perf_counter()
+            self.fit_epoch()
+            self.seconds += time.perf_counter() - start
+            self._save(model, self.epoch + 1)
+
+    def _save(self, model, epochs):
+        scheduler = getattr(model, "scheduler", None)
+        state = {"settings": self.settings, "epochs": epochs, "seconds": self.seconds,
+                 "model": model.state_dict(), "optimizer": self.optim.state_dict(),
+                 "scheduler": scheduler.state_dict() if scheduler else None,
+                 "history": model.history.epochs,
+                 "batch_idx": [self.train_batch_idx, self.val_batch_idx],
+                 "rng": random_state()}
+        with replacing(self.path) as tmp:
+            torch.save(state, tmp)
+
+    def _restore(self, model):
+        state = read_checkpoint(self.path)
+        if state["settings"] != self.settings:
+            raise CheckpointError(f"{self.path} belongs to a run of other settings")
+        model.load_state_dict(state["model"])
+        self.optim.load_state_dict(state["optimizer"])
+        if state["scheduler"] is not None:
+            model.scheduler.load_state_dict(state["scheduler"])
+        model.history.epochs = list(state["history"])
+        self.train_batch_idx, self.val_batch_idx = state["batch_idx"]
+        self.seconds = state["seconds"]
+        set_random_state(state["rng"])
+        return state["epochs"]
+
+
+def random_state():
+    """The generators a training draws from (torch's, CUDA's, NumPy's, Python's), saveable
+    with torch.save(weights_only=True)."""
+    kind, keys, pos, has_gauss, gauss = np.random.get_state()  # noqa: NPY002
+    return {"torch": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+            "numpy": [kind, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, gauss],
+            "python": random.getstate()}
+
+
+def set_random_state(state):
+    """Put back what random_state() returned."""
+    torch.set_rng_state(state["torch"])
+    if state["cuda"]:
+        torch.cuda.set_rng_state_all(state["cuda"])
+    kind, keys, pos, has_gauss, gauss = state["numpy"]
+    np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, gauss))  # noqa: NPY002
+    random.setstate(state["python"])
