@@ -125,11 +125,15 @@ def check_same_checkpoint(path, run):
         found = read_checkpoint(path)["settings"]
     except CheckpointError as err:
         raise UsageError(f"--resume: {err}") from None
-    differ = sorted(key for key in run if found.get(key) != run[key])
-    if differ:
+    if differ := other_settings(found, run):
         raise UsageError(f"--resume: {path} is an interrupted run with other settings "
                          f"({', '.join(differ)}); choose another --out or pass --force to "
                          "start it over")
+
+
+def other_settings(found, run):
+    """The settings of `run` that `found` (a saved run's or checkpoint's) does not share."""
+    return sorted(key for key in run if found.get(key) != run[key])
 
 
 def check_same_run(path, run):
@@ -140,8 +144,7 @@ def check_same_run(path, run):
     except RunError as err:
         raise UsageError(f"--resume: {path} is not a finished run ({err}); delete it or pass "
                          "--force to train it again") from None
-    differ = sorted(key for key in run if found.get(key) != run[key])
-    if differ:
+    if differ := other_settings(found, run):
         raise UsageError(f"--resume: {path} holds a run with other settings ({', '.join(differ)}"
                          "); choose another --out or pass --force to replace it")
 
