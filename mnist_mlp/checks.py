@@ -33,6 +33,7 @@ RULES = {  # argument: (test, what to pass)
     "dropout": FRACTION,
     "weight_decay": NONNEGATIVE,
     "label_smoothing": FRACTION,
+    "clean_statistics": (lambda v: isinstance(v, bool), "True or False"),
 }
 
 

@@ -30,6 +30,8 @@ class Config:
     weight_decay: float = _field(0.0, "weight decay (decoupled with adamw)")
     schedule: str = _field("constant", "learning-rate schedule", SCHEDULES)
     label_smoothing: float = _field(0.0, "label smoothing, in [0, 1)")
+    clean_statistics: bool = _field(False, "after training, recompute batch normalisation's "
+                                    "statistics on the training images without noise")
 
     def __post_init__(self):
         check_arguments({f.name: getattr(self, f.name) for f in fields(self)},

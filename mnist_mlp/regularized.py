@@ -1,5 +1,6 @@
 """Model F's MLP: the original's layers with batch normalisation, Gaussian noise, dropout,
-weight decay, a one-cycle learning rate and label smoothing, each off by default."""
+weight decay, a one-cycle learning rate, label smoothing and clean statistics, each off by
+default."""
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -14,11 +15,16 @@ SCHEDULES = ("constant", "onecycle")
 
 class RegularizedMLP(Classifier):
     """Flatten [-> noise] -> (Linear [-> BatchNorm] [-> noise] -> activation [-> Dropout]) per
-    hidden size -> Linear. With every option off it is `MLP`, layer for layer."""
+    hidden size -> Linear. With every option off it is `MLP`, layer for layer.
+
+    With `clean_statistics`, `mnist_mlp.experiment.fit` ends training with
+    `recompute_statistics` over the training images (call it yourself after a bare d2l.Trainer);
+    without batch_norm there is nothing to recompute.
+    """
 
     def __init__(self, num_outputs, hidden_sizes, lr, af="sigmoid", optimizer="sgd",
                  batch_norm=False, noise=0.0, dropout=0.0, weight_decay=0.0,
-                 schedule="constant", label_smoothing=0.0):
+                 schedule="constant", label_smoothing=0.0, clean_statistics=False):
         super().__init__()
         self.save_hyperparameters()
         check_arguments(self.hparams, af=ACTIVATIONS, optimizer=OPTIMIZERS, schedule=SCHEDULES)
@@ -38,6 +44,36 @@ class RegularizedMLP(Classifier):
             width = size
         layers.append(nn.Linear(width, num_outputs))
         self.net = nn.Sequential(*layers)
+
+    @torch.no_grad()
+    def recompute_statistics(self, data_iter):
+        """Batch normalisation's statistics from one pass over `data_iter` without noise or
+        dropout: the mean of the batch means and of the unbiased batch variances.
+
+        In training, the statistics follow noisy activations, whose variance at test time, with
+        no noise, is smaller. Rasmus et al.'s code computes them this way, from the clean
+        training images, before it tests (`FinalTestMonitoring` in CuriousAI/ladder).
+        """
+        norms = [m for m in self.modules() if isinstance(m, nn.BatchNorm1d)]
+        was_training, momenta = self.training, [m.momentum for m in norms]
+        saved = [{k: v.clone() for k, v in m.state_dict().items()} for m in norms]
+        device = next(self.parameters()).device
+        try:
+            self.eval()  # noise and dropout off
+            for m in norms:
+                m.reset_running_stats()
+                m.momentum = None  # a cumulative average of the batches' statistics
+                m.train()
+            for X, *_ in data_iter:
+                self(X.to(device))
+        except BaseException:
+            for m, state in zip(norms, saved):
+                m.load_state_dict(state)  # an interrupted pass leaves the statistics it found
+            raise
+        finally:
+            for m, momentum in zip(norms, momenta):
+                m.momentum = momentum
+            self.train(was_training)
 
     def loss(self, Y_hat, Y, averaged=True):
         smoothing = self.label_smoothing if self.training else 0.0  # validation: plain loss

@@ -12,7 +12,8 @@ OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW"}
 # RegularizedMLP's options, in the notebooks' words ("{}" takes the value).
 OPTION_NAMES = {"batch_norm": "normalização em lote", "noise": "ruído gaussiano {}",
                 "dropout": "dropout {}", "weight_decay": "decaimento de pesos {}",
-                "schedule": "ciclo único", "label_smoothing": "suavização de rótulos {}"}
+                "schedule": "ciclo único", "label_smoothing": "suavização de rótulos {}",
+                "clean_statistics": "estatísticas sem ruído"}
 
 
 class TrainingDiverged(FloatingPointError):

@@ -20,6 +20,7 @@ def test_presets_are_configs_with_the_originals_values():
         "A": 0.1, "B": 0.001, "C": 0.001, "D": 0.001, "E": 0.001}
     assert PRESETS["E"].hidden_sizes == (256, 256) and PRESETS["E"].batch_size == 64
     assert PRESETS["F"].batch_norm and PRESETS["F"].schedule == "onecycle"
+    assert PRESETS["F"].clean_statistics and not PRESETS["E"].clean_statistics
     # the long presets change only the training's length (and H its batch): F's recipe otherwise
     assert PRESETS["G"] == PRESETS["F"].replace(epochs=100)
     assert PRESETS["H"] == PRESETS["F"].replace(epochs=150, batch_size=128)

@@ -63,6 +63,67 @@ def test_batch_norm_model_evaluates_with_running_statistics():
     assert torch.allclose(model(X), one_by_one, atol=1e-6)  # no batch dependence in eval
 
 
+def _first_products(model, batches):
+    """The first hidden layer's products (before batch normalisation), batch by batch."""
+    with torch.no_grad():
+        return [model.net[2](model.net[0](X)) for X in batches]  # Flatten, (noise), Linear
+
+
+def test_clean_statistics_are_the_mean_of_the_clean_batches_statistics():
+    torch.manual_seed(0)
+    model = RegularizedMLP(10, [32, 16], 0.1, af="relu", batch_norm=True, noise=0.5,
+                           dropout=0.2)
+    batches = [torch.rand(n, 1, 28, 28) for n in (64, 64, 40)]
+    model.train()
+    for X in batches:
+        model(X)  # noisy training passes move the running statistics
+    model.train()
+    model.recompute_statistics([(X, None) for X in batches])
+    products = _first_products(model, batches)  # noise off: net[1] is skipped below
+    norm = model.net[3]
+    torch.testing.assert_close(norm.running_mean,
+                               torch.stack([Z.mean(dim=0) for Z in products]).mean(dim=0))
+    torch.testing.assert_close(norm.running_var,
+                               torch.stack([Z.var(dim=0) for Z in products]).mean(dim=0))
+    assert norm.num_batches_tracked == len(batches)
+    assert model.training and norm.momentum == 0.1  # mode and momentum as they were
+
+
+def test_clean_statistics_leave_mode_and_statistics_as_found_after_an_error():
+    model = RegularizedMLP(10, [8], 0.1, batch_norm=True, noise=0.3).train()
+    model(torch.rand(4, 1, 28, 28))
+    model.eval()
+    before = copy.deepcopy(model.net[3].state_dict())
+    with pytest.raises(RuntimeError):  # the second batch is not 784 pixels
+        model.recompute_statistics([(torch.rand(4, 1, 28, 28),), (torch.rand(4, 3),)])
+    assert not model.training and not model.net[3].training
+    assert model.net[3].momentum == 0.1
+    for key, value in model.net[3].state_dict().items():
+        assert torch.equal(value, before[key]), key
+
+
+def test_without_batch_norm_clean_statistics_change_nothing():
+    torch.manual_seed(0)  # F's exercises take ingredients out one at a time, batch norm too
+    model = RegularizedMLP(10, [8], 0.1, noise=0.3, clean_statistics=True)
+    before = copy.deepcopy(model.state_dict())
+    model.recompute_statistics([(torch.rand(4, 1, 28, 28),)])
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
+
+
+def test_fit_ends_with_clean_statistics_only_when_asked():
+    data = TinyData(batch_size=32)
+    data.train = torch.utils.data.TensorDataset(data.X, data.y)
+    ordered = [data.X[i:i + 32] for i in range(0, len(data.X), 32)]
+    for clean in (True, False):
+        set_seed(0)
+        model = RegularizedMLP(2, [16], 0.01, af="relu", optimizer="adam", batch_norm=True,
+                               noise=0.3, clean_statistics=clean)
+        fit(model, data, max_epochs=1)
+        mean = torch.stack([Z.mean(dim=0) for Z in _first_products(model, ordered)]).mean(0)
+        same = torch.allclose(model.net[3].running_mean, mean, atol=1e-6)
+        assert same == clean
+
+
 def test_label_smoothing_applies_in_training_only():
     model = RegularizedMLP(3, [4], 0.1, label_smoothing=0.2)
     Y_hat, Y = torch.tensor([[4.0, 0.0, 0.0]]), torch.tensor([0])

@@ -12,6 +12,7 @@ class TinyData(d2l.DataModule):
         y = torch.arange(256) % 2
         X = torch.rand(256, 1, 28, 28, generator=generator) * 0.5 + 0.5 * y.view(-1, 1, 1, 1)
         self.batch_size, self.X, self.y, self.validate = batch_size, X, y, validate
+        self.train = torch.utils.data.TensorDataset(X, y)  # as MNIST.train, for clean statistics
 
     def get_dataloader(self, train):
         if not train and not self.validate:
