@@ -181,9 +181,7 @@ def cmd_train(args):
             checkpoint.unlink(missing_ok=True)  # resuming would diverge again
             raise
         metrics = {"epochs": model.history.epochs, "train_seconds": round(seconds, 2),
-                   "val_accuracy": (evaluate_accuracy(model, data.val_dataloader())
-                                    if run["validate"] else None),
-                   "test_accuracy": evaluate_accuracy(model, data.test_dataloader())}
+                   **accuracies(model, data, run["validate"])}
         write_run(run_dir, run, metrics, model, model.board.render(), replace=args.force)
         checkpoint.unlink()  # the run holds all it had
         held_out = "test set" if not args.val_split else f"{args.val_split} held-out images"
@@ -191,6 +189,12 @@ def cmd_train(args):
                       f"validation accuracy {metrics['val_accuracy']:.4f} ({held_out}); ")
         print(f"  {validation}test accuracy {metrics['test_accuracy']:.4f}; {seconds:.0f} s")
     return 0
+
+
+def accuracies(model, data, validate):
+    """The validation (None without validation) and test accuracies a run records."""
+    return {"val_accuracy": evaluate_accuracy(model, data.val_dataloader()) if validate else None,
+            "test_accuracy": evaluate_accuracy(model, data.test_dataloader())}
 
 
 def cmd_evaluate(args):

@@ -13,9 +13,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from mnist_mlp.cli import accuracies
 from mnist_mlp.data import MNIST, batch_loader
 from mnist_mlp.download import DataError
-from mnist_mlp.evaluation import evaluate_accuracy
 from mnist_mlp.runs import RunError, check_writable, load_run, write_run
 
 
@@ -29,10 +29,7 @@ def add_clean_statistics(run_dir, out):
     data = MNIST(batch_size=config["batch_size"], val_split=config["val_split"],
                  validate=config["validate"])
     model.recompute_statistics(batch_loader(data.train, data.batch_size))
-    metrics = {**metrics,
-               "val_accuracy": (evaluate_accuracy(model, data.val_dataloader())
-                                if config["validate"] else None),
-               "test_accuracy": evaluate_accuracy(model, data.test_dataloader())}
+    metrics = {**metrics, **accuracies(model, data, config["validate"])}  # as `train` does
     model.history.epochs = metrics["epochs"]  # the board draws the run's own curves
     write_run(out, {**config, "clean_statistics": True}, metrics, model, model.board.render())
     return metrics
