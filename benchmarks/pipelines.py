@@ -167,6 +167,25 @@ class GemmFloor:
         return None
 
 
+class NoiseDraws:
+    """Only the standard normals of one epoch of F's Gaussian noise, drawn as its layers draw
+    them (`torch.randn_like`, torch's seeded generator): the part of F's step that the GEMM
+    floor leaves out and that i.i.d. noise cannot avoid. No training happens."""
+
+    def __init__(self, preset, data, epochs):
+        self.steps = math.ceil(TRAIN / preset.batch_size)
+        self.shapes = [torch.empty(preset.batch_size, n)
+                       for n in (784, *preset.hidden_sizes)]
+
+    def epoch(self, index):
+        for _ in range(self.steps):
+            for like in self.shapes:
+                torch.randn_like(like)
+
+    def accuracy(self):
+        return None
+
+
 def make_run(name, model, data, epochs):
     """A fresh pipeline `name` for preset `model` ('E' or 'F'), seeded alike."""
     preset = PRESETS[model]
@@ -181,7 +200,7 @@ def make_run(name, model, data, epochs):
     if name == "jax":
         from jax_peer import JaxRun
         return JaxRun(preset, data, epochs)
-    runs = {"hand": HandRun, "sklearn": SklearnRun, "floor": GemmFloor}
+    runs = {"hand": HandRun, "sklearn": SklearnRun, "floor": GemmFloor, "noise": NoiseDraws}
     return runs[name](preset, data, epochs)
 
 
