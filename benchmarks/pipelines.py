@@ -174,13 +174,13 @@ class NoiseDraws:
 
     def __init__(self, preset, data, epochs):
         self.steps = math.ceil(TRAIN / preset.batch_size)
-        self.shapes = [torch.empty(preset.batch_size, n)
-                       for n in (784, *preset.hidden_sizes)]
+        # One tensor shaped like each noisy layer's output: the pixels, then every hidden layer.
+        self.outputs = [torch.empty(preset.batch_size, n) for n in (784, *preset.hidden_sizes)]
 
     def epoch(self, index):
         for _ in range(self.steps):
-            for like in self.shapes:
-                torch.randn_like(like)
+            for output in self.outputs:
+                torch.randn_like(output)
 
     def accuracy(self):
         return None
