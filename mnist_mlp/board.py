@@ -3,10 +3,43 @@ from d2l import torch as d2l
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from .formatting import br
 from .plots import decimal_comma
 
 LABELS = {"train_loss": "perda de treino", "val_loss": "perda de validação",
           "val_acc": "acurácia de validação"}
+# The words of the titles and tables, in the notebooks' Portuguese.
+AF_NAMES = {"sigmoid": "sigmoide", "relu": "ReLU"}
+OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW"}
+# RegularizedMLP's options ("{}" takes the value).
+OPTION_NAMES = {"batch_norm": "normalização em lote", "noise": "ruído gaussiano {}",
+                "dropout": "dropout {}", "weight_decay": "decaimento de pesos {}",
+                "schedule": "ciclo único", "label_smoothing": "suavização de rótulos {}",
+                "clean_statistics": "estatísticas sem ruído"}
+
+
+def describe(hparams, optimizer=None):
+    """A model's title, e.g. 'MLP 784-256-256-10 · ReLU · Adam, taxa 0,001', from its `hparams`;
+    its options, where set, on the lines below. `optimizer`, the one training uses, names it
+    (so a class changed by d2l.add_to_class is named right); else hparams' or d2l's SGD."""
+    hp = hparams
+    sizes = "-".join(map(str, [28 * 28, *hp.get("hidden_sizes", []), hp.get("num_outputs")]))
+    af = AF_NAMES.get(hp.get("af"), hp.get("af"))
+    if optimizer is not None:
+        name = type(optimizer).__name__
+    else:
+        name = OPTIMIZER_NAMES.get(hp.get("optimizer", "sgd"), hp.get("optimizer"))
+    lr = br(hp.get("lr", 0), "g")
+    rate = f"taxa de pico {lr}" if hp.get("schedule") == "onecycle" else f"taxa {lr}"
+    title = f"MLP {sizes} · {af} · {name}, {rate}"
+    options = [text.format(br(hp[key], "g")) if "{}" in text else text
+               for key, text in OPTION_NAMES.items() if hp.get(key) and hp[key] != "constant"]
+    lines = [title, ""]
+    for option in options:  # a line of about the first's length, then the next
+        if len(lines[-1]) + len(option) > 80:
+            lines.append("")
+        lines[-1] += (" · " if lines[-1] else "") + option
+    return "\n".join(line for line in lines if line)
 
 
 def in_notebook():

@@ -8,8 +8,12 @@ class ConfigError(ValueError):
     """A hyperparameter has a value no model can be built with."""
 
 
+def _whole(value):
+    return isinstance(value, Integral) and not isinstance(value, bool) and value >= 0
+
+
 def _count(value):
-    return isinstance(value, Integral) and not isinstance(value, bool) and value >= 1
+    return _whole(value) and value >= 1
 
 
 def _number(value):
@@ -18,6 +22,8 @@ def _number(value):
 
 POSITIVE = (lambda v: _number(v) and v > 0, "a finite number > 0")
 COUNT = (_count, "a positive integer")
+NONNEGATIVE_COUNT = (_whole, "a whole number >= 0")
+BOOLEAN = (lambda v: isinstance(v, bool), "True or False")
 NONNEGATIVE = (lambda v: _number(v) and v >= 0, "a finite number >= 0")
 FRACTION = (lambda v: _number(v) and 0 <= v < 1, "in [0, 1)")
 
@@ -28,12 +34,12 @@ RULES = {  # argument: (test, what to pass)
     "lr": POSITIVE,
     "batch_size": COUNT,
     "epochs": COUNT,
-    "batch_norm": (lambda v: isinstance(v, bool), "True or False"),
+    "batch_norm": BOOLEAN,
     "noise": NONNEGATIVE,
     "dropout": FRACTION,
     "weight_decay": NONNEGATIVE,
     "label_smoothing": FRACTION,
-    "clean_statistics": (lambda v: isinstance(v, bool), "True or False"),
+    "clean_statistics": BOOLEAN,
 }
 
 

@@ -1,53 +1,37 @@
 """MNIST as a d2l DataModule, served from tensors in memory."""
 import math
+from numbers import Integral
 
 import numpy as np
 import torch
 from d2l import torch as d2l
 from PIL import Image
 
-from .checks import require
-from .download import default_root, load_raw
+from .checks import BOOLEAN, NONNEGATIVE_COUNT, ConfigError, require
+from .download import load_raw
 
 IMAGE_MAGIC, LABEL_MAGIC = 2051, 2049
+TRAIN_IMAGES = 60_000  # in MNIST's training files; val_split holds out fewer
 
 
 class MNIST(d2l.DataModule):
-    """The MNIST digits, held in memory: `train` has the 60,000 training images and `val`, as
-    in the original notebook, the 10,000 test images (also in `test`).
-
-    `val_split=N` holds out N training images as `val` instead, leaving the test set for the
-    end; `validate=False` trains on all 60,000 with no `val` at all. Batches equal those of
-    torchvision's MNIST with `Resize(resize)` + `ToTensor()`, in the same shuffled order.
-    """
+    """Os dígitos do MNIST, em memória: `train` tem as 60.000 imagens de treino e `val`, como no
+    trabalho original, as 10.000 imagens de teste (também em `test`)."""
 
     def __init__(self, batch_size=64, resize=(28, 28), root=None, val_split=0, validate=True):
         super().__init__()
-        root = str(root or default_root())  # $MNIST_MLP_DATA, data/ in a clone, ~/.cache
         self.save_hyperparameters()
-        _positive_int(batch_size, "batch_size")
-        raw, size = load_raw(root), _pair(resize)
-        train = MNISTSplit.from_idx(raw["train-images-idx3-ubyte"],
-                                    raw["train-labels-idx1-ubyte"], size)
-        self.test = MNISTSplit.from_idx(raw["t10k-images-idx3-ubyte"],
-                                        raw["t10k-labels-idx1-ubyte"], size)
-        if not validate and val_split:
-            raise ValueError("validate=False trains on all training images: leave val_split 0")
-        if val_split and not 0 < _positive_int(val_split, "val_split") < len(train):
-            raise ValueError(f"val_split must be below {len(train)}, got {val_split}")
-        if not validate:
-            self.train, self.val = train, None
-        elif val_split:  # always the same held-out images, whatever the training seed
-            order = torch.randperm(len(train), generator=torch.Generator().manual_seed(0))
-            self.train, self.val = train.subset(order[val_split:]), train.subset(order[:val_split])
-        else:
-            self.train, self.val = train, self.test
+        # Lê os quatro arquivos do MNIST (baixados uma vez e conferidos) e, com val_split ou
+        # validate=False, separa a validação do teste (segundo caderno).
+        self.train, self.val, self.test = load_splits(batch_size, resize, root, val_split,
+                                                      validate)
 
     def get_dataloader(self, train):
-        """Training batches are shuffled every epoch; validation batches keep dataset order."""
+        """Os lotes de treino, embaralhados a cada época, ou os de validação, em ordem."""
         if not train and self.val is None:
-            return None
-        return batch_loader(self.train if train else self.val, self.batch_size, shuffle=train)
+            return None  # validate=False: o d2l.Trainer entende que não há validação
+        split = self.train if train else self.val
+        return batch_loader(split, self.batch_size, shuffle=train)
 
     def test_dataloader(self):
         """The 10,000 test images in order (the same as `val_dataloader()` without val_split)."""
@@ -59,6 +43,35 @@ class MNIST(d2l.DataModule):
         self.train, self.test = self.train.to(device), self.test.to(device)
         self.val = self.test if same else self.val and self.val.to(device)
         return self
+
+
+def load_splits(batch_size, resize, root, val_split, validate):
+    """(train, val, test) of MNIST at `resize`: val is the test set (the original's protocol),
+    `val_split` held-out training images (always the same ones, whatever the training seed), or
+    None with `validate=False`. Every argument is checked before any file is read."""
+    require("batch_size", batch_size)
+    size = _pair(resize)
+    check_split(val_split, validate)
+    raw = load_raw(root)  # root None: $MNIST_MLP_DATA, data/ in a clone, ~/.cache/mnist_mlp
+    train = MNISTSplit.from_idx(raw["train-images-idx3-ubyte"], raw["train-labels-idx1-ubyte"],
+                                size)
+    test = MNISTSplit.from_idx(raw["t10k-images-idx3-ubyte"], raw["t10k-labels-idx1-ubyte"],
+                               size)
+    if not validate:
+        return train, None, test
+    if not val_split:
+        return train, test, test
+    order = torch.randperm(len(train), generator=torch.Generator().manual_seed(0))
+    return train.subset(order[val_split:]), train.subset(order[:val_split]), test
+
+
+def check_split(val_split, validate):
+    """ConfigError unless `val_split` is a whole number below 60,000 that `validate` allows."""
+    require("validate", validate, BOOLEAN)
+    require("val_split", val_split, (lambda v: NONNEGATIVE_COUNT[0](v) and v < TRAIN_IMAGES,
+                                     f"a whole number from 0 to {TRAIN_IMAGES - 1}"))
+    if val_split and not validate:
+        raise ConfigError("validate=False trains on all training images: leave val_split 0")
 
 
 class MNISTSplit(torch.utils.data.Dataset):
@@ -146,13 +159,12 @@ def resize_like_pil(images, size):
     return torch.from_numpy(np.stack(out))
 
 
-def _positive_int(value, name):
-    return int(require(name, value))  # the package's one rule for counts
-
-
 def _pair(resize):
     """(height, width) from an int or a pair; torchvision's int form means a square here."""
-    pair = (resize, resize) if isinstance(resize, (int, np.integer)) else tuple(resize)
+    try:
+        pair = (resize, resize) if isinstance(resize, Integral) else tuple(resize)
+    except TypeError:  # neither an int nor a sequence
+        pair = ()
     if len(pair) != 2:
-        raise ValueError(f"resize must be an int or a (height, width) pair, got {resize!r}")
-    return tuple(_positive_int(side, "each side of resize") for side in pair)
+        raise ConfigError(f"resize must be an int or a (height, width) pair, got {resize!r}")
+    return tuple(int(require("each side of resize", side)) for side in pair)

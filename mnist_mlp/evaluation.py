@@ -1,82 +1,51 @@
 """Accuracy, misclassified digits and the confusion matrix, as in the original notebook.
 
-The three helpers of the original come first, each with its own loop over the batches, in
-evaluation mode and without gradients; they leave the model in the mode they found it in,
-even when a batch raises. The rest serves notebook 2 and the command line.
+The original's three helpers come first, then what they share: `outputs`, the one loop over a
+model's batches in evaluation mode. The rest serves notebook 2 and the command line.
 """
+import math
+
 import numpy as np
 import torch
-from sklearn.metrics import confusion_matrix
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
+from .checks import require
 from .plots import error_grid, plot_confusion_matrix
 
 
 def evaluate_accuracy(model, data_iter):
-    """Fraction of the examples in `data_iter` that the model classifies correctly."""
-    was_training, device = model.training, device_of(model)
-    model.eval()  # batch normalisation and dropout as in inference
-    correct = total = 0
-    try:
-        with torch.no_grad():
-            for X, y in data_iter:
-                y_hat = model(X.to(device)).argmax(dim=1).cpu()
-                correct += int((y_hat == y.cpu()).sum())
-                total += y.numel()
-    finally:
-        model.train(was_training)
-    if total == 0:
-        raise ValueError("data_iter yielded no examples")
-    return correct / total
+    """A fração dos exemplos de `data_iter` que o modelo classifica corretamente."""
+    hits = [scores.argmax(dim=1) == y for _, y, scores in outputs(model, data_iter)]
+    return torch.cat(hits).double().mean().item()
 
 
 def visualize_errors(model, dataset, max_errors=10, axes=None):
-    """The first `max_errors` misclassified validation digits, titled with the true and the
-    predicted label; drawn on `axes` or on pyplot's figure. Returns the Drawing."""
-    if isinstance(max_errors, bool) or not isinstance(max_errors, int) or max_errors < 1:
-        raise ValueError(f"max_errors must be a positive integer, got {max_errors!r}")
-    was_training, device = model.training, device_of(model)
-    model.eval()
-    errors = []  # (image, true label, predicted label)
-    try:
-        with torch.no_grad():
-            for X, y in dataset.val_dataloader():
-                y_hat = model(X.to(device)).argmax(dim=1).cpu()
-                wrong = y_hat != y.cpu()
-                errors += zip(X.cpu()[wrong], y.cpu()[wrong].tolist(), y_hat[wrong].tolist())
-                if len(errors) >= max_errors:
-                    break
-    finally:
-        model.train(was_training)
+    """Os primeiros `max_errors` dígitos de validação que o modelo classifica errado, cada um
+    com o rótulo verdadeiro e o predito, em linhas de dez (nos eixos `axes`, se dados)."""
+    require("max_errors", max_errors)  # um inteiro positivo
+    errors = []  # (imagem, rótulo verdadeiro, rótulo predito)
+    for X, y, scores in outputs(model, validation_batches(dataset)):
+        y_hat = scores.argmax(dim=1)
+        wrong = y_hat != y
+        errors += zip(X[wrong], y[wrong].tolist(), y_hat[wrong].tolist())
+        if len(errors) >= max_errors:
+            break
     return error_grid(errors[:max_errors], axes=axes)
 
 
 def show_confusion_matrix(model, dataset, ax=None):
-    """Confusion matrix on the validation set, drawn on `ax` or pyplot's figure; returns it."""
-    was_training, device = model.training, device_of(model)
-    model.eval()
-    y_true, y_pred = [], []
-    try:
-        with torch.no_grad():
-            for X, y in dataset.val_dataloader():
-                y_pred += model(X.to(device)).argmax(dim=1).tolist()
-                y_true += y.tolist()
-    finally:
-        model.train(was_training)
-    cm = confusion_matrix(y_true, y_pred, labels=range(10))
-    plot_confusion_matrix(cm, ax=ax)  # seaborn's heatmap, labelled in Portuguese
+    """Desenha a matriz de confusão da validação como mapa de calor (no eixo `ax`, se dado) e a
+    devolve: a linha é o dígito verdadeiro, a coluna o predito."""
+    cm = confusion(model, validation_batches(dataset))
+    plot_confusion_matrix(cm, ax=ax)  # o mapa de calor do seaborn, com títulos em português
     return cm
 
 
-def device_of(model):
-    """The device of the model's first parameter (the CPU for a model without any)."""
-    return next(model.parameters(), torch.empty(0)).device
-
-
 def outputs(model, data_iter):
-    """Yield (X, y, scores) per batch on the CPU, in evaluation mode without gradients; the
-    model's mode is restored once the batches are exhausted (or the loop is left)."""
+    """Percorre os lotes de `data_iter` em modo de avaliação e sem gradientes, entregando as
+    imagens, os rótulos e os escores de cada lote; no fim, o modelo volta ao modo em que estava."""
     was_training, device = model.training, device_of(model)
-    model.eval()
+    model.eval()  # sem dropout nem ruído; a normalização em lote usa as médias guardadas
     try:
         with torch.no_grad():
             for X, y in data_iter:
@@ -85,20 +54,33 @@ def outputs(model, data_iter):
         model.train(was_training)
 
 
+def confusion(model, data_iter, num_classes=10):
+    """A matriz de confusão do modelo em `data_iter`, calculada pelo scikit-learn."""
+    y_true, y_pred = [], []
+    for _, y, scores in outputs(model, data_iter):
+        y_true.append(y)
+        y_pred.append(scores.argmax(dim=1))
+    return confusion_matrix(torch.cat(y_true), torch.cat(y_pred), labels=range(num_classes))
+
+
+def validation_batches(dataset):
+    """`dataset.val_dataloader()`, or a ValueError saying why there is none."""
+    batches = dataset.val_dataloader()
+    if batches is None:
+        raise ValueError("this dataset has no validation split (it was made with "
+                         "validate=False): pass one made with validate=True")
+    return batches
+
+
+def device_of(model):
+    """The device of the model's first parameter (the CPU for a model without any)."""
+    return next(model.parameters(), torch.empty(0)).device
+
+
 def predict(model, data_iter):
     """Yield (X, y, predicted labels) per batch on the CPU."""
     for X, y, scores in outputs(model, data_iter):
         yield X, y, scores.argmax(dim=1)
-
-
-def confusion(model, data_iter, num_classes=10):
-    """Confusion matrix (rows: true label, columns: predicted) over a data iterator."""
-    true, pred = [], []
-    for _, y, y_hat in predict(model, data_iter):
-        true.append(y)
-        pred.append(y_hat)
-    return confusion_matrix(torch.cat(true).numpy(), torch.cat(pred).numpy(),
-                            labels=range(num_classes))
 
 
 def ensemble_accuracy(models, data_iter):
@@ -113,7 +95,7 @@ def ensemble_accuracy(models, data_iter):
     probs = [torch.cat([torch.softmax(scores, dim=1) for _, _, scores in outputs(m, batches)])
              for m in models]
     y = torch.cat([y.cpu() for _, y in batches])
-    return float((sum(probs).argmax(dim=1) == y).float().mean())
+    return float((sum(probs).argmax(dim=1) == y).double().mean())
 
 
 def confident_errors(model, data_iter, max_errors):
@@ -135,11 +117,22 @@ def most_confused(cm, k=5):
 
 
 def per_class_scores(cm):
-    """Precision, recall, F1 and support per class, from a confusion matrix."""
-    cm = np.asarray(cm, dtype=float)
-    hits, predicted, actual = np.diag(cm), cm.sum(axis=0), cm.sum(axis=1)
-    precision = np.divide(hits, predicted, out=np.zeros_like(hits), where=predicted > 0)
-    recall = np.divide(hits, actual, out=np.zeros_like(hits), where=actual > 0)
-    both = precision + recall
-    f1 = np.divide(2 * precision * recall, both, out=np.zeros_like(hits), where=both > 0)
-    return precision, recall, f1, actual.astype(int)
+    """Precision, recall, F1 and support per class, from a confusion matrix (scikit-learn's
+    precision_recall_fscore_support on the labels the matrix counts)."""
+    cm = np.asarray(cm)
+    classes = np.arange(len(cm))
+    y_true = np.repeat(np.repeat(classes, len(cm)), cm.ravel())
+    y_pred = np.repeat(np.tile(classes, len(cm)), cm.ravel())
+    return precision_recall_fscore_support(y_true, y_pred, labels=classes, zero_division=0)
+
+
+def binomial_interval(accuracy, n, z=1.96):
+    """Wilson's score interval (95 % with z = 1.96) for an accuracy measured on `n` examples:
+    how far the same model's accuracy could land on another `n` images drawn like them."""
+    require("n", n)
+    if not 0 <= accuracy <= 1:
+        raise ValueError(f"accuracy must be in [0, 1], got {accuracy!r}")
+    centre = (accuracy + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(accuracy * (1 - accuracy) / n + z * z / (4 * n * n))
+    # The interval always holds the accuracy measured; rounding must not push it out.
+    return max(0.0, min(accuracy, centre - half)), min(1.0, max(accuracy, centre + half))

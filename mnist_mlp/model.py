@@ -1,5 +1,4 @@
 """The multilayer perceptron of the original notebook."""
-import torch
 from torch import nn
 
 from .checks import check_arguments
@@ -9,21 +8,22 @@ ACTIVATIONS = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}
 
 
 class MLP(Classifier):
-    """Flatten, then a linear layer and the activation per hidden size, then the output layer."""
+    """O perceptron multicamada do original: achata a imagem em 784 números e aplica, para cada
+    largura em `hidden_sizes`, uma camada linear e a ativação `af`; uma última camada linear dá
+    os `num_outputs` escores. Treina com o SGD que o d2l usa por padrão."""
 
-    def __init__(self, num_outputs, hidden_sizes, lr, af="sigmoid", optimizer="sgd"):
+    def __init__(self, num_outputs, hidden_sizes, lr, af="sigmoid"):
         super().__init__()
         self.save_hyperparameters()
-        check_arguments(self.hparams, af=ACTIVATIONS, optimizer=("sgd", "adam"))
+        check_arguments(self.hparams, af=ACTIVATIONS)  # um argumento inválido: um erro claro
         layers, width = [nn.Flatten()], 28 * 28
         for size in hidden_sizes:
-            layers += [nn.Linear(width, size), ACTIVATIONS[af]()]
+            layers += self.hidden_layer(width, size)
             width = size
         layers.append(nn.Linear(width, num_outputs))
         self.net = nn.Sequential(*layers)
 
-    def configure_optimizers(self):
-        if self.optimizer == "adam":
-            # fused: one kernel updates all the parameters at once (faster than one per tensor)
-            return torch.optim.Adam(self.parameters(), lr=self.lr, fused=True)
-        return torch.optim.SGD(self.parameters(), lr=self.lr)
+    def hidden_layer(self, width, size):
+        """Uma camada oculta: o produto por uma matriz de pesos `size` × `width`, mais o viés,
+        e a ativação."""
+        return [nn.Linear(width, size), ACTIVATIONS[self.af]()]

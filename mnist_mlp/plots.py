@@ -74,7 +74,7 @@ def error_grid(errors, confidences=None, axes=None):
     for i, (ax, (img, true_label, pred_label)) in enumerate(zip(flat, errors)):
         ax.imshow(np.asarray(img).squeeze(), cmap="gray")
         extra = "" if confidences is None else f" ({br(confidences[i], '.0%')})"
-        ax.set_title(f"verdadeiro {true_label}\npredito {pred_label}{extra}", fontsize=9)
+        ax.set_title(f"Verdadeiro: {true_label}\nPredito: {pred_label}{extra}", fontsize=9)
     for ax in flat:
         ax.axis("off")
     if not errors:

@@ -6,16 +6,16 @@ from torch import nn
 from torch.nn import functional as F
 
 from .checks import check_arguments
-from .model import ACTIVATIONS
-from .training import Classifier
+from .model import ACTIVATIONS, MLP
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("constant", "onecycle")
 
 
-class RegularizedMLP(Classifier):
-    """Flatten [-> noise] -> (Linear [-> BatchNorm] [-> noise] -> activation [-> Dropout]) per
-    hidden size -> Linear. With every option off it is `MLP`, layer for layer.
+class RegularizedMLP(MLP):
+    """`MLP` with model F's options, each off by default (and then it is `MLP`, layer for layer):
+    Flatten [-> noise] -> (Linear [-> BatchNorm] [-> noise] -> activation [-> Dropout]) per
+    hidden size -> Linear, trained by SGD, Adam or AdamW.
 
     With `clean_statistics`, `mnist_mlp.experiment.fit` ends training with
     `recompute_statistics` over the training images (call it yourself after a bare d2l.Trainer);
@@ -25,25 +25,30 @@ class RegularizedMLP(Classifier):
     def __init__(self, num_outputs, hidden_sizes, lr, af="sigmoid", optimizer="sgd",
                  batch_norm=False, noise=0.0, dropout=0.0, weight_decay=0.0,
                  schedule="constant", label_smoothing=0.0, clean_statistics=False):
-        super().__init__()
-        self.save_hyperparameters()
-        check_arguments(self.hparams, af=ACTIVATIONS, optimizer=OPTIMIZERS, schedule=SCHEDULES)
-        layers, width = [nn.Flatten()], 28 * 28
+        check_arguments({"optimizer": optimizer, "batch_norm": batch_norm, "noise": noise,
+                         "dropout": dropout, "weight_decay": weight_decay,
+                         "schedule": schedule, "label_smoothing": label_smoothing,
+                         "clean_statistics": clean_statistics},
+                        optimizer=OPTIMIZERS, schedule=SCHEDULES)
+        # Read by hidden_layer while MLP builds the layers (plain values: no Module needed yet).
+        self.batch_norm, self.noise, self.dropout = batch_norm, noise, dropout
+        super().__init__(num_outputs, hidden_sizes, lr, af)
+        self.save_hyperparameters()  # every option, for Config, the board and checkpoints
         if noise:
-            layers.append(GaussianNoise(noise))
-        for size in hidden_sizes:
-            if batch_norm:  # the normalisation's shift replaces the layer's bias
-                layers += [nn.Linear(width, size, bias=False), nn.BatchNorm1d(size)]
-            else:
-                layers.append(nn.Linear(width, size))
-            if noise:
-                layers.append(GaussianNoise(noise))
-            layers.append(ACTIVATIONS[af]())
-            if dropout:
-                layers.append(nn.Dropout(dropout))
-            width = size
-        layers.append(nn.Linear(width, num_outputs))
-        self.net = nn.Sequential(*layers)
+            self.net.insert(1, GaussianNoise(noise))  # on the pixels, right after Flatten
+
+    def hidden_layer(self, width, size):
+        """MLP's hidden layer with the options that are on."""
+        if self.batch_norm:  # the normalisation's shift replaces the layer's bias
+            layers = [nn.Linear(width, size, bias=False), nn.BatchNorm1d(size)]
+        else:
+            layers = [nn.Linear(width, size)]
+        if self.noise:
+            layers.append(GaussianNoise(self.noise))
+        layers.append(ACTIVATIONS[self.af]())
+        if self.dropout:
+            layers.append(nn.Dropout(self.dropout))
+        return layers
 
     @torch.no_grad()
     def recompute_statistics(self, data_iter):

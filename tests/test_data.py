@@ -8,6 +8,7 @@ from torchvision import transforms
 
 from mnist_mlp import MNIST
 from mnist_mlp.data import IMAGE_MAGIC, parse_idx
+from mnist_mlp.download import default_root
 
 
 def torchvision_loader(root, train, resize=(28, 28), batch_size=64):
@@ -41,7 +42,7 @@ def test_sizes_shapes_and_types(data):
 
 
 def test_validation_batches_equal_torchvision_pipeline(data):
-    reference = torchvision_loader(data.root, train=False)
+    reference = torchvision_loader(default_root(), train=False)
     assert assert_same_batches(data.val_dataloader(), reference) == 157
 
 
@@ -49,7 +50,7 @@ def test_shuffled_batches_equal_torchvision_dataloader_for_the_same_seed(data):
     torch.manual_seed(7)
     ours = list(itertools.islice(data.train_dataloader(), 5))
     torch.manual_seed(7)
-    assert assert_same_batches(ours, torchvision_loader(data.root, train=True), 5) == 5
+    assert assert_same_batches(ours, torchvision_loader(default_root(), train=True), 5) == 5
 
 
 def test_each_epoch_is_a_new_permutation_of_all_examples(data):
@@ -65,7 +66,7 @@ def test_other_resize_equals_torchvision_resize(data):
     X, y = next(iter(resized.val_dataloader()))
     assert X.shape == (100, 1, 32, 32)
     assert assert_same_batches(resized.val_dataloader(),
-                               torchvision_loader(data.root, False, (32, 32), 100), 3) == 3
+                               torchvision_loader(default_root(), False, (32, 32), 100), 3) == 3
 
 
 def test_dataset_items_are_like_torchvision(data):
@@ -79,8 +80,15 @@ def test_dataset_items_are_like_torchvision(data):
     ({"batch_size": 6.4}, "batch_size must be a positive integer"),
     ({"resize": (28,)}, "resize must be an int or a"),
     ({"resize": (28, -1)}, "each side of resize must be a positive integer"),
+    ({"resize": 28.0}, "resize must be an int or a"),
+    ({"val_split": -1}, "val_split must be a whole number from 0 to 59999"),
+    ({"val_split": 5000, "validate": False}, "validate=False trains on all training images"),
+    ({"validate": "no"}, "validate must be True or False"),
 ])
-def test_bad_arguments_are_clear_errors(kwargs, message):
+def test_bad_arguments_are_clear_errors_before_any_file_is_read(kwargs, message, monkeypatch):
+    def no_reading(root):
+        raise AssertionError("the files were read before the arguments were checked")
+    monkeypatch.setattr("mnist_mlp.data.load_raw", no_reading)
     with pytest.raises(ValueError, match=message):
         MNIST(**kwargs)
 
@@ -102,7 +110,7 @@ def test_val_split_holds_out_a_fixed_part_of_training(data):
     again = MNIST(batch_size=64, val_split=5000)
     assert torch.equal(again.val.pixels, split.val.pixels)  # the same draw every time
     assert len(split.test_dataloader()) == 157
-    with pytest.raises(ValueError, match="val_split must be below 60000"):
+    with pytest.raises(ValueError, match="val_split must be a whole number from 0 to 59999"):
         MNIST(val_split=60000)
 
 

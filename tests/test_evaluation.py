@@ -9,14 +9,16 @@ from matplotlib.figure import Figure
 from sklearn.metrics import accuracy_score, confusion_matrix
 
 from mnist_mlp import MLP, evaluate_accuracy, show_confusion_matrix, visualize_errors
+from mnist_mlp.evaluation import binomial_interval
 from mnist_mlp.experiment import set_seed
+from mnist_mlp.presets import PRESETS
 
 
 @pytest.fixture(scope="module")
 def trained():
     """Model C as built, untrained: thousands of errors to look at, no training needed."""
     set_seed(0)
-    return MLP(num_outputs=10, hidden_sizes=[128], lr=0.001, af="relu", optimizer="adam")
+    return PRESETS["C"].model()
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +36,7 @@ def test_evaluate_accuracy_matches_sklearn_and_restores_the_mode(trained, data, 
     assert not trained.training  # found in eval mode, left in eval mode
     trained.train()
     assert evaluate_accuracy(trained, data.val_dataloader()) == accuracy and trained.training
-    with pytest.raises(ValueError, match="data_iter yielded no examples"):
+    with pytest.raises(ValueError, match="non-empty"):  # no batch, no accuracy
         evaluate_accuracy(trained, [])
 
 
@@ -52,8 +54,8 @@ def test_visualize_errors_shows_the_first_errors_in_a_grid(trained, data, predic
     assert len(titled) == 50 and len(drawing.data) == 50
     assert drawing.figure_.get_size_inches()[0] < 20  # 5 rows of 10, not one row
     first = wrong[0]
-    assert titled[0].get_title() == (f"verdadeiro {int(data.val.targets[first])}\n"
-                                     f"predito {predictions[first]}")
+    assert titled[0].get_title() == (f"Verdadeiro: {int(data.val.targets[first])}\n"
+                                     f"Predito: {predictions[first]}")
     shown = titled[7].get_images()[0].get_array()
     np.testing.assert_allclose(shown, data.val[int(wrong[7])][0][0].numpy())
 
@@ -85,15 +87,36 @@ def test_bad_max_errors(trained, data):
         visualize_errors(trained, data, max_errors=0)
 
 
+def test_without_validation_the_helpers_say_so(trained):
+    no_val = SimpleNamespace(val_dataloader=lambda: None)  # as MNIST(validate=False) answers
+    for helper in (visualize_errors, show_confusion_matrix):
+        with pytest.raises(ValueError, match="no validation split .*validate=False"):
+            helper(trained, no_val)
+
+
+@pytest.mark.parametrize("accuracy, n, low, high", [
+    (0.5, 100, 0.4038, 0.5962),     # Wilson's interval, as tabulated (Newcombe 1998, z = 1.96)
+    (0.9926, 10_000, 0.9907, 0.9941),
+    (1.0, 10_000, 0.9996, 1.0),      # no error seen: the interval still has width
+])
+def test_binomial_interval_is_wilsons(accuracy, n, low, high):
+    found = binomial_interval(accuracy, n)
+    assert found == pytest.approx((low, high), abs=5e-5)
+    assert found[0] <= accuracy <= found[1]
+
+
 def test_results_file_records_models_and_environment(tmp_path, trained):
     import json
 
     from mnist_mlp.experiment import record, save_results
     path = save_results([record("C", trained, 0.91234, 12.345, 1)], tmp_path / "out" / "r.json")
     payload = json.loads(path.read_text())
-    assert payload["models"] == [{"name": "C", "num_outputs": 10, "hidden_sizes": [128],
-                                  "lr": 0.001, "af": "relu", "optimizer": "adam", "epochs": 1,
-                                  "val_accuracy": 0.9123, "train_seconds": 12.35}]
+    [row] = payload["models"]
+    assert {key: row[key] for key in ("name", "hidden_sizes", "lr", "af", "optimizer", "epochs",
+                                      "val_accuracy", "train_seconds")} == {
+        "name": "C", "hidden_sizes": [128], "lr": 0.001, "af": "relu", "optimizer": "adam",
+        "epochs": 1, "val_accuracy": 0.9123, "train_seconds": 12.35}
+    assert set(row) - {"name", "epochs", "val_accuracy", "train_seconds"} == set(trained.hparams)
     env = payload["environment"]
     assert env["libraries"]["torch"] == metadata.version("torch") and env["cpu_count"] >= 1
     assert not list(path.parent.glob("*.part"))

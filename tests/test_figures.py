@@ -89,7 +89,7 @@ def test_confusion_matrix_and_error_grid_say_verdadeiro_and_predito():
     ax = plot_confusion_matrix(np.eye(10, dtype=int)).axes_
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("Dígito predito", "Dígito verdadeiro")
     grid = error_grid([(np.zeros((28, 28)), 4, 9)], confidences=[0.87])
-    assert grid.axes_[0].get_title() == "verdadeiro 4\npredito 9 (87%)"
+    assert grid.axes_[0].get_title() == "Verdadeiro: 4\nPredito: 9 (87%)"  # the original's
 
 
 def board_after(model, epochs):
