@@ -88,10 +88,13 @@ def random_state():
 
 
 def set_random_state(state):
-    """Put back what random_state() returned."""
+    """Put back what random_state() returned. CUDA's generators are put back only where CUDA is
+    available, one per device this machine has: a checkpoint saved on a GPU machine resumes on a
+    CPU-only one (whose training never draws from CUDA's generators) or on one with fewer GPUs."""
     torch.set_rng_state(state["torch"])
-    if state["cuda"]:
-        torch.cuda.set_rng_state_all(state["cuda"])
+    if state["cuda"] and torch.cuda.is_available():
+        for device, cuda_state in enumerate(state["cuda"][:torch.cuda.device_count()]):
+            torch.cuda.set_rng_state(cuda_state, device)
     kind, keys, pos, has_gauss, gauss = state["numpy"]
     np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, gauss))  # noqa: NPY002
     random.setstate(state["python"])

@@ -1,4 +1,5 @@
-"""`python -m mnist_mlp`: list presets, train runs, evaluate and compare them."""
+"""`python -m mnist_mlp`: list presets, train runs (validation only), evaluate them on the test
+set, compare them, collect them into one JSON file, give older runs clean statistics."""
 import argparse
 import statistics
 import sys
@@ -10,37 +11,43 @@ from pathlib import Path
 import matplotlib
 import torch
 
-from .checkpoints import CheckpointError, read_checkpoint
-from .checks import ConfigError
+from . import formatting
+from .checkpoints import CheckpointError
+from .checks import COUNT, NONNEGATIVE_COUNT, ConfigError, require
 from .config import Config
 from .cpu import flush_denormals
-from .data import MNIST
+from .data import MNIST, TRAIN_IMAGES, batch_loader, check_split
 from .download import DataError
 from .evaluation import (
+    binomial_interval,
     confident_errors,
     confusion,
+    ensemble_accuracy,
     evaluate_accuracy,
     most_confused,
     per_class_scores,
 )
-from .experiment import fit, set_seed
+from .experiment import SEED, environment, fit, set_seed
 from .files import write_json
 from .plots import error_grid, plot_confusion_matrix
 from .presets import PRESETS
 from .runs import (
-    METRICS,
+    EVALUATION,
     RunError,
     check_writable,
-    load_run,
-    read_config,
-    read_json,
+    checkpoint_of,
+    claim,
+    collect,
+    load_model,
+    output_folder,
+    read_run,
+    runs_to_train,
     save_figure,
     write_run,
 )
 from .training import TrainingDiverged
 
 NAMES = [f.name for f in fields(Config)]
-TRAIN_IMAGES = 60_000
 
 
 class UsageError(Exception):
@@ -62,10 +69,7 @@ def train_config(args):
     preset = args.preset.upper() if args.preset else None
     if preset is not None and preset not in PRESETS:
         raise UsageError(f"unknown preset {args.preset!r}; valid presets: " + ", ".join(PRESETS))
-    if args.no_validation and args.val_split:
-        raise UsageError("--no-validation trains on all 60,000 training images: drop --val-split")
-    if args.val_split >= TRAIN_IMAGES:
-        raise UsageError(f"--val-split must be below {TRAIN_IMAGES}, got {args.val_split}")
+    check_split(args.val_split, not args.no_validation)  # below 60,000, before any file is read
     given = {name: getattr(args, name) for name in NAMES if getattr(args, name) is not None}
     return preset or "custom", PRESETS.get(preset, Config()).replace(**given)
 
@@ -87,184 +91,223 @@ def progress(total_epochs):
     return report
 
 
-def run_dirs(args, preset, run):
-    """{seed: run directory}, refused before any training if one holds a run and no --force;
-    with --resume, the seeds whose run of this same configuration is finished are left out."""
+def cmd_train(args):
+    preset, config = train_config(args)  # every argument checked: nothing read or written yet
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda: no CUDA device is visible to torch here")
     seeds = args.seeds or [args.seed]
     if len(set(seeds)) < len(seeds):
         raise UsageError(f"--seeds lists a seed twice: {' '.join(map(str, seeds))}")
-    dirs = {seed: args.out / f"{preset}-seed{seed}" for seed in seeds}
-    if args.resume:
-        for seed, path in list(dirs.items()):
-            if path.exists():
-                check_same_run(path, {**run, "seed": seed})
-                print(f"{path} is finished: kept (--resume)")
-                del dirs[seed]
-            elif checkpoint_of(path).exists():
-                check_same_checkpoint(checkpoint_of(path), {**run, "seed": seed})
-    taken = [str(path) for path in dirs.values() if path.exists()]
-    if not args.resume:
-        taken += [str(checkpoint_of(path)) for path in dirs.values()
-                  if checkpoint_of(path).exists()]
-    if taken and not args.force:
-        one = len(taken) == 1
-        raise UsageError(f"{', '.join(taken)} already exist{'s' if one else ''}: pass --force "
-                         f"to replace {'it' if one else 'them'}, --resume to keep finished "
-                         "runs and continue interrupted ones, or choose another --out")
-    return dirs
-
-
-def checkpoint_of(run_dir):
-    """Where the run's training state is saved after each epoch until the run is written."""
-    return run_dir.with_name(run_dir.name + ".checkpoint.pt")
-
-
-def check_same_checkpoint(path, run):
-    """UsageError unless `path` is a checkpoint of exactly `run` (what --resume continues)."""
-    try:
-        found = read_checkpoint(path)["settings"]
-    except CheckpointError as err:
-        raise UsageError(f"--resume: {err}") from None
-    if differ := other_settings(found, run):
-        raise UsageError(f"--resume: {path} is an interrupted run with other settings "
-                         f"({', '.join(differ)}); choose another --out or pass --force to "
-                         "start it over")
-
-
-def other_settings(found, run):
-    """The settings of `run` that `found` (a saved run's or checkpoint's) does not share."""
-    return sorted(key for key in run if found.get(key) != run[key])
-
-
-def check_same_run(path, run):
-    """UsageError unless `path` holds a finished run of exactly `run` (what --resume keeps)."""
-    try:
-        read_json(path / METRICS)
-        found = read_config(path)
-    except RunError as err:
-        raise UsageError(f"--resume: {path} is not a finished run ({err}); delete it or pass "
-                         "--force to train it again") from None
-    if differ := other_settings(found, run):
-        raise UsageError(f"--resume: {path} holds a run with other settings ({', '.join(differ)}"
-                         "); choose another --out or pass --force to replace it")
-
-
-def cmd_train(args):
-    preset, config = train_config(args)
-    if args.device == "cuda" and not torch.cuda.is_available():
-        raise UsageError("--device cuda: no CUDA device is visible to torch here")
     settings = {"preset": preset, **config.to_dict(), "val_split": args.val_split,
                 "validate": not args.no_validation, "device": args.device}
-    dirs = run_dirs(args, preset, settings)
-    if not dirs:
-        print("every seed is finished: nothing to train")
-        return 0
-    check_writable(args.out)
-    flush_denormals()
-    data = MNIST(batch_size=config.batch_size, val_split=args.val_split,
-                 validate=not args.no_validation)
-    for seed, run_dir in dirs.items():
-        run = {**settings, "seed": seed}
-        checkpoint = checkpoint_of(run_dir)
-        if args.force:
-            checkpoint.unlink(missing_ok=True)  # start over, as asked
-        resumed = checkpoint.exists()
-        print(f"training {preset} (seed {seed}) -> {run_dir}"
-              + (f", continuing from {checkpoint}" if resumed else ""))
-        set_seed(seed)
-        model = config.model()
-        model.history.on_epoch = progress(config.epochs)
-        try:
-            _, seconds = fit(model, data, config.epochs, num_gpus=int(args.device == "cuda"),
-                             checkpoint=checkpoint, settings=run)
-        except TrainingDiverged:
-            checkpoint.unlink(missing_ok=True)  # resuming would diverge again
-            raise
-        metrics = {"epochs": model.history.epochs, "train_seconds": round(seconds, 2),
-                   **accuracies(model, data, run["validate"])}
-        write_run(run_dir, run, metrics, model, model.board.render(), replace=args.force)
-        checkpoint.unlink()  # the run holds all it had
-        held_out = "test set" if not args.val_split else f"{args.val_split} held-out images"
-        validation = ("no validation; " if metrics["val_accuracy"] is None else
-                      f"validation accuracy {metrics['val_accuracy']:.4f} ({held_out}); ")
-        print(f"  {validation}test accuracy {metrics['test_accuracy']:.4f}; {seconds:.0f} s")
+    dirs = {seed: args.out / f"{preset}-seed{seed}" for seed in seeds}
+    with output_folder(args.out), claim(dirs.values()):
+        todo, kept = runs_to_train(dirs, settings, resume=args.resume, force=args.force)
+        for path in kept:
+            print(f"{path} is finished: kept (--resume)")
+        if not todo:
+            print("every seed is finished: nothing to train")
+            return 0
+        flush_denormals()
+        data = MNIST(batch_size=config.batch_size, val_split=args.val_split,
+                     validate=not args.no_validation)
+        for seed, run_dir in todo.items():
+            train_one(args, preset, config, {**settings, "seed": seed}, run_dir, data)
     return 0
 
 
-def accuracies(model, data, validate):
-    """The validation (None without validation) and test accuracies a run records."""
-    return {"val_accuracy": evaluate_accuracy(model, data.val_dataloader()) if validate else None,
-            "test_accuracy": evaluate_accuracy(model, data.test_dataloader())}
+def train_one(args, preset, config, run, run_dir, data):
+    """Train and write one seed's run; its validation accuracy only, never the test set's."""
+    checkpoint = checkpoint_of(run_dir)
+    if args.force:
+        checkpoint.unlink(missing_ok=True)  # start over, as asked
+    resumed = checkpoint.exists()
+    print(f"training {preset} (seed {run['seed']}) -> {run_dir}"
+          + (f", continuing from {checkpoint}" if resumed else ""))
+    set_seed(run["seed"])
+    model = config.model()
+    model.history.on_epoch = progress(config.epochs)
+    try:
+        _, seconds = fit(model, data, config.epochs, num_gpus=int(args.device == "cuda"),
+                         checkpoint=checkpoint, settings=run)
+    except TrainingDiverged:
+        checkpoint.unlink(missing_ok=True)  # resuming would diverge again
+        raise
+    metrics = {"epochs": model.history.epochs, "train_seconds": round(seconds, 2),
+               "val_accuracy": validation_accuracy(model, data, run["validate"])}
+    write_run(run_dir, run, metrics, model, model.board.render(), replace=args.force)
+    checkpoint.unlink()  # the run holds all it had
+    print(f"  {describe_validation(metrics['val_accuracy'], run['val_split'], run_dir)}; "
+          f"{seconds:.0f} s")
+
+
+def validation_accuracy(model, data, validate):
+    """The accuracy on the run's validation split (None without validation): what `train` and
+    `clean-statistics` record. With val_split 0, that split is the test set (the original's
+    protocol); otherwise the test set is not read."""
+    return evaluate_accuracy(model, data.val_dataloader()) if validate else None
+
+
+def describe_validation(accuracy, val_split, run_dir):
+    """What train and clean-statistics print of a run's validation."""
+    if accuracy is None:
+        return f"no validation (the test set: python -m mnist_mlp evaluate {run_dir})"
+    held_out = (f"{val_split} held-out images" if val_split else
+                "the test set, as in the original notebook")
+    return f"validation accuracy {accuracy:.4f} ({held_out})"
 
 
 def cmd_evaluate(args):
-    config, metrics, model = load_run(args.run_dir)
+    runs = [read_run(run_dir, evaluation=False) for run_dir in args.run_dirs]  # all checked,
+    for run_dir in args.run_dirs:  # and writable, before MNIST is read
+        check_writable(run_dir, f"evaluate writes {EVALUATION} and its figures into the run's "
+                       "folder")
+    models = [load_model(run_dir, run["config"]) for run_dir, run in zip(args.run_dirs, runs)]
     data = MNIST(batch_size=256)
+    for run_dir, model in zip(args.run_dirs, models):
+        evaluate_run(run_dir, model, data, args.errors)
+    return 0
+
+
+def evaluate_run(run_dir, model, data, max_errors):
+    """The explicit test-set reading: accuracy and its 95 % interval, per-class scores, the
+    pairs most confused, evaluation.json and three PNGs in the run's folder."""
     cm = confusion(model, data.test_dataloader())
-    accuracy = cm.trace() / cm.sum()
+    images = int(cm.sum())
+    accuracy = float(cm.trace() / images)
+    low, high = binomial_interval(accuracy, images)
     precision, recall, f1, support = per_class_scores(cm)
-    print(f"{args.run_dir}: test accuracy {accuracy:.4f} ({cm.sum() - cm.trace()} errors "
-          f"in {cm.sum()})\n")
+    print(f"{run_dir}: test accuracy {accuracy:.4f} (95 % interval {low:.4f}-{high:.4f}; "
+          f"{images - cm.trace()} errors in {images})\n")
     print("| digit | precision | recall | F1 | support |\n|---|---|---|---|---|")
     for d in range(10):
         print(f"| {d} | {precision[d]:.4f} | {recall[d]:.4f} | {f1[d]:.4f} | {support[d]} |")
     pairs = most_confused(cm, 5)
     print("\nmost confused (true -> predicted): "
           + "; ".join(f"{t} -> {p} ({n})" for n, t, p in pairs))
-    errors, confidences = confident_errors(model, data.test_dataloader(), args.errors)
-    written = [save_figure(plot_confusion_matrix(cm), args.run_dir / "confusion_matrix.png"),
+    errors, confidences = confident_errors(model, data.test_dataloader(), max_errors)
+    written = [save_figure(plot_confusion_matrix(cm), run_dir / "confusion_matrix.png"),
                save_figure(plot_confusion_matrix(cm, errors_only=True),
-                           args.run_dir / "confusion_errors.png"),
-               save_figure(error_grid(errors, confidences), args.run_dir / "errors.png", dpi=90)]
-    summary = {"test_accuracy": float(accuracy), "confusion_matrix": cm.tolist(),
+                           run_dir / "confusion_errors.png"),
+               save_figure(error_grid(errors, confidences), run_dir / "errors.png", dpi=90)]
+    summary = {"test_accuracy": accuracy, "test_images": images, "test_interval": [low, high],
+               "confusion_matrix": cm.tolist(),
                "per_class": {str(d): {"precision": float(precision[d]), "recall": float(recall[d]),
                                       "f1": float(f1[d]), "support": int(support[d])}
                              for d in range(10)},
                "most_confused": [{"true": t, "predicted": p, "count": n} for n, t, p in pairs]}
-    write_json(args.run_dir / "evaluation.json", summary)
-    print("wrote " + ", ".join(str(path) for path in written) + " and evaluation.json")
-    return 0
+    write_json(run_dir / EVALUATION, summary)
+    print("wrote " + ", ".join(str(path) for path in written) + f" and {EVALUATION}\n")
 
 
 def cmd_compare(args):
     groups = defaultdict(list)
-    for run_dir in args.run_dirs:
-        config = read_config(run_dir)  # older runs get the defaults of newer fields
-        metrics = read_json(Path(run_dir) / METRICS)
-        key = tuple(sorted((k, str(v)) for k, v in config.items() if k != "seed"))
-        groups[key].append((config, metrics))
+    for run in [read_run(run_dir) for run_dir in args.run_dirs]:  # every run checked first
+        key = tuple(sorted((k, str(v)) for k, v in run["config"].items() if k != "seed"))
+        groups[key].append(run)
     print("| run | architecture | optimizer, lr | seeds | validation accuracy | "
           "test accuracy | s per run |\n|---|---|---|---|---|---|---|")
     for runs in groups.values():
-        config = runs[0][0]
+        config = runs[0]["config"]
         arch = "-".join(map(str, [784, *config["hidden_sizes"], 10]))
+        validation = ("-" if runs[0]["val_accuracy"] is None  # validate is in the group's key
+                      else mean_std([r["val_accuracy"] for r in runs]))
+        tested = [r["test_accuracy"] for r in runs if "test_accuracy" in r]
+        test = "-" if not tested else mean_std(tested) + (
+            "" if len(tested) == len(runs) else f" ({len(tested)} of {len(runs)} evaluated)")
         print(f"| {config['preset']} | {arch} {config['af']} | {config['optimizer']}, "
-              f"{config['lr']} | {len(runs)} | {_mean_std([m['val_accuracy'] for _, m in runs])} "
-              f"| {_mean_std([m['test_accuracy'] for _, m in runs])} | "
-              f"{statistics.mean(m['train_seconds'] for _, m in runs):.0f} |")
+              f"{config['lr']} | {len(runs)} | {validation} | {test} | "
+              f"{statistics.mean(r['train_seconds'] for r in runs):.0f} |")
     return 0
 
 
-def _mean_std(values):
-    if None in values:
-        return "-"
-    if len(values) == 1:
-        return f"{values[0]:.4f}"
-    return f"{statistics.mean(values):.4f} ± {statistics.stdev(values):.4f}"
+POINT = str.maketrans(",.", ".,")  # the decimal comma back to a point: br's swap, undone
 
 
-def _positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
+def mean_std(values):
+    """formatting.mean_std, the notebooks' 'mean ± std', with the decimal point the command
+    line prints numbers with."""
+    return formatting.mean_std(values).translate(POINT)
 
 
-def _nonnegative_int(text):
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or a positive integer, got {text}")
-    return value
+def cmd_collect(args):
+    runs = [read_run(run_dir) for run_dir in args.run_dirs]  # every run checked first
+    if args.out.is_dir():
+        raise UsageError(f"--out {args.out} is a folder: name the JSON file to write")
+    result = collect(runs)
+    with output_folder(args.out.parent, "choose another --out"):
+        if args.ensemble:  # an explicit test-set reading, as `evaluate`
+            models = [load_model(run_dir, run["config"])
+                      for run_dir, run in zip(args.run_dirs, runs)]
+            result["ensemble"] = ensemble(args.run_dirs, models)
+        # The kernels torch picked here (AVX2, AVX512...): what makes CPUs' numbers differ.
+        machine = {**environment(), "cpu_capability": torch.backends.cpu.get_cpu_capability()}
+        path = write_json(args.out, {**result, "environment": machine})
+    tested = sum("test_accuracy" in run for run in runs)
+    print(f"wrote {path} ({len(runs)} runs, {tested} evaluated on the test set"
+          + (", and their ensemble)" if args.ensemble else ")"))
+    return 0
+
+
+def ensemble(run_dirs, models):
+    """The test accuracy of the runs' averaged class probabilities (soft voting), and its 95 %
+    interval."""
+    batches = list(MNIST(batch_size=1000).test_dataloader())
+    accuracy = ensemble_accuracy(models, batches)
+    images = sum(len(y) for _, y in batches)
+    return {"runs": sorted(Path(d).name for d in run_dirs), "test_accuracy": round(accuracy, 6),
+            "test_images": images, "test_interval": list(binomial_interval(accuracy, images))}
+
+
+def cmd_clean_statistics(args):
+    runs = [read_run(run_dir, evaluation=False) for run_dir in args.run_dirs]
+    targets = [args.out / Path(run_dir).name for run_dir in args.run_dirs]
+    for run_dir, run, target in zip(args.run_dirs, runs, targets):
+        if run["config"]["clean_statistics"]:
+            raise RunError(f"{run_dir} already has clean statistics: nothing to add")
+        if not run["config"]["batch_norm"]:
+            raise RunError(f"{run_dir} has no batch normalisation: no statistics to recompute")
+        if target.exists() or targets.count(target) > 1:
+            raise UsageError(f"{target} already exists or is named twice: choose another --out")
+    with output_folder(args.out):
+        models = [load_model(run_dir, run["config"]) for run_dir, run in zip(args.run_dirs, runs)]
+        splits = {}  # one MNIST per (batch size, val_split, validate) the runs trained with
+        for run, model, target in zip(runs, models, targets):
+            config = run["config"]
+            key = config["batch_size"], config["val_split"], config["validate"]
+            if key not in splits:
+                splits[key] = MNIST(batch_size=key[0], val_split=key[1], validate=key[2])
+            data = splits[key]
+            model.recompute_statistics(batch_loader(data.train, data.batch_size))
+            metrics = {"epochs": run["history"], "train_seconds": run["train_seconds"],
+                       "val_accuracy": validation_accuracy(model, data, config["validate"])}
+            model.history.epochs = metrics["epochs"]  # the board draws the run's own curves
+            write_run(target, {**config, "clean_statistics": True}, metrics, model,
+                      model.board.render())
+            print(f"{target}: "
+                  + describe_validation(metrics["val_accuracy"], config["val_split"], target))
+    return 0
+
+
+def integer(rule):
+    """An argparse type: the text as an int that keeps `rule` (mnist_mlp.checks' form), or
+    argparse's one-line error 'argument --x: must be <rule>, got <text>'."""
+    def parse(text):
+        try:
+            return require("value", int(text), rule)
+        except ValueError:  # not an integer, or ConfigError (a ValueError): outside the rule
+            raise argparse.ArgumentTypeError(f"must be {rule[1]}, got {text!r}") from None
+    return parse
+
+
+POSITIVE_INT, WHOLE_NUMBER, SEED_NUMBER = integer(COUNT), integer(NONNEGATIVE_COUNT), integer(SEED)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, its errors in one line (the usage is one --help away)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def add_config_flags(parser):
@@ -276,7 +319,7 @@ def add_config_flags(parser):
         if f.type is bool:
             options["action"] = argparse.BooleanOptionalAction
         elif f.type is tuple:
-            options.update(nargs="+", type=_positive_int, metavar="N")
+            options.update(nargs="+", type=POSITIVE_INT, metavar="N")
         elif f.metadata["choices"] is not None:
             options["choices"] = f.metadata["choices"]
         else:
@@ -285,28 +328,37 @@ def add_config_flags(parser):
 
 
 def parser():
-    main = argparse.ArgumentParser(prog="python -m mnist_mlp", description=__doc__)
+    main = Parser(prog="python -m mnist_mlp", description=__doc__)
     sub = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
     names = f"{min(PRESETS)}-{max(PRESETS)}"
     sub.add_parser("presets", help=f"list models {names} and their hyperparameters",
                    description=f"List models {names} and their hyperparameters.")
-    train = sub.add_parser("train", help="train a preset or an explicit configuration",
-                           description=f"Train a preset ({names}) or an explicit MLP; every flag "
-                           "overrides the preset's value. Writes OUT/PRESET-seedN/.")
+    train = sub.add_parser(
+        "train", help="train a preset or an explicit configuration (validation only)",
+        description=f"Train a preset ({names}) or an explicit MLP; every flag overrides the "
+        "preset's value. Writes OUT/PRESET-seedN/ (config.json, metrics.json, model.pt, "
+        "curves.png). train records the validation accuracy only; the test set is read by "
+        "`evaluate`.")
     train.add_argument("preset", nargs="?", help="one of " + ", ".join(PRESETS))
     add_config_flags(train)
     seeds = train.add_mutually_exclusive_group()
-    seeds.add_argument("--seed", type=int, default=0, help="one run with this seed (default 0)")
-    seeds.add_argument("--seeds", type=int, nargs="+", metavar="S", help="one run per seed")
+    seeds.add_argument("--seed", type=SEED_NUMBER, default=0,
+                       help="one run with this seed (default 0; a whole number >= 0)")
+    seeds.add_argument("--seeds", type=SEED_NUMBER, nargs="+", metavar="S",
+                       help="one run per seed")
     train.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
-    train.add_argument("--val-split", type=_nonnegative_int, default=0, metavar="N",
-                       help="hold out N training images for validation; the test set is then "
-                       "evaluated once at the end (default 0: test set as validation, as in "
-                       "the original notebook)")
-    train.add_argument("--no-validation", action="store_true",
-                       help="train on all 60,000 training images with no validation (the final "
-                       "training of a recipe chosen with --val-split); the test set is still "
-                       "evaluated once at the end")
+    validation = train.add_mutually_exclusive_group()
+    validation.add_argument(
+        "--val-split", type=WHOLE_NUMBER, default=0, metavar="N",
+        help=f"hold out N of the {TRAIN_IMAGES:,} training images for validation (the same "
+        "N whatever the seed). Default 0: the original notebook's protocol, where the "
+        "validation set IS the 10,000-image test set, so the val_accuracy recorded then is a "
+        "test-set accuracy")
+    validation.add_argument(
+        "--no-validation", action="store_true",
+        help=f"train on all {TRAIN_IMAGES:,} training images and validate on nothing (the "
+        "final training of a recipe chosen with --val-split); read the test set afterwards "
+        "with `evaluate`")
     train.add_argument("--out", type=Path, default=Path("runs"),
                        help="folder for run directories (default runs/)")
     existing = train.add_mutually_exclusive_group()
@@ -317,22 +369,50 @@ def parser():
                           help="after an interrupt: keep the seeds whose run of these settings "
                           "is finished, continue the interrupted one from its last finished "
                           "epoch (OUT/PRESET-seedN.checkpoint.pt), train the others")
-    evaluate = sub.add_parser("evaluate", help="test-set report and figures for a run",
-                              description="Accuracy, per-class precision/recall/F1, most "
-                              "confused pairs and PNGs (confusion matrix, its errors alone, "
-                              "error gallery ranked by confidence) for a run directory.")
-    evaluate.add_argument("run_dir", type=Path)
-    evaluate.add_argument("--errors", type=_positive_int, default=50,
+    evaluate = sub.add_parser(
+        "evaluate", help="read the test set: accuracy, its interval, report and figures",
+        description="The explicit test-set reading of runs: accuracy with its 95 % binomial "
+        "(Wilson) interval, per-class precision/recall/F1, most confused pairs, and in each run "
+        "folder evaluation.json and PNGs (confusion matrix, its errors alone, error gallery "
+        "ranked by confidence). `compare` and `collect` report a run's test accuracy only once "
+        "it has been evaluated.")
+    evaluate.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR")
+    evaluate.add_argument("--errors", type=POSITIVE_INT, default=50,
                           help="how many confident errors to show (default 50)")
-    compare = sub.add_parser("compare", help="one table for several runs (mean ± std)",
-                             description="Compare run directories; runs that differ only by "
-                             "seed are grouped as mean ± std.")
-    compare.add_argument("run_dirs", nargs="+", type=Path)
+    compare = sub.add_parser(
+        "compare", help="one table for several runs (mean ± std)",
+        description="Compare run directories; runs that differ only by seed are grouped as "
+        "mean ± std. The test accuracy is shown for evaluated runs only.")
+    compare.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR")
+    collect_ = sub.add_parser(
+        "collect", help="gather runs into one JSON file (the notebooks' results/)",
+        description="Gather run folders into one JSON file: per run the preset, seed, config, "
+        "history, validation accuracy, test accuracy and interval (evaluated runs only), "
+        "training seconds and the command that retrains it; the command that retrains them "
+        "all (when they differ only by seed) and this machine's environment (run it on the "
+        "machine that trained them).")
+    collect_.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR")
+    collect_.add_argument("--out", type=Path, required=True, help="the JSON file to write")
+    collect_.add_argument("--ensemble", action="store_true",
+                          help="also read the test set for the runs' averaged probabilities "
+                          "(soft voting): accuracy and 95 %% interval")
+    clean = sub.add_parser(
+        "clean-statistics", help="give runs trained without clean statistics what train "
+        "now ends with",
+        description="For runs with batch normalisation trained without clean_statistics: "
+        "rebuild each run's training images from its config (val_split, validate), recompute "
+        "batch normalisation's statistics on them without noise, in train's batches, "
+        "evaluate the validation split again and write the run to OUT/NAME with "
+        "clean_statistics set. The runs read are left as they are; the test set is read only "
+        "as the validation set of runs trained with --val-split 0.")
+    clean.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR")
+    clean.add_argument("--out", type=Path, required=True, help="the folder to write runs in")
     return main
 
 
 COMMANDS = {"presets": cmd_presets, "train": cmd_train, "evaluate": cmd_evaluate,
-            "compare": cmd_compare}
+            "compare": cmd_compare, "collect": cmd_collect,
+            "clean-statistics": cmd_clean_statistics}
 
 
 def main(argv=None):

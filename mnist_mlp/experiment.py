@@ -10,15 +10,20 @@ import torch
 from d2l import torch as d2l
 
 from .checkpoints import CheckpointedTrainer
+from .checks import NONNEGATIVE_COUNT, require
 from .cpu import cpu_name
 from .data import batch_loader
 from .files import write_json
 
 LIBRARIES = ("torch", "torchvision", "d2l", "numpy", "matplotlib", "seaborn", "scikit-learn")
+# What every generator set_seed seeds accepts (NumPy's legacy seeding is the narrowest).
+SEED = (lambda v: NONNEGATIVE_COUNT[0](v) and v < 2**32, f"a whole number from 0 to {2**32 - 1}")
 
 
 def set_seed(seed):
-    """Seed Python, NumPy and torch: model initialisation and batch order follow from it."""
+    """Seed Python, NumPy and torch: model initialisation and batch order follow from it.
+    ConfigError, before any generator moves, for a seed that is not a whole number in SEED."""
+    require("seed", seed, SEED)
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002  (the global RNG is what user code draws from)
     torch.manual_seed(seed)

@@ -1,4 +1,7 @@
-"""Run directories: what `python -m mnist_mlp train` writes and `evaluate`/`compare` read."""
+"""Run folders, in one place: what `python -m mnist_mlp train` writes, the one reader every
+command shares (`read_run`: `train --resume`, `evaluate`, `compare`, `collect`,
+`clean-statistics`), the checkpoint and lock beside each folder, and the collector's summary."""
+import contextlib
 import json
 import os
 import shutil
@@ -8,18 +11,43 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import torch
 
-from .checks import ConfigError
+from .checkpoints import CheckpointError, read_checkpoint
+from .checks import NONNEGATIVE, ConfigError, require
 from .config import Config
+from .data import check_split
+from .evaluation import binomial_interval
+from .experiment import SEED
 from .files import replacing, write_json
+from .presets import PRESETS
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; two trainings into one folder are not kept apart there
+    fcntl = None
 
 CONFIG, METRICS, WEIGHTS, CURVES = "config.json", "metrics.json", "model.pt", "curves.png"
+EVALUATION = "evaluation.json"  # written by `evaluate`, the one step that reads the test set
+RUN_KEYS = ("preset", "seed", "val_split", "validate", "device")  # train's, beside Config's
+METRIC_KEYS = ("epochs", "val_accuracy", "train_seconds")
+DEVICES = ("cpu", "cuda")
+
+_FRACTION = (lambda v: NONNEGATIVE[0](v) and v <= 1, "a number from 0 to 1")
+_RULES = {  # what `train` writes for each of RUN_KEYS and METRIC_KEYS (val_split: check_split)
+    "preset": (lambda v: isinstance(v, str) and v != "", "a preset's name"),
+    "seed": SEED,
+    "device": (lambda v: isinstance(v, str) and v in DEVICES, " or ".join(map(repr, DEVICES))),
+    "epochs": (lambda v: isinstance(v, list) and all(isinstance(row, dict) for row in v),
+               "a list of per-epoch rows"),
+    "val_accuracy": (lambda v: v is None or _FRACTION[0](v), "null or a number from 0 to 1"),
+    "train_seconds": NONNEGATIVE,
+}
 
 
 class RunError(RuntimeError):
     """A run directory is missing, incomplete or corrupt, or cannot be written."""
 
 
-def check_writable(folder):
+def check_writable(folder, advice="choose a writable --out"):
     """Create `folder` if needed and prove a file can be written there, before any work."""
     folder = Path(folder)
     try:
@@ -27,8 +55,25 @@ def check_writable(folder):
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as err:
-        raise RunError(f"cannot write into {folder} ({err.strerror or err}); "
-                       "choose a writable --out") from err
+        raise RunError(f"cannot write into {folder} ({err.strerror or err}); {advice}") from err
+
+
+@contextlib.contextmanager
+def output_folder(folder, advice="choose a writable --out"):
+    """check_writable(folder) for the block; if the block fails, the folders this created are
+    removed again where they are still empty, so a refused command leaves nothing behind."""
+    folder = Path(folder)
+    created = [path for path in (folder, *folder.parents) if not path.exists()]  # deepest first
+    try:
+        check_writable(folder, advice)
+        yield folder
+    except BaseException:
+        for path in created:
+            try:
+                path.rmdir()
+            except OSError:  # not empty (a checkpoint, a finished run) or never made: kept
+                break
+        raise
 
 
 def write_run(path, config, metrics, model, curves, replace=False):
@@ -100,14 +145,64 @@ def read_config(run_dir):
     return {**values, **config.to_dict()}
 
 
-def load_run(run_dir):
-    """(config dict, metrics dict, model with the trained weights) of a run directory."""
+def read_run(run_dir, evaluation=True):
+    """A finished run of `train` as one dict: run (the folder's name), preset, seed, config
+    (every Config field, a run older than one getting its default, and train's RUN_KEYS),
+    history, val_accuracy and train_seconds; with `evaluation`, test_accuracy and test_interval
+    too where `evaluate` has read the test set for it (evaluation.json). Anything else is a
+    RunError in one line. (The test_accuracy that `train` once wrote in metrics.json is not
+    read: a run's test accuracy is the one its explicit evaluation recorded.)"""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
-        raise RunError(f"{run_dir} is not a directory; pass a folder written by "
-                       "`python -m mnist_mlp train`")
+        raise RunError(f"{run_dir} is not a run folder; pass folders written by "
+                       "`python -m mnist_mlp train` (e.g. runs/F-seed0)")
     config = read_config(run_dir)
     metrics = read_json(run_dir / METRICS)
+    if not isinstance(metrics, dict):
+        raise RunError(f"{run_dir / METRICS} must hold a JSON object, as `train` writes it, "
+                       f"got {type(metrics).__name__}")
+    missing = [key for key in RUN_KEYS if key not in config]
+    missing += [key for key in METRIC_KEYS if key not in metrics]
+    if missing:
+        raise RunError(f"{run_dir} lacks {', '.join(missing)} in {CONFIG}/{METRICS}: is it a "
+                       "finished run of `python -m mnist_mlp train`?")
+    try:
+        for key in _RULES:
+            require(key, config[key] if key in RUN_KEYS else metrics[key], _RULES[key])
+        check_split(config["val_split"], config["validate"])
+    except ConfigError as err:
+        raise RunError(f"{run_dir} is not a run `python -m mnist_mlp train` wrote: {err}") from None
+    run = {"run": run_dir.name, "preset": config["preset"], "seed": config["seed"],
+           "config": config, "history": metrics["epochs"],
+           "val_accuracy": metrics["val_accuracy"], "train_seconds": metrics["train_seconds"]}
+    if evaluation and (run_dir / EVALUATION).exists():
+        run.update(read_evaluation(run_dir / EVALUATION))
+    return run
+
+
+def read_evaluation(path):
+    """{test_accuracy, test_interval} from an evaluation.json (one written before intervals
+    were recorded gets its interval from its confusion matrix)."""
+    summary = read_json(path)
+    try:
+        accuracy = require("test_accuracy", summary["test_accuracy"], _FRACTION)
+        if "test_interval" in summary:
+            low, high = summary["test_interval"]
+            interval = [require("test_interval", low, _FRACTION),
+                        require("test_interval", high, _FRACTION)]
+        else:
+            images = sum(sum(row) for row in summary["confusion_matrix"])
+            interval = list(binomial_interval(accuracy, images))
+    except (ConfigError, KeyError, TypeError, ValueError) as err:
+        raise RunError(f"{path} is not an evaluation `python -m mnist_mlp evaluate` wrote "
+                       f"({type(err).__name__}: {err}); evaluate the run again") from None
+    return {"test_accuracy": accuracy, "test_interval": interval}
+
+
+def load_model(run_dir, config):
+    """The model `config` (a run's config dict) describes, with the run's trained weights, in
+    evaluation mode."""
+    run_dir = Path(run_dir)
     model = Config.from_dict(config).model()
     try:
         state = torch.load(run_dir / WEIGHTS, map_location="cpu", weights_only=True)
@@ -118,4 +213,172 @@ def load_run(run_dir):
         raise RunError(f"{run_dir / WEIGHTS} is corrupt or does not fit the model in "
                        f"{CONFIG} ({type(err).__name__}: {str(err).splitlines()[0]})") from err
     model.eval()
-    return config, metrics, model
+    return model
+
+
+def load_run(run_dir):
+    """(config dict, metrics dict, model with the trained weights) of a run directory, as its
+    files hold them (the commands read runs through read_run, which checks all of train's)."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise RunError(f"{run_dir} is not a directory; pass a folder written by "
+                       "`python -m mnist_mlp train`")
+    config = read_config(run_dir)
+    metrics = read_json(run_dir / METRICS)
+    return config, metrics, load_model(run_dir, config)
+
+
+# Beside each run folder while it trains: its checkpoint and its lock.
+
+def checkpoint_of(run_dir):
+    """Where the run's training state is saved after each epoch until the run is written."""
+    run_dir = Path(run_dir)
+    return run_dir.with_name(run_dir.name + ".checkpoint.pt")
+
+
+def lock_of(run_dir):
+    """The lock `train` holds beside the run folder while it trains it (hidden, so that
+    `runs/F-seed*` names run folders and checkpoints only)."""
+    run_dir = Path(run_dir)
+    return run_dir.with_name(f".{run_dir.name}.lock")
+
+
+@contextlib.contextmanager
+def claim(run_dirs):
+    """Hold each run folder's lock for the block: a second `train` into one of them stops in
+    one line naming this process. The locks are the operating system's (flock), so they go with
+    the process however it ends; their files are removed when the block ends."""
+    with contextlib.ExitStack() as stack:
+        for run_dir in run_dirs:
+            stack.enter_context(_locked(Path(run_dir)))
+        yield
+
+
+@contextlib.contextmanager
+def _locked(run_dir):
+    path = lock_of(run_dir)
+    if fcntl is None:
+        yield
+        return
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise RunError(f"cannot write {path} ({err.strerror or err}); choose a writable "
+                           "--out") from err
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 64).decode(errors="replace").strip() or "not yet known"
+            os.close(fd)
+            raise RunError(f"{run_dir} is being trained by another process (pid {holder}, "
+                           f"holding {path}): wait for it to finish, or choose another "
+                           "--out") from None
+        try:
+            if os.path.samestat(os.stat(path), os.fstat(fd)):
+                break  # the file we locked is the lock
+        except FileNotFoundError:
+            pass
+        os.close(fd)  # its holder removed it as we opened it: lock the new one
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        path.unlink(missing_ok=True)  # before the lock goes, so no one locks a removed file
+        os.close(fd)
+
+
+def other_settings(found, run):
+    """The settings of `run` that `found` (a saved run's or checkpoint's) does not share."""
+    return sorted(key for key in run if found.get(key) != run[key])
+
+
+def check_same_run(path, run):
+    """RunError unless `path` holds a finished run of exactly `run` (what --resume keeps)."""
+    try:
+        found = read_run(path, evaluation=False)["config"]
+    except RunError as err:
+        raise RunError(f"--resume: {path} is not a finished run ({err}); delete it or pass "
+                       "--force to train it again") from None
+    if differ := other_settings(found, run):
+        raise RunError(f"--resume: {path} holds a run with other settings ({', '.join(differ)}"
+                       "); choose another --out or pass --force to replace it")
+
+
+def check_same_checkpoint(path, run):
+    """RunError unless `path` is a checkpoint of exactly `run` (what --resume continues)."""
+    try:
+        found = read_checkpoint(path)["settings"]
+    except CheckpointError as err:
+        raise RunError(f"--resume: {err}") from None
+    if differ := other_settings(found, run):
+        raise RunError(f"--resume: {path} is an interrupted run with other settings "
+                       f"({', '.join(differ)}); choose another --out or pass --force to "
+                       "start it over")
+
+
+def runs_to_train(dirs, settings, resume=False, force=False):
+    """({seed: run folder} still to train, [run folders kept]) of `dirs` ({seed: run folder}).
+    With `resume`, a finished run of these `settings` is kept and a checkpoint of them is
+    continued (anything else there is a RunError); without, a run or checkpoint already there
+    is a RunError unless `force`."""
+    todo, kept = dict(dirs), []
+    if resume:
+        for seed, path in dirs.items():
+            if path.exists():
+                check_same_run(path, {**settings, "seed": seed})
+                kept.append(path)
+                del todo[seed]
+            elif checkpoint_of(path).exists():
+                check_same_checkpoint(checkpoint_of(path), {**settings, "seed": seed})
+    taken = [str(path) for path in todo.values() if path.exists()]
+    if not resume:
+        taken += [str(checkpoint_of(path)) for path in todo.values()
+                  if checkpoint_of(path).exists()]
+    if taken and not force:
+        one = len(taken) == 1
+        raise RunError(f"{', '.join(taken)} already exist{'s' if one else ''}: pass --force "
+                       f"to replace {'it' if one else 'them'}, --resume to keep finished "
+                       "runs and continue interrupted ones, or choose another --out")
+    return todo, kept
+
+
+# The collector: runs read by read_run, with the command that trains them again.
+
+def flag(name, value):
+    """The `train` flag that sets Config field `name` to `value`."""
+    option = "--" + name.replace("_", "-")
+    if isinstance(value, bool):
+        return option if value else "--no-" + option[2:]
+    if isinstance(value, list):
+        return f"{option} {' '.join(map(str, value))}"
+    return f"{option} {value}"
+
+
+def train_command(runs):
+    """The `train` command that retrains these runs, or None if they differ beyond the seed."""
+    first = {k: v for k, v in runs[0]["config"].items() if k != "seed"}
+    if any({k: v for k, v in r["config"].items() if k != "seed"} != first for r in runs):
+        return None
+    preset = first["preset"]
+    base = PRESETS[preset].to_dict() if preset in PRESETS else Config().to_dict()
+    words = ["python -m mnist_mlp train"] + ([preset] if preset in PRESETS else [])
+    words += [flag(k, v) for k, v in first.items() if k in base and v != base[k]]
+    words.append("--seeds " + " ".join(str(r["seed"]) for r in runs))
+    if first["val_split"]:
+        words.append(f"--val-split {first['val_split']}")
+    if not first["validate"]:
+        words.append("--no-validation")
+    if first["device"] != "cpu":
+        words.append(f"--device {first['device']}")
+    return " ".join(words)
+
+
+def collect(runs):
+    """The collector's summary of runs read by read_run: {command, runs}, the runs sorted by
+    preset and seed, each with the command that retrains it, and the command that retrains
+    them all (None when they differ beyond the seed)."""
+    runs = sorted(runs, key=lambda r: (r["preset"], r["seed"]))
+    return {"command": train_command(runs),
+            "runs": [{**run, "command": train_command([run])} for run in runs]}

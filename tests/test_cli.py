@@ -1,5 +1,6 @@
 """`python -m mnist_mlp`: train -> evaluate -> compare round trip, and its errors."""
 import json
+import os
 import subprocess
 import sys
 from dataclasses import fields
@@ -10,10 +11,13 @@ import torch
 from sklearn.metrics import precision_recall_fscore_support
 from tiny import TinyMNIST
 
-from mnist_mlp import cli, evaluate_accuracy
+from mnist_mlp import MNIST, ConfigError, cli, evaluate_accuracy
+from mnist_mlp import runs as run_folders
+from mnist_mlp.checkpoints import read_checkpoint
 from mnist_mlp.cli import main
 from mnist_mlp.config import Config
-from mnist_mlp.evaluation import most_confused, per_class_scores
+from mnist_mlp.evaluation import binomial_interval, most_confused, per_class_scores
+from mnist_mlp.experiment import set_seed
 from mnist_mlp.presets import PRESETS
 from mnist_mlp.regularized import RegularizedMLP
 from mnist_mlp.runs import load_run
@@ -41,6 +45,7 @@ def test_presets_lists_a_to_f(capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.needs_mnist
 def test_train_writes_a_complete_run_directory(runs, data):
     run = runs / "C-seed0"
     assert sorted(p.name for p in run.iterdir()) == [
@@ -53,15 +58,17 @@ def test_train_writes_a_complete_run_directory(runs, data):
     assert [e["epoch"] for e in metrics["epochs"]] == [1, 2]
     assert set(metrics["epochs"][0]) == {"epoch", "train_loss", "val_loss", "val_acc"}
     assert metrics["epochs"][1]["train_loss"] < metrics["epochs"][0]["train_loss"]
-    assert metrics["val_accuracy"] > 0.9 and metrics["test_accuracy"] > 0.9
-    assert metrics["val_accuracy"] != metrics["test_accuracy"]  # held-out split, not the test set
-    assert not list(runs.glob(".*part"))
-    # the saved weights reproduce the recorded test accuracy
+    assert metrics["val_accuracy"] > 0.9 and "test_accuracy" not in metrics  # validation only
+    assert not list(runs.glob(".*part")) and not list(runs.glob(".*lock"))
+    # the saved weights reproduce the recorded accuracy on the 5,000 held-out images
     _, _, model = load_run(run)
-    assert evaluate_accuracy(model, data.test_dataloader()) == metrics["test_accuracy"]
+    held_out = MNIST(batch_size=256, val_split=5000).val_dataloader()
+    assert evaluate_accuracy(model, held_out) == metrics["val_accuracy"]
+    assert evaluate_accuracy(model, data.test_dataloader()) != metrics["val_accuracy"]
 
 
 @pytest.mark.slow
+@pytest.mark.needs_mnist
 def test_seeds_give_different_runs(runs):
     first, second = (json.loads((runs / f"C-seed{s}" / "metrics.json").read_text())
                      for s in (0, 1))
@@ -69,27 +76,88 @@ def test_seeds_give_different_runs(runs):
 
 
 @pytest.mark.slow
-def test_evaluate_reports_and_draws(runs, capsys):
+@pytest.mark.needs_mnist
+def test_evaluate_reports_and_draws(runs, data, capsys):
     run = runs / "C-seed0"
     assert main(["evaluate", str(run), "--errors", "20"]) == 0
     out = capsys.readouterr().out
     summary = json.loads((run / "evaluation.json").read_text())
-    recorded = json.loads((run / "metrics.json").read_text())["test_accuracy"]
-    assert summary["test_accuracy"] == pytest.approx(recorded)
-    assert f"test accuracy {recorded:.4f}" in out
+    _, _, model = load_run(run)
+    accuracy = evaluate_accuracy(model, data.test_dataloader())
+    low, high = binomial_interval(accuracy, 10_000)
+    assert summary["test_accuracy"] == pytest.approx(accuracy)
+    assert summary["test_images"] == 10_000
+    assert summary["test_interval"] == pytest.approx([low, high])
+    assert f"test accuracy {accuracy:.4f} (95 % interval {low:.4f}-{high:.4f}; " in out
     assert "| 9 |" in out and "most confused" in out
     for png in ("confusion_matrix.png", "confusion_errors.png", "errors.png"):
         assert (run / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.slow
+@pytest.mark.needs_mnist
 def test_compare_groups_seeds_as_mean_and_std(runs, capsys):
     assert main(["compare", str(runs / "C-seed0"), str(runs / "C-seed1")]) == 0
     out = capsys.readouterr().out
-    accs = [json.loads((runs / f"C-seed{s}" / "metrics.json").read_text())["test_accuracy"]
+    accs = [json.loads((runs / f"C-seed{s}" / "metrics.json").read_text())["val_accuracy"]
             for s in (0, 1)]
-    assert f"{np.mean(accs):.4f} ± {np.std(accs, ddof=1):.4f}" in out
+    assert f"| {np.mean(accs):.4f} ± {np.std(accs, ddof=1):.4f} |" in out
     assert "| C | 784-32-10 relu | adam, 0.001 | 2 |" in out
+
+
+def test_compare_shows_test_accuracy_for_evaluated_runs_only(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    assert main(["train", "C", *FAST, "--seeds", "0", "1", "--out", str(tmp_path)]) == 0
+    dirs = [str(tmp_path / f"C-seed{s}") for s in (0, 1)]
+    capsys.readouterr()
+    assert main(["compare", *dirs]) == 0
+    assert capsys.readouterr().out.splitlines()[2].split(" | ")[5] == "-"
+    assert main(["evaluate", dirs[1], "--errors", "2"]) == 0
+    tested = [json.loads((tmp_path / "C-seed1" / "evaluation.json").read_text())["test_accuracy"]]
+    capsys.readouterr()
+    assert main(["compare", *dirs]) == 0
+    assert (f"| {tested[0]:.4f} (1 of 2 evaluated) |") in capsys.readouterr().out
+    assert main(["evaluate", dirs[0], "--errors", "2"]) == 0
+    tested.insert(0, json.loads((tmp_path / "C-seed0" / "evaluation.json").read_text())[
+        "test_accuracy"])
+    capsys.readouterr()
+    assert main(["compare", *dirs]) == 0
+    assert f"| {np.mean(tested):.4f} ± {np.std(tested, ddof=1):.4f} |" in capsys.readouterr().out
+
+
+def test_evaluate_takes_several_runs_and_records_accuracy_and_interval(tmp_path, capsys,
+                                                                      monkeypatch):
+    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    assert main(["train", "C", *FAST, "--seeds", "0", "1", "--out", str(tmp_path)]) == 0
+    capsys.readouterr()
+    dirs = [tmp_path / f"C-seed{s}" for s in (0, 1)]
+    assert main(["evaluate", *map(str, dirs), "--errors", "2"]) == 0
+    out = capsys.readouterr().out
+    for run in dirs:
+        _, _, model = load_run(run)
+        accuracy = evaluate_accuracy(model, TinyMNIST().test_dataloader())
+        summary = json.loads((run / "evaluation.json").read_text())
+        assert summary["test_accuracy"] == pytest.approx(accuracy)
+        assert summary["test_interval"] == pytest.approx(list(binomial_interval(accuracy, 256)))
+        assert f"{run}: test accuracy {accuracy:.4f} (95 % interval " in out
+        assert (run / "errors.png").exists()
+
+
+class NoTestSet(TinyMNIST):
+    """TinyMNIST whose test set must not be read."""
+
+    def test_dataloader(self):
+        raise AssertionError("train read the test set")
+
+
+@pytest.mark.parametrize("validation", [[], ["--val-split", "100"], ["--no-validation"]])
+def test_train_never_reads_the_test_set(validation, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "MNIST", NoTestSet)
+    assert main(["train", "C", *FAST, *validation, "--out", str(tmp_path)]) == 0
+    metrics = json.loads((tmp_path / "C-seed0" / "metrics.json").read_text())
+    assert "test_accuracy" not in metrics
+    assert (metrics["val_accuracy"] is None) == (validation == ["--no-validation"])
+    assert "test accuracy" not in capsys.readouterr().out
 
 
 def test_unknown_preset_lists_the_valid_ones(capsys, tmp_path):
@@ -105,6 +173,42 @@ def test_unparsable_flags_exit_2_with_argparse_usage(argv, capsys):
         main(argv)
     assert exit_info.value.code == 2
     assert "error: argument" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    # Before: argparse named the private function ("invalid _positive_int value: 'abc'").
+    (["train", "A", "--hidden", "abc"],
+     "train: error: argument --hidden-sizes/--hidden: must be a positive integer, got 'abc'"),
+    (["train", "A", "--hidden", "64", "0"],
+     "train: error: argument --hidden-sizes/--hidden: must be a positive integer, got '0'"),
+    # Before: a traceback from NumPy's seeding once MNIST had loaded, and an empty --out.
+    (["train", "A", "--seed", "-1"],
+     "train: error: argument --seed: must be a whole number from 0 to 4294967295, got '-1'"),
+    (["train", "A", "--seeds", "0", "4294967296"],
+     "train: error: argument --seeds: must be a whole number from 0 to 4294967295, got "
+     "'4294967296'"),
+    (["train", "A", "--val-split", "-5"],
+     "train: error: argument --val-split: must be a whole number >= 0, got '-5'"),
+    (["train", "A", "--val-split", "100", "--no-validation"],
+     "train: error: argument --no-validation: not allowed with argument --val-split"),
+    (["evaluate", "runs/A-seed0", "--errors", "0"],
+     "evaluate: error: argument --errors: must be a positive integer, got '0'"),
+])
+def test_bad_numbers_are_one_argparse_line_before_anything(argv, message, tmp_path, capsys,
+                                                            monkeypatch):
+    monkeypatch.setattr(cli, "MNIST", no_data)
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exit_info:
+        main([*argv, *(["--out", str(out)] if argv[0] == "train" else [])])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == f"python -m mnist_mlp {message}\n"
+    assert not out.exists()
+
+
+def test_set_seed_refuses_what_a_generator_would_refuse():
+    for seed in (-1, 2**32, 1.5, True):
+        with pytest.raises(ConfigError, match="seed must be a whole number from 0 to 4294967295"):
+            set_seed(seed)
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -239,7 +343,7 @@ def test_resume_continues_an_interrupted_run_as_if_never_stopped(tmp_path, capsy
     _, metrics_a, model_a = load_run(straight / "C-seed0")
     _, metrics_b, model_b = load_run(stopped / "C-seed0")
     assert metrics_b["epochs"] == metrics_a["epochs"]  # every epoch's loss, to the last bit
-    assert metrics_b["test_accuracy"] == metrics_a["test_accuracy"]
+    assert metrics_b["val_accuracy"] == metrics_a["val_accuracy"]
     for a, b in zip(model_a.state_dict().values(), model_b.state_dict().values()):
         assert torch.equal(a, b)
 
@@ -269,13 +373,14 @@ def test_resume_refuses_a_checkpoint_of_other_settings_or_a_corrupt_one(tmp_path
 
 @pytest.mark.parametrize("argv, message", [
     (["--seeds", "0", "1", "0"], "--seeds lists a seed twice: 0 1 0"),
-    (["--val-split", "60000"], "--val-split must be below 60000, got 60000"),
+    (["--val-split", "60000"], "val_split must be a whole number from 0 to 59999, got 60000"),
 ])
 def test_other_mistakes_stop_before_the_data_is_loaded(argv, message, tmp_path, capsys,
                                                        monkeypatch):
     monkeypatch.setattr(cli, "MNIST", no_data)
-    assert main(["train", "C", *argv, "--out", str(tmp_path)]) == 2
+    assert main(["train", "C", *argv, "--out", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err.strip() == f"error: {message}"
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_value_error_inside_training_is_a_bug_not_a_usage_error(tmp_path, monkeypatch):
@@ -297,10 +402,96 @@ def test_unwritable_out(tmp_path, capsys):
     assert "cannot write into" in capsys.readouterr().err
 
 
+def test_a_resumed_checkpoint_from_a_gpu_machine_trains_on_the_cpu(tmp_path, monkeypatch):
+    """Before: set_random_state put CUDA's generators back unconditionally."""
+    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    monkeypatch.setattr(cli, "progress", interrupt_at_epoch(2))
+    argv = ["train", "C", "--hidden", "32", "--epochs", "3", "--out", str(tmp_path)]
+    assert main(argv) == 130
+    checkpoint = tmp_path / "C-seed0.checkpoint.pt"
+    state = read_checkpoint(checkpoint)
+    state["rng"]["cuda"] = [torch.zeros(16, dtype=torch.uint8)]  # saved where CUDA was
+    torch.save(state, checkpoint)
+
+    def no_cuda(*args, **kwargs):
+        raise RuntimeError("CUDA's generator touched on a machine without CUDA")
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "set_rng_state", no_cuda)
+    monkeypatch.setattr(torch.cuda, "set_rng_state_all", no_cuda)
+    monkeypatch.setattr(cli, "progress", lambda total: None)
+    assert main([*argv, "--resume"]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["C-seed0"]
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda run: (run / "metrics.json").write_text("[]"),
+     "metrics.json must hold a JSON object, as `train` writes it, got list"),
+    (lambda run: edit(run / "metrics.json", lambda m: m.pop("train_seconds")),
+     "C-seed0 lacks train_seconds in config.json/metrics.json: is it a finished run of "
+     "`python -m mnist_mlp train`?"),
+    (lambda run: edit(run / "config.json", lambda c: c.pop("preset")),
+     "C-seed0 lacks preset in config.json/metrics.json: is it a finished run of "
+     "`python -m mnist_mlp train`?"),
+])
+def test_compare_answers_a_damaged_run_in_one_line(damage, message, tmp_path, capsys,
+                                                   monkeypatch):
+    """Before: TypeError (metrics.json `[]`) and KeyError (no train_seconds, no preset)."""
+    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    assert main(["train", "C", *FAST, "--seeds", "0", "1", "--out", str(tmp_path)]) == 0
+    damage(tmp_path / "C-seed0")
+    capsys.readouterr()
+    assert main(["compare", str(tmp_path / "C-seed1"), str(tmp_path / "C-seed0")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # no half table
+    assert captured.err.startswith("error: ") and captured.err.count("\n") == 1
+    assert captured.err.strip().endswith(message)
+
+
+def edit(path, change):
+    value = json.loads(path.read_text())
+    change(value)
+    path.write_text(json.dumps(value))
+
+
+def test_evaluate_a_run_it_cannot_write_is_one_line_before_loading_data(tmp_path, capsys,
+                                                                        monkeypatch):
+    """Before: an OSError traceback once the test set had been read."""
+    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    assert main(["train", "C", *FAST, "--out", str(tmp_path)]) == 0
+    monkeypatch.setattr(cli, "MNIST", no_data)
+
+    def read_only(*args, **kwargs):  # what a read-only folder answers (root ignores chmod)
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(run_folders.tempfile, "TemporaryFile", read_only)
+    capsys.readouterr()
+    assert main(["evaluate", str(tmp_path / "C-seed0")]) == 2
+    assert capsys.readouterr().err == (
+        f"error: cannot write into {tmp_path / 'C-seed0'} (Permission denied); evaluate writes "
+        "evaluation.json and its figures into the run's folder\n")
+    assert sorted(p.name for p in (tmp_path / "C-seed0").iterdir()) == [
+        "config.json", "curves.png", "metrics.json", "model.pt"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_evaluate_a_read_only_run_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    assert main(["train", "C", *FAST, "--out", str(tmp_path)]) == 0
+    monkeypatch.setattr(cli, "MNIST", no_data)
+    (tmp_path / "C-seed0").chmod(0o555)
+    try:
+        assert main(["evaluate", str(tmp_path / "C-seed0")]) == 2
+    finally:
+        (tmp_path / "C-seed0").chmod(0o755)
+    assert "cannot write into" in capsys.readouterr().err
+
+
 @pytest.mark.slow
+@pytest.mark.needs_mnist
 def test_missing_or_corrupt_runs_are_clear_errors(runs, tmp_path, capsys):
     assert main(["evaluate", str(tmp_path / "nope")]) == 2
-    assert "is not a directory" in capsys.readouterr().err
+    assert "is not a run folder" in capsys.readouterr().err
     assert main(["evaluate", str(tmp_path)]) == 2
     assert "config.json is missing" in capsys.readouterr().err
     broken = tmp_path / "broken"
@@ -333,13 +524,15 @@ def test_per_class_scores_match_sklearn():
 
 @pytest.mark.slow
 def test_module_entry_point_help():
-    for command in ([], ["train"], ["evaluate"], ["compare"], ["presets"]):
+    for command in ([], ["train"], ["evaluate"], ["compare"], ["presets"], ["collect"],
+                    ["clean-statistics"]):
         result = subprocess.run([sys.executable, "-m", "mnist_mlp", *command, "--help"],
                                 capture_output=True, text=True)
         assert result.returncode == 0 and "usage: python -m mnist_mlp" in result.stdout
 
 
 @pytest.mark.slow
+@pytest.mark.needs_mnist
 def test_ctrl_c_prints_one_line_exits_130_and_writes_nothing(tmp_path):
     import signal
     out = tmp_path / "runs"
@@ -357,19 +550,26 @@ def test_ctrl_c_prints_one_line_exits_130_and_writes_nothing(tmp_path):
     assert stderr.strip().splitlines() == [
         "interrupted: finished runs are kept, and the run in progress up to its last finished "
         "epoch (train again with --resume to continue)"]
-    # no run directory, no half-written file: at most the checkpoint of the finished epochs
-    assert {p.name for p in out.iterdir()} <= {"C-seed0.checkpoint.pt"}
+    # no run directory, no half-written file, no lock: at most the checkpoint of the finished
+    # epochs (and no --out at all when there is none: train created it)
+    assert not out.exists() or {p.name for p in out.iterdir()} == {"C-seed0.checkpoint.pt"}
 
 
 @pytest.mark.slow
+@pytest.mark.needs_mnist
 def test_no_validation_trains_on_everything_and_reports_test_only(tmp_path, capsys):
     assert main(["train", "C", *FAST, "--no-validation", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "no validation; test accuracy" in out and "val_acc" not in out
+    assert "no validation (the test set: python -m mnist_mlp evaluate " in out
+    assert "val_acc" not in out
     metrics = json.loads((tmp_path / "C-seed0" / "metrics.json").read_text())
-    assert metrics["val_accuracy"] is None and metrics["test_accuracy"] > 0.8
+    assert metrics["val_accuracy"] is None and "test_accuracy" not in metrics
+    assert main(["evaluate", str(tmp_path / "C-seed0"), "--errors", "2"]) == 0
+    tested = json.loads((tmp_path / "C-seed0" / "evaluation.json").read_text())["test_accuracy"]
+    assert tested > 0.8
+    capsys.readouterr()
     assert main(["compare", str(tmp_path / "C-seed0")]) == 0
-    assert main(["train", "C", "--no-validation", "--val-split", "100"]) == 2
+    assert f"| - | {tested:.4f} |" in capsys.readouterr().out
 
 
 def strict_json(path):
@@ -380,6 +580,7 @@ def strict_json(path):
 
 
 @pytest.mark.slow
+@pytest.mark.needs_mnist
 def test_a_diverging_run_exits_nonzero_with_one_line_and_writes_nothing(tmp_path, capsys):
     argv = ["train", "--hidden", "64", "--af", "relu", "--optimizer", "sgd", "--lr", "1e6",
             "--epochs", "1", "--out", str(tmp_path)]
@@ -391,6 +592,7 @@ def test_a_diverging_run_exits_nonzero_with_one_line_and_writes_nothing(tmp_path
 
 
 @pytest.mark.slow
+@pytest.mark.needs_mnist
 def test_every_json_file_of_a_run_is_strict(runs):
     assert main(["evaluate", str(runs / "C-seed1"), "--errors", "5"]) == 0
     written = sorted((runs / "C-seed1").glob("*.json"))
