@@ -1,9 +1,12 @@
 """Any image of one handwritten digit, a photo included, brought into MNIST's format (or into its
 geometry alone)."""
+import os
+
 import numpy as np
 import torch
 from PIL import Image
 from scipy import ndimage
+from skimage.filters import threshold_otsu
 
 BOX, FIELD = 20, 28  # MNIST fits each digit in a 20 x 20 box inside a 28 x 28 field
 INK_THRESHOLD = 0.1  # fraction of the darkest ink below which a pixel counts as background
@@ -18,13 +21,14 @@ EVEN = 0.1  # a border is evenly lit if its middle half spans less of the range 
 MIN_CONTRAST = 0.35  # a photo's ink is at least this much darker than the paper around it
 PART = 0.1  # a stroke belongs to the digit if it has this fraction of the largest one's area
 GAP = 0.5  # ... and lies within this fraction of the largest one's size from its box
+LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R 601: grey from red, green and blue, as PIL's "L"
 
 
 def to_mnist(image):
     """A (1, 28, 28) float32 tensor in [0, 1], white digit on black, as MNIST's images are.
 
-    `image` is a 2-D (or 1 x H x W) numpy array or torch tensor of any numeric dtype and range,
-    an H x W x 3 RGB array, or a PIL image (colour becomes grey, transparency white paper).
+    `image` is anything `grey` reads: a PIL image, a numpy array or a torch tensor, in any
+    numeric range.
 
     An image under 64 px on a side (PHOTO_SIDE), such as MNIST's or scikit-learn's digits, is
     read as cropped and evenly lit: the background is the border's colour (a light one is
@@ -39,7 +43,7 @@ def to_mnist(image):
     `fit_to_box` with LANCZOS anti-aliasing and its darkest pixel is brought back to 1, as
     LeCun et al. made MNIST.
     """
-    pixels = _pixels(image, colour=True)
+    pixels = grey(image)
     ink = _photo_ink(pixels) if min(pixels.shape) >= PHOTO_SIDE else _ink(pixels)
     field = fit_to_box(ink, resample="lanczos")
     return field / field.max()  # resampling blurs the darkest pixel; MNIST's darkest is always ~1
@@ -49,13 +53,13 @@ def fit_to_box(ink, resample="bilinear"):
     """MNIST's geometry alone: a (1, 28, 28) float32 tensor with the ink's bounding box resized
     so its longer side is 20 px, keeping its aspect ratio, and its centre of mass at (14, 14).
 
-    `ink` is a 2-D (or 1 x H x W) array or tensor of values >= 0 with the background exactly 0
+    `ink` is an image (anything `grey` reads) of values >= 0 with the background exactly 0
     (white on black); its contrast is kept: no inversion, rescaling or clearing of faint ink.
     `resample` is "bilinear" or "lanczos" (PIL's filters, anti-aliased when shrinking).
     """
     if resample not in RESAMPLE:
         raise ValueError(f"resample={resample!r} is not supported; use one of {tuple(RESAMPLE)}")
-    ink = _pixels(ink)
+    ink = grey(ink)
     if ink.min() < 0 or ink.max() == 0:
         raise ValueError("fit_to_box expects ink >= 0 on a background of exactly 0, with some "
                          "ink; for any other image use to_mnist")
@@ -66,19 +70,38 @@ def fit_to_box(ink, resample="bilinear"):
     resized = Image.fromarray(box.astype(np.float32)).resize(size, RESAMPLE[resample])
     digit = np.clip(np.asarray(resized), 0, box.max())  # LANCZOS rings past the ink's range
     field = np.zeros((FIELD, FIELD), np.float32)
-    top, left = (_offset(digit, axis, FIELD) for axis in (0, 1))
+    # Where the digit starts along each axis so that its centre of mass lands at FIELD / 2.
+    top, left = (int(np.clip(np.floor(FIELD / 2 - centre + 0.5), 0, FIELD - size))
+                 for centre, size in zip(ndimage.center_of_mass(digit), digit.shape))
     field[top:top + digit.shape[0], left:left + digit.shape[1]] = digit
     return torch.from_numpy(field).unsqueeze(0)
 
 
-def _pixels(image, colour=False):
-    """The image as a finite 2-D float64 array (grey from colour if `colour`); ValueError for
-    anything else."""
+def grey(image):
+    """The image's grey levels: a finite 2-D float64 array in the image's own range and
+    polarity (nothing is rescaled or inverted), the one reading of an image that `to_mnist`,
+    `fit_to_box` and the drawing pad share.
+
+    `image` is a PIL image of any mode: 8-bit, 16-bit (I;16), 32-bit integer (I) or float (F)
+    grey, or colour (RGB, P, CMYK...); a numpy array or torch tensor of any numeric dtype
+    (bool, int, float, bfloat16), H x W or 1 x H x W grey, or H x W x 3 RGB. Colour becomes
+    grey by ITU-R 601 luma (0.299 R + 0.587 G + 0.114 B, PIL's "L" without its rounding), and
+    transparent pixels become white paper, as a viewer shows them. Anything else, a file's path
+    included, raises a ValueError of one line that says what to pass instead.
+    """
+    if isinstance(image, str | os.PathLike):
+        raise ValueError(f"got a path, {os.fspath(image)!r}, not an image: open it first, e.g. "
+                         "PIL.Image.open(path)")
+    if isinstance(image, bytes | bytearray):
+        raise ValueError("got bytes, not an image: open them first, e.g. "
+                         "PIL.Image.open(io.BytesIO(data))")
     if isinstance(image, Image.Image):
-        if colour and (image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info):
+        if image.has_transparency_data:
             white = Image.new("RGBA", image.size, "white")  # what a viewer shows behind it
             image = Image.alpha_composite(white, image.convert("RGBA"))
-        image = image.convert("L")
+        if image.mode not in ("1", "L", "I", "F") and not image.mode.startswith("I;16"):
+            # RGB, palette, CMYK, YCbCr...: the colours they stand for, then their luma.
+            image = np.asarray(image.convert("RGB"), np.float64) @ LUMA
     elif isinstance(image, torch.Tensor):
         image = image.detach().cpu()
         # numpy has no bfloat16: widen floats first.
@@ -89,12 +112,8 @@ def _pixels(image, colour=False):
                          f"{array.dtype}: convert it, e.g. with np.asarray(image, float)")
     if array.ndim == 3 and array.shape[0] == 1:
         array = array[0]
-    if colour and array.ndim == 3 and array.shape[-1] == 3:
-        array = array.astype(np.float64) @ [0.299, 0.587, 0.114]  # ITU-R 601 luma, as PIL's "L"
-    if array.ndim != 2 and not colour:
-        raise ValueError(f"expected one grayscale image, H x W or 1 x H x W, got shape "
-                         f"{array.shape}: convert colour images to grayscale (PIL: .convert('L'))"
-                         " and pass digits one at a time")
+    if array.ndim == 3 and array.shape[-1] == 3:
+        array = array.astype(np.float64) @ LUMA
     if array.ndim != 2:
         raise ValueError(f"expected one grayscale image (H x W or 1 x H x W) or RGB image "
                          f"(H x W x 3), got shape {array.shape}: pass digits one at a time"
@@ -107,6 +126,13 @@ def _pixels(image, colour=False):
         raise ValueError("the image holds NaN or infinite values: replace them (np.nan_to_num) "
                          "or fix how the image was made")
     return array
+
+
+def _lightness(pixels):
+    """`grey`'s levels, not all one, as fractions of the lightest (the paper, on a drawing or a
+    photo of dark ink), black being 0 (or the lowest level, if below 0)."""
+    zero = min(pixels.min(), 0)  # black, unless the values go below it
+    return (pixels - zero) / (pixels.max() - zero)
 
 
 def _ink(pixels):
@@ -132,14 +158,13 @@ def _photo_ink(pixels):
     quartiles = np.percentile(_border(pixels), [25, 50, 75])
     even = quartiles[2] - quartiles[0] < EVEN * (high - low)
     if even and quartiles[1] < (low + high) / 2:  # light ink on an evenly dark ground
-        grey = (high - pixels) / (high - low)
+        light = (high - pixels) / (high - low)
     else:
-        zero = min(low, 0)  # black, unless the values go below it
-        grey = (pixels - zero) / (high - zero)
+        light = _lightness(pixels)
     # Light multiplies: ink reflects a fixed fraction of the light its paper reflects, in
     # light or in shade, so it is measured as a fraction of the paper's brightness there.
-    paper = np.median(_border(grey)) if even else _paper(grey)
-    ink = np.clip(1 - grey / np.maximum(paper, 1e-9), 0, 1)
+    paper = np.median(_border(light)) if even else _paper(light)
+    ink = np.clip(1 - light / np.maximum(paper, 1e-9), 0, 1)
     strokes = _strokes(ndimage.gaussian_filter(ink, 1))  # the blur: noise makes no strokes
     ink = ink * ndimage.binary_dilation(strokes, iterations=2)  # the strokes' soft edges too
     ink = np.clip(ink / np.percentile(ink[strokes], 99), 0, 1)  # not the one darkest pixel
@@ -160,23 +185,23 @@ def _border(pixels):
     return np.concatenate([pixels[0], pixels[-1], pixels[1:-1, 0], pixels[1:-1, -1]])
 
 
-def _paper(grey):
+def _paper(light):
     """The paper's brightness under each pixel, from a small copy: the copy itself, except on
     the strokes (darker than a grey closing wider than them), where it is filled in smoothly
     from the paper around them by Laplace's equation, which keeps a gradient a gradient."""
-    sketch = _shrink(grey, SKETCH)
+    sketch = _shrink(light, SKETCH)
     closed = ndimage.grey_closing(sketch, size=max(3, max(sketch.shape) // PAPER_WINDOW) | 1)
     strokes = ndimage.binary_dilation(sketch < (1 - INK_THRESHOLD) * closed)  # and soft edges
     paper = np.where(strokes, closed, sketch)
     for _ in range(FILL_STEPS):  # each stroke pixel becomes the mean of its four neighbours
         paper = np.where(strokes, ndimage.convolve(paper, NEIGHBOURS, mode="nearest"), sketch)
-    return _resize(paper, grey.shape, Image.BILINEAR)
+    return _resize(paper, light.shape, Image.BILINEAR)
 
 
 def _strokes(ink):
     """The digit's pixels: darker than the paper by Otsu's threshold (and MIN_CONTRAST), in
     the largest connected stroke and those of a similar size close to it."""
-    mask = ink > max(_otsu(ink), MIN_CONTRAST)
+    mask = ink > max(threshold_otsu(ink), MIN_CONTRAST)
     labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
     if count == 0:
         raise ValueError(f"no ink in this photo is {MIN_CONTRAST:.0%} darker than the paper "
@@ -192,32 +217,15 @@ def _strokes(ink):
     return np.isin(labels, keep)
 
 
-def _otsu(values):
-    """Otsu's threshold: the cut of [0, 1] with the largest variance between the two sides."""
-    counts, edges = np.histogram(values, bins=256, range=(0, 1))
-    below = np.cumsum(counts)
-    sums = np.cumsum(counts * edges[:-1])
-    above = below[-1] - below
-    between = (sums * below[-1] - below * sums[-1]) ** 2 / np.maximum(below * above, 1)
-    return edges[1:][between.argmax()]
-
-
-def _shrink(grey, side):
-    """`grey` with its longer side at most `side`, each pixel the mean of those it covers."""
-    scale = side / max(grey.shape)
+def _shrink(pixels, side):
+    """`pixels` with its longer side at most `side`, each pixel the mean of those it covers."""
+    scale = side / max(pixels.shape)
     if scale >= 1:
-        return grey
-    return _resize(grey, [max(1, round(n * scale)) for n in grey.shape], Image.BOX)
+        return pixels
+    return _resize(pixels, [max(1, round(n * scale)) for n in pixels.shape], Image.BOX)
 
 
-def _resize(grey, shape, resample):
-    """`grey` resized to `shape` (rows, columns) with one of PIL's filters."""
-    resized = Image.fromarray(grey.astype(np.float32)).resize(shape[::-1], resample)
+def _resize(pixels, shape, resample):
+    """`pixels` resized to `shape` (rows, columns) with one of PIL's filters."""
+    resized = Image.fromarray(pixels.astype(np.float32)).resize(shape[::-1], resample)
     return np.asarray(resized, np.float64)
-
-
-def _offset(digit, axis, field):
-    """Where the digit starts along `axis` so its centre of mass lands at field / 2."""
-    mass = digit.sum(axis=1 - axis)
-    centre = (np.arange(len(mass)) * mass).sum() / mass.sum()
-    return int(np.clip(np.floor(field / 2 - centre + 0.5), 0, field - len(mass)))

@@ -2,7 +2,7 @@
 they read in it."""
 import base64
 import io
-from importlib import resources
+from pathlib import Path
 
 import anywidget
 import numpy as np
@@ -11,7 +11,7 @@ import traitlets
 from PIL import Image
 from torch import nn
 
-from .digits import FIELD, to_mnist
+from .digits import FIELD, _lightness, _resize, grey, to_mnist
 from .evaluation import outputs
 from .formatting import percent
 
@@ -19,7 +19,7 @@ HINT = "Desenhe um dígito"
 # What nbval, nbconvert and any frontend without widgets show in place of the pad.
 OFFLINE = ("Bloco de desenho: para desenhar, abra este caderno no JupyterLab, no Notebook 7, "
            "no VS Code ou no Colab e execute as células.")
-BLANK = 0.1  # darkest ink, as a fraction of black, below which the canvas counts as blank
+BLANK = 0.1  # darkest ink, as a fraction of the paper's lightness, below which it is blank
 TOP = 3
 
 
@@ -27,8 +27,9 @@ class DrawingPad(anywidget.AnyWidget):
     """A canvas to draw a digit on; beside it the image each model gets and its three most
     likely digits, updated when a stroke ends. `models`: {name: model}, or one model."""
 
-    _esm = (resources.files(__package__) / "pad.js").read_text(encoding="utf-8")
-    _css = (resources.files(__package__) / "pad.css").read_text(encoding="utf-8")
+    # anywidget sends the files' text to the browser (and, with ANYWIDGET_HMR=1, their edits).
+    _esm = Path(__file__).with_name("pad.js")
+    _css = Path(__file__).with_name("pad.css")
     drawing = traitlets.Dict().tag(sync=True)  # from the browser: {"png": data URL, "seq": n}
     raw = traitlets.Bool(False).tag(sync=True)  # the "sem preparação" switch
     result = traitlets.Dict().tag(sync=True)  # to the browser: see _result
@@ -42,8 +43,11 @@ class DrawingPad(anywidget.AnyWidget):
         self.models = {str(name): model for name, model in models.items()}
         self.result = self._result("hint", HINT)
 
-    def __repr__(self):
-        return OFFLINE
+    def _repr_mimebundle_(self, **kwargs):
+        """anywidget's bundle, whose widget view frontends with widgets show, with OFFLINE as
+        the plain text that nbval, nbconvert and frontends without widgets show instead."""
+        data, metadata = super()._repr_mimebundle_(**kwargs)
+        return {**data, "text/plain": OFFLINE}, metadata
 
     def read(self, image, raw=None):
         """(the 28 x 28 array the models get, {name: [(digit, probability)] * 3}) for a drawing
@@ -77,28 +81,39 @@ class DrawingPad(anywidget.AnyWidget):
 
 def prepare(image, raw=False):
     """The 28 x 28 float32 array in [0, 1], white ink on black as in MNIST, that a drawing of
-    dark ink on light paper becomes; None if it has no ink. `image` is a PIL image or a 2-D
-    array (uint8 0-255 or float 0-1). `raw=True` only scales the whole drawing down to 28 x 28
-    and inverts it, with no bounding box and no centring; otherwise `to_mnist` prepares it."""
-    gray = _gray(image)
-    if 1 - np.asarray(gray).min() / 255 < BLANK:
+    dark ink on light paper becomes; None if it has no ink: none of it BLANK darker than the
+    paper (its lightest pixel), black being 0. `image` is anything `digits.grey` reads (a PIL
+    image, an array or a tensor, in any numeric range). `raw=True` only scales the whole drawing
+    down to 28 x 28 and inverts it, with no bounding box and no centring; otherwise `to_mnist`
+    prepares it."""
+    pixels = grey(image)
+    if pixels.min() == pixels.max():  # one colour, white or not: nothing drawn
+        return None
+    light = _lightness(pixels)
+    if 1 - light.min() < BLANK:
         return None
     if raw:
-        small = np.asarray(gray.resize((FIELD, FIELD), Image.LANCZOS), np.float32)
-        return np.clip(1 - small / 255, 0, 1)  # LANCZOS rings slightly past the range
-    return to_mnist(gray)[0].numpy()
+        small = _resize(light, (FIELD, FIELD), Image.LANCZOS)
+        return np.clip(1 - small, 0, 1).astype(np.float32)  # LANCZOS rings past the range
+    return to_mnist(pixels)[0].numpy()
 
 
 def probabilities(model, field):
     """The model's ten probabilities (softmax) for one 28 x 28 image, in evaluation mode."""
-    X = torch.as_tensor(field, dtype=torch.float32).reshape(1, 1, FIELD, FIELD)
+    X = torch.as_tensor(field, dtype=torch.float32)
+    if X.numel() != FIELD * FIELD:
+        raise ValueError(f"expected one {FIELD} x {FIELD} image, as to_mnist returns, got shape "
+                         f"{tuple(X.shape)}: pass images one at a time")
+    X = X.reshape(1, 1, FIELD, FIELD)
     # outputs() evaluates without noise and with running batch statistics, then restores the mode
     (_, _, scores), = outputs(model, [(X, torch.zeros(1, dtype=torch.long))])
     return torch.softmax(scores.float(), dim=1)[0]
 
 
 def top_digits(model, field, k=TOP):
-    """The k most likely digits with their probabilities, most likely first."""
+    """The model's k most likely digits for one 28 x 28 image (array or tensor, 28 x 28 or
+    1 x 28 x 28, as `to_mnist` returns), as [(digit, probability)], most likely first; read in
+    evaluation mode, the model's mode left as it was. E.g. top_digits(model, to_mnist(photo))."""
     values, digits = probabilities(model, field).topk(k)
     return [(int(d), float(p)) for p, d in zip(values, digits)]
 
@@ -119,14 +134,3 @@ def png_url(field):
     buffer = io.BytesIO()
     Image.fromarray(np.round(np.clip(field, 0, 1) * 255).astype(np.uint8)).save(buffer, "PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _gray(image):
-    if isinstance(image, Image.Image):
-        return image.convert("L")
-    array = np.asarray(image)
-    if array.ndim != 2 or array.dtype.kind not in "iuf" or not np.isfinite(array).all():
-        raise ValueError(f"expected a grayscale drawing, H x W finite numbers, got shape "
-                         f"{array.shape} of {array.dtype}")
-    scale = 255 if array.dtype.kind == "f" else 1  # floats are 0-1, integers 0-255
-    return Image.fromarray(np.clip(np.round(array * scale), 0, 255).astype(np.uint8))

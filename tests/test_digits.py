@@ -1,6 +1,7 @@
-"""to_mnist and fit_to_box: one digit in MNIST's format, or in its geometry alone (no MNIST
-needed), from a cropped image or from a photo under uneven light."""
+"""grey, to_mnist and fit_to_box: any image's grey levels, and one digit in MNIST's format or in
+its geometry alone (no MNIST needed), from a cropped image or from a photo under uneven light."""
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ from photos import photo
 from PIL import Image
 from torch.nn import functional as F
 
-from mnist_mlp.digits import INK_THRESHOLD, fit_to_box, to_mnist
+from mnist_mlp.digits import INK_THRESHOLD, fit_to_box, grey, to_mnist
 
 
 def nine(height, width, canvas=None, top=0, left=0, supersample=8):
@@ -95,6 +96,54 @@ def test_aspect_ratio_is_kept():
 def test_input_types_agree(convert, atol):
     digit = nine(60, 45, (100, 100), 10, 20)
     assert torch.allclose(to_mnist(convert(digit)), to_mnist(digit), atol=atol)
+
+
+GREY_INK = 255.0 - nine(60, 45, (100, 100), 10, 20) // 2  # mid-grey ink on white, float 0-255
+
+
+@pytest.mark.parametrize("convert, scale", [
+    (lambda a: a, 1),
+    (lambda a: a / 255, 1 / 255),
+    (lambda a: a.astype(np.uint8), 1),
+    (lambda a: Image.fromarray(a.astype(np.uint8)), 1),
+    (lambda a: Image.fromarray(a.astype(np.uint8)).convert("RGB"), 1),
+    (lambda a: Image.fromarray(a.astype(np.uint8)).convert("P"), 1),
+    (lambda a: Image.fromarray(a.astype(np.uint8)).convert("LA"), 1),
+    (lambda a: Image.fromarray((a * 257).astype(np.uint16)), 257),
+    (lambda a: Image.fromarray((a * 257).astype(np.int32)), 257),
+    (lambda a: Image.fromarray(a.astype(np.float32) / 255), 1 / 255),
+    (lambda a: Image.fromarray(a.astype(np.float32) * 257), 257),
+    (lambda a: torch.from_numpy(a * 257).unsqueeze(0), 257),
+], ids=["float-0-255", "float-0-1", "uint8", "pil-L", "pil-RGB", "pil-P", "pil-LA",
+        "pil-I;16", "pil-I", "pil-F-0-1", "pil-F-0-65535", "tensor-1xHxW-0-65535"])
+def test_grey_keeps_each_image_s_own_range(convert, scale):
+    """8-bit, 16-bit and float images alike: their levels as they are, not clamped to 0-255."""
+    levels = grey(convert(GREY_INK))
+    assert levels.shape == GREY_INK.shape and levels.dtype == np.float64
+    assert np.allclose(levels / scale, GREY_INK, atol=1e-4)
+    assert torch.allclose(to_mnist(convert(GREY_INK)), to_mnist(GREY_INK), atol=1e-5)
+
+
+def test_colour_becomes_grey_by_luma_and_transparency_white_paper():
+    rgb = np.zeros((2, 2, 3), np.uint8)
+    rgb[0, 0], rgb[0, 1], rgb[1, 0] = (255, 0, 0), (0, 255, 0), (0, 0, 255)
+    luma = np.array([[0.299, 0.587], [0.114, 0]]) * 255
+    assert np.allclose(grey(rgb), luma) and np.allclose(grey(Image.fromarray(rgb)), luma)
+    rgba = np.zeros((1, 2, 4), np.uint8)
+    rgba[0, 1, 3] = 255  # a transparent black pixel, then an opaque one
+    assert grey(Image.fromarray(rgba)).tolist() == [[255, 0]]
+
+
+@pytest.mark.parametrize("path", ["meu_digito.png", Path("meu_digito.png")],
+                         ids=["str", "pathlib"])
+def test_a_path_is_answered_with_how_to_open_it(path):
+    message = "got a path, 'meu_digito.png', not an image: open it first, e.g. PIL.Image.open"
+    for read in (grey, to_mnist, fit_to_box):
+        with pytest.raises(ValueError, match=message) as caught:
+            read(path)
+        assert "\n" not in str(caught.value)
+    with pytest.raises(ValueError, match=r"got bytes, not an image: .*io\.BytesIO"):
+        to_mnist(b"\x89PNG")
 
 
 def test_bool_image_is_ink_on_background():
@@ -211,9 +260,9 @@ def test_photo_under_uneven_light_and_a_shadow_reads_as_the_clean_digit(seed):
 
 def test_rgb_array_and_pil_photo_agree():
     picture = photo(NINE, 0)
-    assert torch.allclose(to_mnist(np.asarray(picture)), to_mnist(picture), atol=0.01)
-    grey = nine(60, 45, (100, 100), 10, 20)
-    assert torch.allclose(to_mnist(np.stack([grey] * 3, axis=-1)), to_mnist(grey), atol=1e-6)
+    assert torch.equal(to_mnist(np.asarray(picture)), to_mnist(picture))  # one rule for both
+    digit = nine(60, 45, (100, 100), 10, 20)
+    assert torch.allclose(to_mnist(np.stack([digit] * 3, axis=-1)), to_mnist(digit), atol=1e-6)
 
 
 def test_transparent_pixels_are_white_paper():

@@ -1,8 +1,10 @@
 """The drawing pad's Python side: drawing -> 28 x 28 image -> each model's three likeliest
 digits, and the traitlets the browser reads and writes (the browser itself: tests/browser/)."""
 import re
-import tomllib
-from importlib import resources
+import shutil
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,17 @@ from browser.strokes import DIGITS, SMALL_ONE, draw
 from PIL import Image
 from torch import nn
 
-from mnist_mlp.pad import HINT, OFFLINE, DrawingPad, decode, png_url, prepare, probabilities
+from mnist_mlp.digits import to_mnist
+from mnist_mlp.pad import (
+    HINT,
+    OFFLINE,
+    DrawingPad,
+    decode,
+    png_url,
+    prepare,
+    probabilities,
+    top_digits,
+)
 from mnist_mlp.presets import PRESETS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,27 +85,57 @@ def test_raw_mode_only_scales_down_and_loses_the_shifted_digit(pad):
     assert pad.read(small)[0] == pytest.approx(raw)
 
 
+def inked(contrast):
+    """The drawn 7 with its ink `contrast` darker than the white paper: whole levels 0-255 as
+    floats."""
+    return 255 - np.round((255 - np.asarray(draw(DIGITS["7"]), float)) * contrast)
+
+
+# One drawing in the ranges an image may come in: the pad reads them all alike.
+RANGES = {"float-0-255": lambda a: a, "float-0-1": lambda a: a / 255,
+          "uint8": lambda a: a.astype(np.uint8),
+          "pil-I;16": lambda a: Image.fromarray((a * 257).astype(np.uint16)),
+          "pil-F": lambda a: Image.fromarray(a.astype(np.float32)),
+          "tensor": lambda a: torch.from_numpy(a)}
+
+
 @pytest.mark.parametrize("blank", [
     Image.new("L", (280, 280), 255),
-    np.full((280, 280), 250, np.uint8),  # a trace of grey is no ink
+    np.full((280, 280), 250, np.uint8),
     np.ones((50, 40)),
-])
+    np.zeros((50, 40)),  # all one colour, even black: nothing drawn
+    *(convert(inked(0.05)) for convert in RANGES.values()),  # a trace of grey is no ink
+], ids=["white", "grey", "ones", "zeros", *(f"trace-{name}" for name in RANGES)])
 def test_a_blank_drawing_is_a_hint_not_an_error(pad, blank):
     assert pad.read(blank) == (None, {})
     assert prepare(blank, raw=True) is None
 
 
-def test_the_view_ships_with_the_package():
-    package = resources.files("mnist_mlp")
-    script = (package / "pad.js").read_text(encoding="utf-8")
-    assert DrawingPad._esm == script and "export default { render }" in script
-    for needle in ("pointerdown", "setPointerCapture", "Limpar", "sem preparação",
-                   'data-testid": "pad-raw', "pad-top-${name}"):
-        assert needle in script
-    assert "touch-action: none" in (package / "pad.css").read_text(encoding="utf-8")
-    # A wheel carries only the files package-data names.
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    assert set(config["package-data"]["mnist_mlp"]) == {"pad.js", "pad.css"}
+@pytest.mark.parametrize("convert", RANGES.values(), ids=RANGES.keys())
+def test_grey_ink_is_read_in_any_range(convert):
+    """Ink at half contrast is a drawing whatever the image's range, read as the uint8 one."""
+    drawing = inked(0.5)
+    for raw in (False, True):
+        field = prepare(convert(drawing), raw=raw)
+        assert field is not None and field.max() > 0.4
+        assert field == pytest.approx(prepare(drawing.astype(np.uint8), raw=raw), abs=1e-5)
+
+
+@pytest.mark.slow
+def test_a_wheel_carries_the_view(tmp_path):
+    """What `pip install` of the package gets: pad.js and pad.css beside pad.py. Built from a
+    copy, since pip builds in the source tree."""
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "mnist_mlp", source / "mnist_mlp",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, source)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                    "--no-build-isolation", "--wheel-dir", str(tmp_path), str(source)],
+                   check=True, cwd=tmp_path)
+    wheel, = tmp_path.glob("mnist_mlp-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"mnist_mlp/pad.py", "mnist_mlp/pad.js", "mnist_mlp/pad.css"} <= names
 
 
 def test_the_frontend_round_trip(pad):
@@ -130,7 +172,22 @@ def test_a_bad_drawing_shows_one_line_in_the_pad(pad, png):
 def test_where_widgets_cannot_render_the_pad_is_one_line(pad):
     bundle, _ = pad._repr_mimebundle_()
     assert bundle["text/plain"] == OFFLINE and "\n" not in OFFLINE
-    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == pad.model_id
+    assert repr(pad).startswith("<mnist_mlp.pad.DrawingPad object at 0x")  # print and debuggers
+
+
+def test_top_digits_of_to_mnist_s_image(pad):
+    """What a notebook calls for one image: the three likeliest digits, most likely first."""
+    image = to_mnist(np.asarray(draw(DIGITS["1"])))  # a (1, 28, 28) tensor
+    assert top_digits(pad.models["banda"], image)[0] == (1, pytest.approx(1))
+    model = pad.models["E"]
+    top = top_digits(model, image)
+    assert top == top_digits(model, image[0].numpy()) and len(top) == 3
+    ranking = probabilities(model, image).argsort(descending=True).tolist()
+    assert [d for d, _ in top] == ranking[:3]
+    assert [d for d, _ in top_digits(model, image, k=10)] == ranking
+    with pytest.raises(ValueError, match="expected one 28 x 28 image"):
+        top_digits(model, torch.zeros(2, 28, 28))
 
 
 def test_one_model_or_a_dict_of_them():
@@ -150,6 +207,7 @@ def test_a_model_in_training_mode_is_read_in_evaluation_mode_and_left_as_it_was(
 
 
 @pytest.mark.slow
+@pytest.mark.needs_mnist
 def test_a_briefly_trained_model_reads_drawn_digits(data):
     from mnist_mlp.experiment import fit, set_seed
 

@@ -18,6 +18,7 @@ MARGIN = 0.03
 
 
 @pytest.mark.slow
+@pytest.mark.needs_mnist
 def test_photos_are_read_within_a_few_points_of_the_untouched_digits(data):
     set_seed(0)
     model = PRESETS["C"].model()
