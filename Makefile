@@ -8,23 +8,24 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NOTEBOOKS := notebooks/01_mlp_mnist.ipynb notebooks/02_alem_do_original.ipynb \
              notebooks/03_o_que_o_mlp_aprendeu.ipynb
-# Offline machines: the sibling copy of MNIST that this project's CI provides, if present.
-ifeq ($(origin MNIST_MLP_MIRROR), undefined)
-ifneq ($(wildcard ../shared/data/mnist/train-images-idx3-ubyte.gz),)
-export MNIST_MLP_MIRROR := $(abspath ../shared/data/mnist)
-endif
-endif
+# requirements-lock.txt is resolved on Python 3.11 (Linux x86_64): `make setup` refuses another
+# Python in one line, before creating or installing anything.
+PYTHON_VERSION := 3.11
 
 .PHONY: help setup lint test unit browser run smoke results long bench report colab lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-setup: $(STAMP) ## create .venv with the pinned packages (idempotent)
+setup: $(STAMP) ## create .venv (Python 3.11): pinned packages and dev tools, the package editable
 
-$(STAMP): requirements.txt requirements-d2l.txt requirements-lock.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt requirements-d2l.txt requirements-lock.txt pyproject.toml
+	@python=$(PYTHON); fix="make setup PYTHON=python$(PYTHON_VERSION)"; \
+	if test -x $(PY); then python=$(PY); fix="rm -rf $(VENV) && $$fix"; fi; \
+	$$python -c 'import sys; sys.exit("%d.%d" % sys.version_info[:2] != "$(PYTHON_VERSION)")' 2>/dev/null || { \
+	  echo "make setup: needs Python $(PYTHON_VERSION), the version requirements-lock.txt is resolved for; $$python is $$({ $$python --version || echo 'not found'; } 2>&1 | tail -1): $$fix" >&2; exit 2; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements.txt -c requirements-lock.txt
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt -c requirements-lock.txt
 	$(PY) -m pip install --quiet --no-deps -r requirements-d2l.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -c "import mnist_mlp, d2l.torch"
@@ -38,20 +39,15 @@ test: lint ## ruff, unit tests, then the notebooks executed and compared by nbva
 	  --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg \
 	  --nbval-cell-timeout 1200
 
-unit: $(STAMP) ## fast unit tests (no training, no subprocess, no kernel); make test runs them all
+unit: $(STAMP) ## fast unit tests (no training, subprocess or kernel); without MNIST, those not needing it
 	$(PY) -m pytest tests -m "not slow"
 
-# The drawing pad (mnist_mlp/pad.py) in headless Chromium through JupyterLab: Debian's chromium
-# and chromedriver, installed here when missing (root only); nothing downloads a browser build.
+# The drawing pad (mnist_mlp/pad.py) in headless Chromium through JupyterLab, with the system's
+# chromium and chromedriver (nothing downloads a browser build). Only this target runs
+# tests/browser: `pytest tests` leaves that folder out (tests/conftest.py).
 browser: $(STAMP) ## draw digits on the pad in headless Chromium (JupyterLab); screenshots in build/browser
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
-	  else \
-	    echo "make browser: needs chromium and chromedriver on PATH; on Debian: sudo apt-get install chromium chromium-driver" >&2; exit 2; \
-	  fi; \
-	fi
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { echo "make browser: chromium or chromedriver still missing after apt-get" >&2; exit 2; }
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  echo "make browser: needs chromium and chromedriver on PATH: sudo apt-get install chromium chromium-driver" >&2; exit 2; }
 	$(PY) -m pytest tests/browser -m browser -rA
 
 # `make run SEED=1` (or MNIST_MLP_SEED=1 make run) trains every notebook with other seeds and
@@ -73,7 +69,7 @@ results: $(STAMP) ## models A-F, 3 seeds each, 10,000 held-out images (~15 min):
 	for preset in A B C D E F; do \
 	  $(PY) -m mnist_mlp train $$preset --seeds 0 1 2 --val-split 10000 --out build/runs || exit 1; \
 	done
-	$(PY) -m mnist_mlp compare build/runs/*-seed* | tee build/seeds.md
+	$(PY) -m mnist_mlp compare build/runs/*-seed*/ | tee build/seeds.md
 
 # A long preset's three seeds on all 60,000 images (H by default, ~70 min on a 2-core CPU;
 # LONG=G for G, ~45 min), then their test accuracies, ensemble and environment in
@@ -84,20 +80,21 @@ LONG_RUNS = $(foreach seed,0 1 2,build/runs-long/$(LONG)-seed$(seed))
 
 long: $(STAMP) ## the long preset H (LONG=G for G): 3 seeds (~23 min each), build/longo_H.json
 	$(PY) -m mnist_mlp train $(LONG) --seeds 0 1 2 --no-validation --resume --out build/runs-long
-	$(PY) tools/collect_runs.py $(LONG_RUNS) --ensemble --out build/longo_$(LONG).json
+	$(PY) -m mnist_mlp evaluate $(LONG_RUNS)
+	$(PY) -m mnist_mlp collect $(LONG_RUNS) --ensemble --out build/longo_$(LONG).json
 
 bench: $(VENV)/.bench ## models E and F: original pipeline, package, hand loop, sklearn, JAX, GEMM floor
-	$(PY) benchmarks/bench.py $(BENCH_ARGS)
+	$(PY) -m benchmarks.bench $(BENCH_ARGS)
 
 report: $(STAMP) ## rewrite the benchmark tables in docs/performance.md from build/bench.json
-	$(PY) benchmarks/report.py
+	$(PY) -m benchmarks.report
 
 # JAX + optax, for the benchmark's peer only: not a dependency of the package or of make test.
 $(VENV)/.bench: $(STAMP) requirements-bench.txt
 	$(PY) -m pip install --quiet -r requirements-bench.txt -c requirements-lock.txt
 	touch $@
 
-colab: ## the package on Google Colab's versions (Python 3.13, .venv-colab): install check, tests
+colab: ## the package on Google Colab's versions (Python 3.13, .venv-colab): install check, fast tests
 	bash tools/colab_check.sh
 
 lock: $(STAMP) ## rewrite requirements-lock.txt from the current .venv

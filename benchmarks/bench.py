@@ -7,8 +7,10 @@ MLPClassifier, JAX + optax with the whole epoch compiled, and the GEMM floor (th
 float32 matrix products alone, at the real shapes). Model F: the package, the hand loop, JAX,
 its floor, and its noise's standard normals drawn alone. Epochs of all pipelines of a model
 alternate, so that a noisy machine slows them alike; the first epoch is a warm-up (JAX
-compiles in it). Reports min / median / max seconds per epoch and ratios to the package;
-writes build/bench.json and build/bench.png.
+compiles in it). Reports min / median / max seconds per epoch, ratios to the package and the
+targets (benchmarks/report.py renders both); writes build/bench.json and build/bench.png.
+
+    python -m benchmarks.bench [--models E F] [--epochs N] [--quick] [--profile E|F]
 """
 import argparse
 import statistics
@@ -18,21 +20,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import torch
-from report import beyond_draws
 
+from benchmarks.pipelines import make_run
+from benchmarks.report import check_targets, render
 from mnist_mlp import MNIST
 from mnist_mlp.cpu import cpu_flags, flush_denormals
 from mnist_mlp.experiment import environment
 from mnist_mlp.files import write_json
-from pipelines import make_run
 
-HERE = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[1]
 
 PIPELINES = {"E": ("original", "package", "hand", "sklearn", "jax", "floor"),
              "F": ("package", "hand", "jax", "floor", "noise")}
-# Speed targets, as ratios within one run (never asserted in tests: timings are noisy).
-TARGETS = {"E": [("package median", "hand median", 1.15), ("package median", "floor median", 2.0)],
-           "F": [("package median", "floor median", 1.6)]}
 
 
 def have_jax():
@@ -49,8 +48,8 @@ class Worker:
 
     def __init__(self, model, name, epochs):
         self.proc = subprocess.Popen(
-            [sys.executable, str(HERE / "pipelines.py"), model, name, str(epochs)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=HERE)
+            [sys.executable, "-m", "benchmarks.pipelines", model, name, str(epochs)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
         self.ask(None, expect="ready")
 
     def ask(self, command, expect=None):
@@ -59,7 +58,7 @@ class Worker:
             self.proc.stdin.flush()
         reply = self.proc.stdout.readline().strip()
         if not reply or (expect and reply != expect):
-            raise RuntimeError(f"benchmark worker {self.proc.args[2:4]} stopped "
+            raise RuntimeError(f"benchmark worker {self.proc.args[3:5]} stopped "
                                f"(exit {self.proc.poll()}); its error is printed above")
         return reply
 
@@ -102,17 +101,6 @@ def summarise(seconds, accuracy):
     return rows
 
 
-def check_targets(model, rows):
-    """[(text, ratio, limit, met)] for the model's targets."""
-    found = []
-    for (a, b, limit) in TARGETS[model]:
-        (name_a, stat_a), (name_b, stat_b) = a.split(), b.split()
-        if name_a in rows and name_b in rows:
-            ratio = rows[name_a][stat_a] / rows[name_b][stat_b]
-            found.append((f"{model}: {a} / {b}", round(ratio, 2), limit, ratio <= limit))
-    return found
-
-
 def profile_package_epoch(model, rows=15):
     """Where one epoch of the package's pipeline spends its time, by torch operator."""
     from torch.profiler import ProfilerActivity, profile
@@ -128,29 +116,6 @@ def flag_report():
     flags = cpu_flags()
     return {"avx2": "avx2" in flags, "avx512f": "avx512f" in flags,
             "avx512_bf16": "avx512_bf16" in flags, "amx_bf16": "amx_bf16" in flags}
-
-
-def table(report):
-    env = report["environment"]
-    flags = ", ".join(k for k, v in report["cpu_flags"].items() if v)
-    lines = [f"{env['cpu']} ({flags}); torch {env['libraries']['torch']}, "
-             f"{env['torch_threads']} threads; s/epoch after one warm-up epoch"]
-    for model, block in report["models"].items():
-        lines += ["", f"model {model}, {block['epochs']} epochs per pipeline, "
-                  f"GEMM floor at {block['floor_gflops']:.0f} GFLOP/s",
-                  "| pipeline | min | median | max | × package | accuracy |",
-                  "|---|---|---|---|---|---|"]
-        for name, row in block["pipelines"].items():
-            acc = "-" if row["accuracy"] is None else f"{row['accuracy']:.4f}"
-            lines.append(f"| {name} | {row['min']:.2f} | {row['median']:.2f} | "
-                         f"{row['max']:.2f} | {row['ratio_to_package']:.2f} | {acc} |")
-    lines += ["", "targets (ratios in this run):"]
-    for text, ratio, limit, met in report["targets"]:
-        lines.append(f"  {text} = {ratio:.2f} (target <= {limit}): {'met' if met else 'NOT met'}")
-    for model, ratio in beyond_draws(report):
-        lines.append(f"  {model}: package median / (floor + noise draws) medians = {ratio:.2f} "
-                     "(for reference: the draws are what i.i.d. noise cannot avoid)")
-    return "\n".join(lines)
 
 
 def plot(report, path):
@@ -204,10 +169,11 @@ def main(argv=None):
         seconds, accuracy, extra = time_model(model, epochs, names)
         rows = summarise(seconds, accuracy)
         report["models"][model] = {"epochs": epochs, "pipelines": rows, **extra}
-        report["targets"] += check_targets(model, rows)
+        report["targets"] += [[text, round(ratio, 3), limit, met]
+                              for text, ratio, limit, met in check_targets(model, rows)]
     args.out.mkdir(parents=True, exist_ok=True)
     write_json(args.out / "bench.json", report)
-    print(table(report))
+    print(render(report))
     plot(report, args.out / "bench.png")
     print(f"wrote {args.out / 'bench.json'} and {args.out / 'bench.png'}")
     return 0

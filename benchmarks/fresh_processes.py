@@ -1,6 +1,6 @@
 """Model E in fresh processes: the notebooks' call sequence against a hand-written loop.
 
-`python benchmarks/fresh_processes.py --runs 5`: each run starts two new Python processes in
+`python -m benchmarks.fresh_processes --runs 5`: each run starts two new Python processes in
 turn, one doing what notebook 1 does (imports, flush_denormals(), MNIST, MLP, d2l.Trainer.fit)
 and one the hand loop of benchmarks/pipelines.py; both report their epoch times after a warm-up
 epoch. Slow runs that come and go between processes show up here, not in a median taken inside
@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[1]  # where `benchmarks` imports from
 
 NOTEBOOK = """
 import sys, time
@@ -37,7 +37,7 @@ import sys, time
 sys.path.insert(0, sys.argv[2])
 from mnist_mlp import MNIST
 from mnist_mlp.cpu import flush_denormals
-from pipelines import make_run
+from benchmarks.pipelines import make_run
 flush_denormals()
 run = make_run("hand", "E", MNIST(batch_size=64), int(sys.argv[1]))
 times = []
@@ -50,7 +50,7 @@ print(*times)
 
 
 def epoch_seconds(code, epochs):
-    out = subprocess.run([sys.executable, "-c", code, str(epochs), str(HERE)], check=True,
+    out = subprocess.run([sys.executable, "-c", code, str(epochs), str(ROOT)], check=True,
                          capture_output=True, text=True).stdout
     return [float(x) for x in out.split()][1:]  # the first epoch is a warm-up
 

@@ -13,16 +13,17 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from pipelines import flat_split
-
 
 class JaxRun:
-    def __init__(self, preset, data, epochs):
-        p = preset.to_dict()  # a Config; the keys below are its fields
+    """`preset` (a Config) trained on `train` and scored on `val`, each (X, y) as torch tensors:
+    float32 images flattened to 784 values and int64 labels (pipelines.flat_split)."""
+
+    def __init__(self, preset, train, val, epochs):
+        p = preset.to_dict()  # the keys below are its fields
         self.batch = p["batch_size"]
-        X, y = flat_split(data.train)
+        X, y = train
         self.X, self.y = jnp.asarray(X.numpy()), jnp.asarray(y.numpy())
-        X_val, y_val = flat_split(data.val)
+        X_val, y_val = val
         self.X_val, self.y_val = jnp.asarray(X_val.numpy()), y_val.numpy()
         self.steps = len(X) // self.batch
         key = jax.random.PRNGKey(0)

@@ -6,7 +6,7 @@ generator for every step and layer), a fixed noise (each layer adds the same tab
 once: the additions without the draws), and no noise. Then the draw of one step's standard
 normals alone. Prints medians and minima in ms.
 
-    .venv/bin/python benchmarks/noise_cost.py
+    .venv/bin/python -m benchmarks.noise_cost
 """
 import statistics
 import time

@@ -2,8 +2,11 @@
 
 Each has `epoch(index)` and `accuracy()` (on MNIST's 10,000 test images, the original's
 validation set). All train on the 60,000 training images with a preset's hyperparameters.
+`python -m benchmarks.pipelines MODEL PIPELINE EPOCHS` serves one of them to benchmarks/bench.py.
 """
 import math
+import sys
+import time
 import warnings
 
 import numpy as np
@@ -197,9 +200,9 @@ def make_run(name, model, data, epochs):
         # training (notebook 2) has no validation split
         return D2lRun(preset.model(),
                       MNIST(batch_size=preset.batch_size, validate=model == "E"), epochs)
-    if name == "jax":
-        from jax_peer import JaxRun
-        return JaxRun(preset, data, epochs)
+    if name == "jax":  # JAX is optional (requirements-bench.txt): imported only when asked for
+        from benchmarks.jax_peer import JaxRun
+        return JaxRun(preset, flat_split(data.train), flat_split(data.val), epochs)
     runs = {"hand": HandRun, "sklearn": SklearnRun, "floor": GemmFloor, "noise": NoiseDraws}
     return runs[name](preset, data, epochs)
 
@@ -212,7 +215,6 @@ def serve(model, name, epochs):
     process that already runs JAX's threads. Replies with the epoch's seconds, then the
     accuracy to 'accuracy'.
     """
-    import time
     # Before any parallel operation (loading MNIST is one), so that torch's threads inherit it;
     # every pipeline alike, though the original notebook had no such switch.
     flush_denormals()
@@ -230,5 +232,4 @@ def serve(model, name, epochs):
 
 
 if __name__ == "__main__":
-    import sys
     serve(sys.argv[1], sys.argv[2], int(sys.argv[3]))

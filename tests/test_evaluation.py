@@ -29,6 +29,7 @@ def predictions(trained, data):
         return trained(X).argmax(dim=1).numpy()
 
 
+@pytest.mark.slow  # two passes over the 10,000 test images
 def test_evaluate_accuracy_matches_sklearn_and_restores_the_mode(trained, data, predictions):
     trained.eval()
     accuracy = evaluate_accuracy(trained, data.val_dataloader())

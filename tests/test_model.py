@@ -40,29 +40,13 @@ def test_forward_matches_a_hand_written_reference():
     torch.testing.assert_close(sigmoid(X), expected)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"num_outputs": 0}, "num_outputs must be a positive integer, got 0"),
-    ({"num_outputs": -1}, "num_outputs must be a positive integer, got -1"),
-    ({"num_outputs": 2.5}, "num_outputs must be a positive integer, got 2.5"),
-    ({"num_outputs": True}, "num_outputs must be a positive integer, got True"),
-    ({"hidden_sizes": [0]}, r"hidden_sizes must be a list of positive integers, .*got \[0\]"),
-    ({"hidden_sizes": [-5]}, r"hidden_sizes must be a list of positive integers, .*got \[-5\]"),
-    ({"hidden_sizes": [2.5]}, r"hidden_sizes must be a list of positive integers"),
-    ({"hidden_sizes": [128, True]}, r"hidden_sizes must be a list of positive integers"),
-    ({"hidden_sizes": 128}, r"hidden_sizes must be a list of positive integers, .*got 128"),
-    ({"hidden_sizes": "128"}, r"hidden_sizes must be a list of positive integers"),
-    ({"lr": 0}, "lr must be a finite number > 0, got 0"),
-    ({"lr": -1}, "lr must be a finite number > 0, got -1"),
-    ({"lr": float("nan")}, "lr must be a finite number > 0, got nan"),
-    ({"lr": float("inf")}, "lr must be a finite number > 0, got inf"),
-    ({"lr": "0.1"}, "lr must be a finite number > 0, got '0.1'"),
-    ({"af": "tanh"}, "af='tanh' is not supported; use 'sigmoid' or 'relu'"),
-    ({"af": "ReLU"}, "use 'sigmoid' or 'relu'"),
-])
-def test_bad_arguments_name_what_is_wrong(kwargs, message):
-    with pytest.raises(ConfigError, match=message) as error:
-        MLP(**{"num_outputs": 10, "hidden_sizes": [128], "lr": 0.1, **kwargs})
-    assert isinstance(error.value, ValueError) and "\n" not in str(error.value)
+@pytest.mark.parametrize("name, bad", [("num_outputs", 0), ("hidden_sizes", [128, 0]),
+                                       ("lr", float("nan")), ("af", "tanh")])
+def test_each_argument_is_checked_by_its_rule(name, bad):
+    """The wiring: each argument reaches its rule (tests/test_checks.py holds the rules)."""
+    with pytest.raises(ConfigError, match=f"^{name}") as error:
+        MLP(**{"num_outputs": 10, "hidden_sizes": [128], "lr": 0.1, name: bad})
+    assert "\n" not in str(error.value)
 
 
 def test_it_trains_with_d2ls_sgd_as_the_original():

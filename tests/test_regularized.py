@@ -7,7 +7,7 @@ import torch
 from tiny import TinyData
 from torch import nn
 
-from mnist_mlp import MLP, evaluate_accuracy
+from mnist_mlp import MLP, ConfigError, evaluate_accuracy
 from mnist_mlp.experiment import fit, set_seed
 from mnist_mlp.regularized import GaussianNoise, RegularizedMLP
 
@@ -42,25 +42,15 @@ def test_noise_goes_on_the_inputs_and_on_each_normalised_product():
         "Linear", "BatchNorm1d", "GaussianNoise", "ReLU", "Linear"]
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"af": "tanh"}, "af='tanh' is not supported"),
-    ({"optimizer": "rmsprop"}, "optimizer='rmsprop' is not supported"),
-    ({"schedule": "cosine"}, "schedule='cosine' is not supported"),
+@pytest.mark.parametrize("name, bad", [
+    ("af", "tanh"), ("optimizer", "rmsprop"), ("batch_norm", "yes"), ("noise", -0.5),
+    ("dropout", 1.0), ("weight_decay", -1), ("schedule", "cosine"), ("label_smoothing", 1.0),
+    ("clean_statistics", "no"),
 ])
-def test_bad_choices_are_named(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        RegularizedMLP(10, [8], 0.1, **kwargs)
-
-
-def test_batch_norm_model_evaluates_with_running_statistics():
-    torch.manual_seed(0)
-    model = RegularizedMLP(10, [32], 0.1, af="relu", batch_norm=True)
-    X = torch.rand(8, 1, 28, 28)
-    model.train()
-    model(X)  # one training pass moves the running statistics
-    model.eval()
-    one_by_one = torch.cat([model(x[None]) for x in X])
-    assert torch.allclose(model(X), one_by_one, atol=1e-6)  # no batch dependence in eval
+def test_each_option_is_checked_by_its_rule(name, bad):
+    """The wiring: each of F's options reaches its rule (tests/test_checks.py holds the rules)."""
+    with pytest.raises(ConfigError, match=f"^{name}"):
+        RegularizedMLP(10, [8], 0.1, **{name: bad})
 
 
 def _first_products(model, batches):
@@ -219,23 +209,3 @@ def test_gaussian_noise_leaves_its_input_alone_and_is_off_in_evaluation():
     assert GaussianNoise(0.0)(X) is X
     with pytest.raises(ValueError, match="noise standard deviation must be >= 0, got -1"):
         GaussianNoise(-1)
-
-
-def test_consecutive_noise_draws_are_uncorrelated():
-    torch.manual_seed(0)
-    layer, zeros = GaussianNoise(1.0), torch.zeros(1 << 20)
-    first, second = layer(zeros), layer(zeros)
-    correlation = torch.corrcoef(torch.stack([first, second]).double())[0, 1]
-    assert abs(correlation) < 0.01  # 10 standard errors of independent draws
-
-
-def test_no_noise_draw_repeats_a_run_of_another():
-    """Fresh draws share no run of values; windows into one table of noise would overlap."""
-    torch.manual_seed(0)
-    layer, zeros = GaussianNoise(1.0), torch.zeros(1 << 20)
-    draws = torch.stack([layer(zeros) for _ in range(16)])  # 16.8 M values
-    flat = draws.flatten()
-    for i, head in enumerate(draws[:, :8]):
-        starts = torch.nonzero(flat[:-8] == head[0]).flatten()
-        found = [int(s) for s in starts if torch.equal(flat[s:s + 8], head)]
-        assert found == [i * len(zeros)], f"draw {i} repeats values of another draw"

@@ -1,14 +1,8 @@
 """`make run`'s runner: a failed notebook keeps its outputs, and the failure is named."""
-import importlib.util
-from pathlib import Path
-
 import nbformat
 import pytest
 
-spec = importlib.util.spec_from_file_location(
-    "run_notebooks", Path(__file__).parents[1] / "tools" / "run_notebooks.py")
-run_notebooks = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(run_notebooks)
+from tools import run_notebooks
 
 
 def notebook(path, *cells):

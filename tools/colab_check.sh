@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make colab`: the package on Google Colab's stack (requirements-colab.txt) in .venv-colab,
 # Python 3.13 found through pyenv. Fails if installing d2l and the package would change any of
-# Colab's versions; then runs the unit tests that are not about the pinned .venv and executes
-# notebook 1 on a short schedule into build/colab/.
+# Colab's versions; then runs the fast unit tests (not `slow`) that are not about the pinned
+# .venv (not `pinned`) and executes notebook 1 on a short schedule into build/colab/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=.venv-colab
@@ -40,5 +40,5 @@ if ! diff "$before" "$after"; then
 fi
 echo "installing d2l 1.0.3 and mnist-mlp changed none of Colab's $(wc -l <"$before") packages"
 
-"$PY" -m pytest tests -m "not pinned" -p no:cacheprovider -q
+"$PY" -m pytest tests -m "not pinned and not slow" -p no:cacheprovider -q
 MNIST_MLP_EPOCHS=1 "$PY" tools/run_notebooks.py notebooks/01_mlp_mnist.ipynb --output build/colab

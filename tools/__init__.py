@@ -1,0 +1,1 @@
+"""The repository's scripts (`make run`, `make smoke`, ...), importable by the tests."""
