@@ -7,15 +7,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NOTEBOOKS := notebooks/01_mlp_mnist.ipynb notebooks/02_alem_do_original.ipynb \
-             notebooks/03_o_que_o_mlp_aprendeu.ipynb
+             notebooks/03_o_que_o_mlp_aprendeu.ipynb notebooks/apendice_ate_onde_vai_um_mlp.ipynb
 # requirements-lock.txt is resolved on Python 3.11 (Linux x86_64): `make setup` refuses another
 # Python in one line, before creating or installing anything.
 PYTHON_VERSION := 3.11
 
-.PHONY: help setup lint test unit browser run smoke results long bench report colab lock clean
+.PHONY: help setup lint test unit browser run smoke results references long bench report colab lock clean
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 setup: $(STAMP) ## create .venv (Python 3.11): pinned packages and dev tools, the package editable
 
@@ -69,7 +69,7 @@ results: $(STAMP) ## models A-F, 3 seeds each, 10,000 held-out images (~15 min):
 	for preset in A B C D E F; do \
 	  $(PY) -m mnist_mlp train $$preset --seeds 0 1 2 --val-split 10000 --out build/runs || exit 1; \
 	done
-	$(PY) -m mnist_mlp compare build/runs/*-seed*/ | tee build/seeds.md
+	set -o pipefail; $(PY) -m mnist_mlp compare build/runs/*-seed*/ | tee build/seeds.md
 
 # A long preset's three seeds on all 60,000 images (H by default, ~70 min on a 2-core CPU;
 # LONG=G for G, ~45 min), then their test accuracies, ensemble and environment in
@@ -77,6 +77,20 @@ results: $(STAMP) ## models A-F, 3 seeds each, 10,000 held-out images (~15 min):
 # keeps the finished seeds and continues the one in progress from its last epoch (--resume).
 LONG ?= H
 LONG_RUNS = $(foreach seed,0 1 2,build/runs-long/$(LONG)-seed$(seed))
+
+# The fixed measurements notebooks 1 and 3 read from results/: notebook 1's models A-E over
+# seeds 0-4 (its protocol: the test set as validation) and notebook 3's E and F over seeds 0-4
+# (notebook 2's recipes), measured as notebook 3 measures its own. About 40 minutes on a 2-core
+# CPU; interrupted, `make references` again keeps the finished seeds (--resume).
+REFERENCE_RUNS := build/runs-referencia
+references: $(STAMP) ## five seeds of notebook 1's A-E and notebook 3's E, F: build/sementes_caderno{1,3}.json
+	for preset in A B C D E; do \
+	  $(PY) -m mnist_mlp train $$preset --seeds 0 1 2 3 4 --resume --out $(REFERENCE_RUNS)/caderno1 || exit 1; \
+	done
+	$(PY) -m mnist_mlp collect $(REFERENCE_RUNS)/caderno1/*-seed? --out build/sementes_caderno1.json
+	$(PY) -m mnist_mlp train E --seeds 0 1 2 3 4 --val-split 10000 --resume --out $(REFERENCE_RUNS)/caderno3
+	$(PY) -m mnist_mlp train F --seeds 0 1 2 3 4 --no-validation --epochs 20 --resume --out $(REFERENCE_RUNS)/caderno3
+	$(PY) -m tools.notebook3_seeds $(REFERENCE_RUNS)/caderno3/*-seed? --out build/sementes_caderno3.json
 
 long: $(STAMP) ## the long preset H (LONG=G for G): 3 seeds (~23 min each), build/longo_H.json
 	$(PY) -m mnist_mlp train $(LONG) --seeds 0 1 2 --no-validation --resume --out build/runs-long

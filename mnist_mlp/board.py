@@ -60,9 +60,10 @@ class EpochBoard(d2l.ProgressBoard):
     end of each epoch, from the model's `history`, so what it shows is what the results record.
     """
 
-    def __init__(self, history, title=None, figsize=(7.5, 2.8), display=None):
+    def __init__(self, history, title=None, figsize=(7.5, 2.8), display=None, name=None):
         super().__init__(figsize=figsize, display=in_notebook() if display is None else display)
         self.history, self.title, self._handle = history, title, None
+        self.name = name  # e.g. "Modelo A": put before the title, so the figure names its model
 
     def draw(self, x, y, label, every_n=1):
         """d2l's per-batch points are not drawn: the curves come from `history`."""
@@ -104,7 +105,8 @@ class EpochBoard(d2l.ProgressBoard):
             if ax.lines:
                 ax.legend(fontsize=8)
             decimal_comma(ax)
-        if self.title:
-            self.fig.suptitle(self.title, fontsize=10)
+        heading = " · ".join(filter(None, [self.name, self.title]))
+        if heading:
+            self.fig.suptitle(heading, fontsize=10)
         self.fig.tight_layout()
         return self.fig

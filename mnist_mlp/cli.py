@@ -221,13 +221,9 @@ def cmd_compare(args):
     return 0
 
 
-POINT = str.maketrans(",.", ".,")  # the decimal comma back to a point: br's swap, undone
-
-
 def mean_std(values):
-    """formatting.mean_std, the notebooks' 'mean ± std', with the decimal point the command
-    line prints numbers with."""
-    return formatting.mean_std(values).translate(POINT)
+    """The notebooks' 'mean ± std', with the decimal point the command line prints."""
+    return formatting.mean_std(values, comma=False)
 
 
 def cmd_collect(args):
@@ -327,6 +323,13 @@ def add_config_flags(parser):
         parser.add_argument(*names, **options)
 
 
+def runs_command(sub, name, help, description):
+    """A subcommand that takes run folders (RUN_DIR...), as all but `presets` and `train` do."""
+    command = sub.add_parser(name, help=help, description=description)
+    command.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR")
+    return command
+
+
 def parser():
     main = Parser(prog="python -m mnist_mlp", description=__doc__)
     sub = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -369,35 +372,32 @@ def parser():
                           help="after an interrupt: keep the seeds whose run of these settings "
                           "is finished, continue the interrupted one from its last finished "
                           "epoch (OUT/PRESET-seedN.checkpoint.pt), train the others")
-    evaluate = sub.add_parser(
-        "evaluate", help="read the test set: accuracy, its interval, report and figures",
+    evaluate = runs_command(
+        sub, "evaluate", help="read the test set: accuracy, its interval, report and figures",
         description="The explicit test-set reading of runs: accuracy with its 95 % binomial "
         "(Wilson) interval, per-class precision/recall/F1, most confused pairs, and in each run "
         "folder evaluation.json and PNGs (confusion matrix, its errors alone, error gallery "
         "ranked by confidence). `compare` and `collect` report a run's test accuracy only once "
         "it has been evaluated.")
-    evaluate.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR")
     evaluate.add_argument("--errors", type=POSITIVE_INT, default=50,
                           help="how many confident errors to show (default 50)")
-    compare = sub.add_parser(
-        "compare", help="one table for several runs (mean ± std)",
+    runs_command(
+        sub, "compare", help="one table for several runs (mean ± std)",
         description="Compare run directories; runs that differ only by seed are grouped as "
         "mean ± std. The test accuracy is shown for evaluated runs only.")
-    compare.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR")
-    collect_ = sub.add_parser(
-        "collect", help="gather runs into one JSON file (the notebooks' results/)",
+    collect_ = runs_command(
+        sub, "collect", help="gather runs into one JSON file (the notebooks' results/)",
         description="Gather run folders into one JSON file: per run the preset, seed, config, "
         "history, validation accuracy, test accuracy and interval (evaluated runs only), "
         "training seconds and the command that retrains it; the command that retrains them "
         "all (when they differ only by seed) and this machine's environment (run it on the "
         "machine that trained them).")
-    collect_.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR")
     collect_.add_argument("--out", type=Path, required=True, help="the JSON file to write")
     collect_.add_argument("--ensemble", action="store_true",
                           help="also read the test set for the runs' averaged probabilities "
                           "(soft voting): accuracy and 95 %% interval")
-    clean = sub.add_parser(
-        "clean-statistics", help="give runs trained without clean statistics what train "
+    clean = runs_command(
+        sub, "clean-statistics", help="give runs trained without clean statistics what train "
         "now ends with",
         description="For runs with batch normalisation trained without clean_statistics: "
         "rebuild each run's training images from its config (val_split, validate), recompute "
@@ -405,7 +405,6 @@ def parser():
         "evaluate the validation split again and write the run to OUT/NAME with "
         "clean_statistics set. The runs read are left as they are; the test set is read only "
         "as the validation set of runs trained with --val-split 0.")
-    clean.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR")
     clean.add_argument("--out", type=Path, required=True, help="the folder to write runs in")
     return main
 

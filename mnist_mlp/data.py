@@ -21,13 +21,12 @@ class MNIST(d2l.DataModule):
     def __init__(self, batch_size=64, resize=(28, 28), root=None, val_split=0, validate=True):
         super().__init__()
         self.save_hyperparameters()
-        # Lê os quatro arquivos do MNIST (baixados uma vez e conferidos) e, com val_split ou
-        # validate=False, separa a validação do teste (segundo caderno).
+        # Lê o MNIST (baixado uma vez e conferido); val_split e validate: segundo caderno.
         self.train, self.val, self.test = load_splits(batch_size, resize, root, val_split,
                                                       validate)
 
     def get_dataloader(self, train):
-        """Os lotes de treino, embaralhados a cada época, ou os de validação, em ordem."""
+        """Os lotes de treino (embaralhados a cada época) ou de validação (em ordem)."""
         if not train and self.val is None:
             return None  # validate=False: o d2l.Trainer entende que não há validação
         split = self.train if train else self.val

@@ -10,6 +10,7 @@ import torch
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from .checks import require
+from .formatting import br
 from .plots import error_grid, plot_confusion_matrix
 
 
@@ -20,8 +21,7 @@ def evaluate_accuracy(model, data_iter):
 
 
 def visualize_errors(model, dataset, max_errors=10, axes=None):
-    """Os primeiros `max_errors` dígitos de validação que o modelo classifica errado, cada um
-    com o rótulo verdadeiro e o predito, em linhas de dez (nos eixos `axes`, se dados)."""
+    """Desenha os primeiros `max_errors` dígitos de validação que o modelo erra."""
     require("max_errors", max_errors)  # um inteiro positivo
     errors = []  # (imagem, rótulo verdadeiro, rótulo predito)
     for X, y, scores in outputs(model, validation_batches(dataset)):
@@ -34,16 +34,14 @@ def visualize_errors(model, dataset, max_errors=10, axes=None):
 
 
 def show_confusion_matrix(model, dataset, ax=None):
-    """Desenha a matriz de confusão da validação como mapa de calor (no eixo `ax`, se dado) e a
-    devolve: a linha é o dígito verdadeiro, a coluna o predito."""
+    """Desenha a matriz de confusão da validação e a devolve."""
     cm = confusion(model, validation_batches(dataset))
     plot_confusion_matrix(cm, ax=ax)  # o mapa de calor do seaborn, com títulos em português
     return cm
 
 
 def outputs(model, data_iter):
-    """Percorre os lotes de `data_iter` em modo de avaliação e sem gradientes, entregando as
-    imagens, os rótulos e os escores de cada lote; no fim, o modelo volta ao modo em que estava."""
+    """Imagens, rótulos e escores de cada lote, em modo de avaliação e sem gradientes."""
     was_training, device = model.training, device_of(model)
     model.eval()  # sem dropout nem ruído; a normalização em lote usa as médias guardadas
     try:
@@ -55,7 +53,7 @@ def outputs(model, data_iter):
 
 
 def confusion(model, data_iter, num_classes=10):
-    """A matriz de confusão do modelo em `data_iter`, calculada pelo scikit-learn."""
+    """A matriz de confusão do modelo em `data_iter` (linha: verdadeiro; coluna: predito)."""
     y_true, y_pred = [], []
     for _, y, scores in outputs(model, data_iter):
         y_true.append(y)
@@ -124,6 +122,15 @@ def per_class_scores(cm):
     y_true = np.repeat(np.repeat(classes, len(cm)), cm.ravel())
     y_pred = np.repeat(np.tile(classes, len(cm)), cm.ravel())
     return precision_recall_fscore_support(y_true, y_pred, labels=classes, zero_division=0)
+
+
+def with_interval(accuracy, n=10_000, as_percent=False):
+    """The accuracy and its 95 % interval on `n` examples, as the notebooks print them:
+    '0,9441 (0,9394–0,9485)', or with `as_percent` '94,41% (93,94–94,85%)'."""
+    low, high = binomial_interval(accuracy, n)
+    if as_percent:
+        return f"{br(accuracy, '.2%')} ({br(100 * low, '.2f')}–{br(high, '.2%')})"
+    return f"{br(accuracy)} ({br(low)}–{br(high)})"
 
 
 def binomial_interval(accuracy, n, z=1.96):

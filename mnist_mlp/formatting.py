@@ -16,12 +16,14 @@ def percent(value, decimals=2):
     return br(value, f".{decimals}%")
 
 
-def mean_std(values, spec=".4f"):
-    """'mean ± sample standard deviation' of the values (just the value when there is one)."""
+def mean_std(values, spec=".4f", comma=True):
+    """'mean ± sample standard deviation' of the values (just the value when there is one),
+    with the decimal comma the notebooks print, or with `comma=False` the command line's point."""
     values = np.asarray(values, dtype=float)
+    number = br if comma else format
     if values.size == 1:
-        return br(values[0], spec)
-    return f"{br(values.mean(), spec)} ± {br(values.std(ddof=1), spec)}"
+        return number(values[0], spec)
+    return f"{number(values.mean(), spec)} ± {number(values.std(ddof=1), spec)}"
 
 
 def shared_decimals(values, most=6):

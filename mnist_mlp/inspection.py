@@ -1,11 +1,16 @@
-"""Looking inside trained MLPs: first-layer weights as images, and accuracy on moved digits."""
+"""Looking inside trained MLPs (notebook 3): first-layer weights as images, accuracy on moved
+digits and on scikit-learn's digits."""
 import math
 
+import torch
 import torchvision.transforms.functional as TF
+from sklearn.datasets import load_digits
 from torch import nn
+from torch.nn.functional import interpolate
 
 from .data import MNISTSplit, batch_loader
-from .evaluation import evaluate_accuracy
+from .digits import fit_to_box, to_mnist
+from .evaluation import confusion, evaluate_accuracy
 
 
 def first_layer(model):
@@ -44,3 +49,43 @@ def accuracy_when_moved(model, split, moves, batch_size=1000):
     """{move: accuracy} over the split, for each (dx, dy, degrees) in `moves`."""
     return {move: evaluate_accuracy(model, batch_loader(moved(split, *move), batch_size))
             for move in moves}
+
+
+# Notebook 3's moves: shifts to the right, diagonal shifts (right and down) and rotations.
+MOVES = {"original": (0, 0, 0),
+         **{f"{d} px →": (d, 0, 0) for d in (1, 2, 3, 4)},
+         **{f"{d} px ↘": (d, d, 0) for d in (1, 2, 3)},
+         **{f"rotação de {g}°": (0, 0, g) for g in (10, 20)}}
+
+
+def sklearn_versions():
+    """Os 1.797 dígitos 8 × 8 do scikit-learn em três versões de 28 × 28, e os seus rótulos."""
+    digits = load_digits()
+    eight = torch.tensor(digits.images, dtype=torch.float32).unsqueeze(1)  # valores de 0 a 16
+    versions = {
+        "(a) campo inteiro": interpolate(eight / 16, size=(28, 28), mode="bilinear"),
+        "(b) geometria do MNIST": torch.stack([fit_to_box(image / 16) for image in eight]),
+        "(c) to_mnist": torch.stack([to_mnist(image) for image in eight]),
+    }
+    return versions, torch.tensor(digits.target)
+
+
+def never_inked(split):
+    """The 28 x 28 mask of the pixels that are 0 in every image of `split`."""
+    return ~(split.pixels[:, 0] > 0).any(dim=0)
+
+
+def notebook3_measures(model, test, versions, labels, never):
+    """What notebook 3 measures of one trained model, as plain numbers: accuracy on the moved
+    test digits (by MOVES' names), on each of scikit-learn's versions and on version (a) with
+    the ink on `never` (MNIST's never-inked pixels) erased, and per digit on version (c)."""
+    moves = accuracy_when_moved(model, test, list(MOVES.values()))
+    erased = versions["(a) campo inteiro"].clone()
+    erased[:, 0][:, never] = 0
+    per_digit = confusion(model, [(versions["(c) to_mnist"], labels)])
+    return {"moved": {name: moves[move] for name, move in MOVES.items()},
+            "sklearn": {name: evaluate_accuracy(model, [(images, labels)])
+                        for name, images in versions.items()},
+            "sklearn (a) without the never-inked pixels": evaluate_accuracy(model,
+                                                                          [(erased, labels)]),
+            "sklearn (c) per digit": (per_digit.diagonal() / per_digit.sum(axis=1)).tolist()}

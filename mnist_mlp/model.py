@@ -8,9 +8,7 @@ ACTIVATIONS = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}
 
 
 class MLP(Classifier):
-    """O perceptron multicamada do original: achata a imagem em 784 números e aplica, para cada
-    largura em `hidden_sizes`, uma camada linear e a ativação `af`; uma última camada linear dá
-    os `num_outputs` escores. Treina com o SGD que o d2l usa por padrão."""
+    """O perceptron multicamada do original, treinado com o SGD do d2l."""
 
     def __init__(self, num_outputs, hidden_sizes, lr, af="sigmoid"):
         super().__init__()
@@ -24,6 +22,5 @@ class MLP(Classifier):
         self.net = nn.Sequential(*layers)
 
     def hidden_layer(self, width, size):
-        """Uma camada oculta: o produto por uma matriz de pesos `size` × `width`, mais o viés,
-        e a ativação."""
+        """Uma camada oculta: `nn.Linear` de `width` entradas e `size` saídas, e a ativação."""
         return [nn.Linear(width, size), ACTIVATIONS[self.af]()]

@@ -109,8 +109,9 @@ def image_grid(images, titles=(), axes=None, cols=10, cmap="gray", colorbar=None
     return Drawing(fig, flat, images)
 
 
-def plot_confusion_matrix(cm, errors_only=False, ax=None):
-    """Heatmap of a confusion matrix in counts (rows: true digit, columns: predicted).
+def plot_confusion_matrix(cm, errors_only=False, ax=None, title=None):
+    """Heatmap of a confusion matrix in counts (rows: true digit, columns: predicted), titled
+    `title` (by default the original's "Matriz de Confusão", or "Erros (fora da diagonal)").
 
     With `errors_only` the diagonal is left blank, so the colours scale to the errors alone.
     """
@@ -123,6 +124,6 @@ def plot_confusion_matrix(cm, errors_only=False, ax=None):
                 cbar_kws={"format": DecimalCommaFormatter(), "ticks": MaxNLocator(integer=True)})
     ax.set_xlabel("Dígito predito")
     ax.set_ylabel("Dígito verdadeiro")
-    ax.set_title("Erros (fora da diagonal)" if errors_only else "Matriz de Confusão")
+    ax.set_title(title or ("Erros (fora da diagonal)" if errors_only else "Matriz de Confusão"))
     ax.figure.tight_layout()
     return Drawing(ax.figure, ax, cm)

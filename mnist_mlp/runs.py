@@ -152,12 +152,7 @@ def read_run(run_dir, evaluation=True):
     too where `evaluate` has read the test set for it (evaluation.json). Anything else is a
     RunError in one line. (The test_accuracy that `train` once wrote in metrics.json is not
     read: a run's test accuracy is the one its explicit evaluation recorded.)"""
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise RunError(f"{run_dir} is not a run folder; pass folders written by "
-                       "`python -m mnist_mlp train` (e.g. runs/F-seed0)")
-    config = read_config(run_dir)
-    metrics = read_json(run_dir / METRICS)
+    run_dir, config, metrics = read_folder(run_dir)
     if not isinstance(metrics, dict):
         raise RunError(f"{run_dir / METRICS} must hold a JSON object, as `train` writes it, "
                        f"got {type(metrics).__name__}")
@@ -219,13 +214,17 @@ def load_model(run_dir, config):
 def load_run(run_dir):
     """(config dict, metrics dict, model with the trained weights) of a run directory, as its
     files hold them (the commands read runs through read_run, which checks all of train's)."""
+    run_dir, config, metrics = read_folder(run_dir)
+    return config, metrics, load_model(run_dir, config)
+
+
+def read_folder(run_dir):
+    """(the folder as a Path, its config dict, its metrics as read); RunError if no folder."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
-        raise RunError(f"{run_dir} is not a directory; pass a folder written by "
-                       "`python -m mnist_mlp train`")
-    config = read_config(run_dir)
-    metrics = read_json(run_dir / METRICS)
-    return config, metrics, load_model(run_dir, config)
+        raise RunError(f"{run_dir} is not a run folder; pass folders written by "
+                       "`python -m mnist_mlp train` (e.g. runs/F-seed0)")
+    return run_dir, read_config(run_dir), read_json(run_dir / METRICS)
 
 
 # Beside each run folder while it trains: its checkpoint and its lock.

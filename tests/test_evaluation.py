@@ -101,6 +101,11 @@ def test_without_validation_the_helpers_say_so(trained):
     (1.0, 10_000, 0.9996, 1.0),      # no error seen: the interval still has width
 ])
 def test_binomial_interval_is_wilsons(accuracy, n, low, high):
+    from mnist_mlp.evaluation import with_interval
+
+    if n == 10_000 and accuracy < 1:
+        assert with_interval(accuracy, n) == "0,9926 (0,9907–0,9941)"
+        assert with_interval(accuracy, n, as_percent=True) == "99,26% (99,07–99,41%)"
     found = binomial_interval(accuracy, n)
     assert found == pytest.approx((low, high), abs=5e-5)
     assert found[0] <= accuracy <= found[1]

@@ -109,6 +109,9 @@ def test_board_epoch_ticks_are_whole_epochs(epochs):
 def test_board_title_names_the_learning_rate_taxa():
     figure = board_after(MLP(2, [8], 0.1, af="relu"), 1)
     assert figure._suptitle.get_text() == "MLP 784-8-2 · ReLU · SGD, taxa 0,1"
+    model = MLP(2, [8], 0.1, af="relu")
+    model.board.name = "Modelo C"
+    assert board_after(model, 1)._suptitle.get_text().startswith("Modelo C · MLP 784-8-2")
 
 
 def test_model_f_title_names_every_option_it_uses():

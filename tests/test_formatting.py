@@ -24,6 +24,7 @@ def test_mean_std_is_sample_deviation():
     assert mean_std([0.9870, 0.9873, 0.9871]) == "0,9871 ± 0,0002"
     assert mean_std([0.5]) == "0,5000"
     assert mean_std([0.98, 0.99], ".2%") == "98,50% ± 0,71%"
+    assert mean_std([1234.5, 1236.5], ",.1f", comma=False) == "1,235.5 ± 1.4"  # the CLI's point
 
 
 NOTEBOOKS = sorted(Path(__file__).parents[1].glob("notebooks/*.ipynb"))

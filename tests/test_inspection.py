@@ -58,3 +58,31 @@ def test_accuracy_when_moved_counts_on_the_moved_images(data):
     for move, accuracy in found.items():
         lit = moved(split, *move).pixels[:, 0, 14, 14] > 0
         assert accuracy == (lit.long() == split.targets).sum().item() / len(split)
+
+
+def test_scikit_learns_digits_in_three_versions_of_mnists_size():
+    from mnist_mlp.inspection import sklearn_versions
+
+    versions, labels = sklearn_versions()
+    assert list(versions) == ["(a) campo inteiro", "(b) geometria do MNIST", "(c) to_mnist"]
+    assert labels.shape == (1797,) and set(labels.tolist()) == set(range(10))
+    for images in versions.values():
+        assert images.shape == (1797, 1, 28, 28) and images.min() >= 0
+    full, geometry, prepared = versions.values()
+    assert (full[:, 0, 0] > 0).any()  # (a) fills the field up to its border rows
+    assert (geometry[:, 0, :2] == 0).all() and (prepared[:, 0, :2] == 0).all()  # a 20 x 20 box
+    assert torch.allclose(prepared.amax(dim=(1, 2, 3)), torch.ones(1797))  # to_mnist: ink 1
+
+
+def test_notebook3_measures_name_every_move_and_version(data):
+    from mnist_mlp.inspection import MOVES, never_inked, notebook3_measures, sklearn_versions
+
+    split = data.val.subset(torch.arange(200))
+    never = never_inked(data.train)
+    assert int(never.sum()) == 67  # MNIST's training images never ink 67 of the 784 pixels
+    torch.manual_seed(0)
+    versions, labels = sklearn_versions()
+    found = notebook3_measures(MLP(10, [8], 0.1), split, versions, labels, never)
+    assert list(found["moved"]) == list(MOVES) and list(found["sklearn"]) == list(versions)
+    assert len(found["sklearn (c) per digit"]) == 10
+    assert all(0 <= a <= 1 for a in found["moved"].values())

@@ -1,0 +1,66 @@
+"""What the notebooks' setup cell does, behind one call: the CPU setting that keeps training
+fast, the seed and schedule the environment asks for, and where outputs and results live.
+
+The environment variables are the maintainers' (`make run`, `make test`, `make smoke`):
+
+* `MNIST_MLP_SEED=N` (default 0): the notebooks' seed; outputs then go to `build/semente-N/`;
+* `MNIST_MLP_EPOCHS=K`: notebook 1's epochs per model (default 10, the original's);
+* `MNIST_MLP_SCHEDULE=short`: notebooks 2 and 3 with one seed and a few epochs, outputs in
+  `build/smoke/`, their claims not checked (a short schedule only exercises the code).
+"""
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cpu import flush_denormals
+
+SEED_ENV, EPOCHS_ENV, SCHEDULE_ENV = "MNIST_MLP_SEED", "MNIST_MLP_EPOCHS", "MNIST_MLP_SCHEDULE"
+EPOCHS = 10  # the original's, for each of notebook 1's models
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    """The settings of one execution of a notebook."""
+
+    seed: int  # the notebooks' seed (notebook 2 trains seeds 3N, 3N + 1, 3N + 2)
+    epochs: int  # notebook 1's epochs per model
+    short: bool  # the short schedule: code exercised, claims not checked
+    out: Path  # build/ (or build/smoke/), then semente-N/ for a seed N other than 0
+    results: Path  # the repository's results/: the committed measurements the text reads
+
+    @property
+    def complete(self):
+        """True on the full schedule, where the notebooks check what their text claims."""
+        return not self.short and self.epochs == EPOCHS
+
+
+def start(cwd=None):
+    """Flush subnormal floats to zero (Adam's averages for pixels almost never lit decay into
+    them, and CPUs compute slowly with them) and return the run's settings."""
+    flush_denormals()
+    seed = _whole(SEED_ENV, 0)
+    epochs = _whole(EPOCHS_ENV, EPOCHS, least=1)
+    short = os.environ.get(SCHEDULE_ENV, "full") == "short"
+    root = repository(Path(cwd or Path.cwd()))
+    out = root / "build" / ("smoke" if short or epochs != EPOCHS else "")
+    out = out / f"semente-{seed}" if seed else out
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    return NotebookRun(seed, epochs, short, out, root / "results")
+
+
+def repository(cwd):
+    """The checkout the notebook runs in: the first of `cwd` and its parents holding results/
+    and notebooks/ (`cwd` itself where there is none)."""
+    for folder in (cwd, *cwd.parents):
+        if (folder / "results").is_dir() and (folder / "notebooks").is_dir():
+            return folder
+    return cwd
+
+
+def _whole(name, default, least=0):
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < least:
+        raise ValueError(f"{name} must be a whole number >= {least}, got {text!r}")
+    return int(text)

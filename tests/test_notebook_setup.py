@@ -1,0 +1,42 @@
+"""The notebooks' setup call: the seed, epochs and schedule from the environment, the folders."""
+import pytest
+
+from mnist_mlp.notebook import start
+
+
+@pytest.fixture
+def checkout(tmp_path, monkeypatch):
+    """A checkout's layout (results/ and notebooks/), the notebook running in notebooks/."""
+    for folder in ("results", "notebooks"):
+        (tmp_path / folder).mkdir()
+    for name in ("MNIST_MLP_SEED", "MNIST_MLP_EPOCHS", "MNIST_MLP_SCHEDULE"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def test_by_default_seed_0_ten_epochs_outputs_in_build(checkout):
+    run = start(checkout / "notebooks")
+    assert (run.seed, run.epochs, run.short, run.complete) == (0, 10, False, True)
+    assert run.out == checkout / "build" and (run.out / "figures").is_dir()
+    assert run.results == checkout / "results"
+
+
+@pytest.mark.parametrize("env, out, complete", [
+    ({"MNIST_MLP_SEED": "2"}, "build/semente-2", True),
+    ({"MNIST_MLP_SCHEDULE": "short"}, "build/smoke", False),
+    ({"MNIST_MLP_EPOCHS": "1", "MNIST_MLP_SEED": "1"}, "build/smoke/semente-1", False),
+])
+def test_other_seeds_and_short_runs_never_write_over_the_full_results(checkout, monkeypatch,
+                                                                      env, out, complete):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    run = start(checkout / "notebooks")
+    assert run.out == checkout / out and run.complete is complete
+
+
+@pytest.mark.parametrize("name, value", [("MNIST_MLP_SEED", "-1"), ("MNIST_MLP_SEED", "um"),
+                                         ("MNIST_MLP_EPOCHS", "0")])
+def test_a_bad_environment_value_is_one_clear_error(checkout, monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=f"{name} must be a whole number"):
+        start(checkout / "notebooks")

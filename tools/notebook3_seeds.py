@@ -1,0 +1,71 @@
+"""Notebook 3's measurements over several seeds: the committed results/sementes_caderno3.json.
+
+    python -m mnist_mlp train E --seeds 0 1 2 3 4 --val-split 10000 --out runs/caderno3
+    python -m mnist_mlp train F --seeds 0 1 2 3 4 --no-validation --epochs 20 --out runs/caderno3
+    python -m tools.notebook3_seeds runs/caderno3/*-seed? --out results/sementes_caderno3.json
+
+(`make references` runs these, and notebook 1's, into build/.)
+
+For each run (models E and F as notebook 2 trains them), it measures what notebook 3 measures
+of its own models (mnist_mlp.inspection.notebook3_measures) and, for E, how the first layer's
+weights of rarely and often inked pixels grew; the notebook reads the spread between seeds
+from this file to word its claims and to check them with three standard deviations of margin.
+"""
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+
+from mnist_mlp import MNIST
+from mnist_mlp.config import Config
+from mnist_mlp.experiment import environment, set_seed
+from mnist_mlp.files import write_json
+from mnist_mlp.inspection import (
+    first_layer,
+    notebook3_measures,
+    sklearn_versions,
+    weight_scale,
+)
+from mnist_mlp.runs import load_run
+
+
+def ink_groups(train):
+    """Notebook 3's pixel groups: never inked, inked in under 1 % of the images, in 10 % or more."""
+    inked = (train.pixels[:, 0] > 0).float().mean(dim=0)
+    return {"never": inked == 0, "rare": (inked > 0) & (inked < 0.01), "frequent": inked >= 0.1}
+
+
+def measure(run_dir, test, versions, labels, groups):
+    config, _, model = load_run(run_dir)
+    result = {"run": Path(run_dir).name, "preset": config["preset"], "seed": config["seed"],
+              **notebook3_measures(model, test, versions, labels, groups["never"])}
+    if not config["batch_norm"]:  # E: weights of pixels never inked never move from their draw
+        set_seed(config["seed"])
+        drawn = first_layer(Config.from_dict(config).model()).weight.detach()
+        column = groups["never"].flatten()
+        result["never-inked weights as drawn"] = torch.equal(
+            first_layer(model).weight.detach()[:, column], drawn[:, column])
+        result["rare / frequent weight scale"] = (weight_scale(model, groups["rare"])
+                                                  / weight_scale(model, groups["frequent"]))
+    return result
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    mnist = MNIST(batch_size=1000)
+    versions, labels = sklearn_versions()
+    groups = ink_groups(mnist.train)
+    runs = [measure(d, mnist.test, versions, labels, groups) for d in sorted(args.run_dirs)]
+    commands = [line.strip() for line in __doc__.split("\n\n")[1].splitlines()]
+    write_json(args.out, {"commands": commands,
+                          "runs": runs, "environment": environment()})
+    print(f"wrote {args.out} ({len(runs)} runs)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
