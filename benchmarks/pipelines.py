@@ -20,6 +20,7 @@ from torchvision import transforms
 from mnist_mlp import MNIST, evaluate_accuracy
 from mnist_mlp.cpu import flush_denormals
 from mnist_mlp.data import batch_loader, to_float
+from mnist_mlp.download import default_root
 from mnist_mlp.experiment import set_seed
 from mnist_mlp.presets import PRESETS
 
@@ -195,7 +196,7 @@ def make_run(name, model, data, epochs):
     set_seed(0)
     if name == "original":
         return D2lRun(OriginalMLP(10, preset.hidden_sizes, preset.lr),
-                      OriginalMNIST(data.root, preset.batch_size), epochs)
+                      OriginalMNIST(str(default_root()), preset.batch_size), epochs)
     if name == "package":  # as the notebooks train them: E validates every epoch, F's final
         # training (notebook 2) has no validation split
         return D2lRun(preset.model(),
