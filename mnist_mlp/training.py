@@ -2,6 +2,7 @@
 once per epoch, and a clear stop when the loss stops being finite."""
 import math
 
+import torch
 from d2l import torch as d2l
 
 from .board import EpochBoard, describe
@@ -16,27 +17,28 @@ class History:
 
     `epochs` holds one dict per finished epoch ({"epoch": 1, "train_loss": ..., "val_loss": ...,
     "val_acc": ...}); `on_epoch`, if set, is called with each new one. Values may be tensors on
-    any device: they are summed there and read once per epoch, so a GPU step never waits.
+    any device: they are kept there and read once per epoch, so a GPU step never waits.
     """
 
     def __init__(self, on_epoch=None):
-        self.epochs, self.on_epoch, self._sums = [], on_epoch, {}
+        self.epochs, self.on_epoch, self._values = [], on_epoch, {}
 
     def add(self, name, value, count):
-        total, n = self._sums.get(name, (0.0, 0))
-        value = value.detach().double() if hasattr(value, "detach") else value
-        self._sums[name] = (total + value * count, n + count)
+        value = value.detach() if hasattr(value, "detach") else value
+        self._values.setdefault(name, []).append((value, count))
 
     def mean(self, name):
-        """The running mean of `name` in the epoch under way (it reads a tensor's value)."""
-        total, n = self._sums[name]
-        return float(total) / n
+        """The mean of `name` so far in the epoch under way (it reads the values once)."""
+        values, counts = zip(*self._values[name])
+        if hasattr(values[0], "detach"):  # one stack, one read: no wait per step
+            values = torch.stack(values).double().cpu().tolist()
+        return sum(v * n for v, n in zip(values, counts)) / sum(counts)
 
     def end_epoch(self):
         row = {"epoch": len(self.epochs) + 1,
-               **{name: self.mean(name) for name in self._sums}}
+               **{name: self.mean(name) for name in self._values}}
         self.epochs.append(row)
-        self._sums = {}
+        self._values = {}
         if self.on_epoch:
             self.on_epoch(row)
         return row
