@@ -64,6 +64,7 @@ class EpochBoard(d2l.ProgressBoard):
         super().__init__(figsize=figsize, display=in_notebook() if display is None else display)
         self.history, self.title, self._handle = history, title, None
         self.name = name  # e.g. "Modelo A": put before the title, so the figure names its model
+        self.loss_label = "perda (entropia cruzada)"  # the left axis
 
     def draw(self, x, y, label, every_n=1):
         """d2l's per-batch points are not drawn: the curves come from `history`."""
@@ -93,7 +94,7 @@ class EpochBoard(d2l.ProgressBoard):
                 ax = axes[1] if name == "val_acc" else axes[0]
                 ax.plot(*zip(*points), style, marker="o", markersize=3, label=LABELS[name],
                         color="C2" if name == "val_acc" else None)
-        axes[0].set_ylabel("perda (entropia cruzada)")
+        axes[0].set_ylabel(self.loss_label)
         if has_accuracy:
             axes[1].set_ylabel("acurácia")
         for ax in axes:

@@ -36,6 +36,8 @@ class RegularizedMLP(MLP):
         self.save_hyperparameters()  # every option, for Config, the board and checkpoints
         if noise:
             self.net.insert(1, GaussianNoise(noise))  # on the pixels, right after Flatten
+        if label_smoothing:
+            self.board.loss_label = "perda (entropia cruzada suavizada)"
 
     def hidden_layer(self, width, size):
         """MLP's hidden layer with the options that are on."""
