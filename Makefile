@@ -7,7 +7,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NOTEBOOKS := notebooks/01_mlp_mnist.ipynb notebooks/02_alem_do_original.ipynb \
-             notebooks/03_o_que_o_mlp_aprendeu.ipynb notebooks/apendice_ate_onde_vai_um_mlp.ipynb
+             notebooks/03_o_que_o_mlp_aprendeu.ipynb notebooks/04_exemplos_adversariais.ipynb \
+             notebooks/apendice_ate_onde_vai_um_mlp.ipynb
 # requirements-lock.txt is resolved on Python 3.11 (Linux x86_64): `make setup` refuses another
 # Python in one line, before creating or installing anything.
 PYTHON_VERSION := 3.11
@@ -78,12 +79,12 @@ results: $(STAMP) ## models A-F, 3 seeds each, 10,000 held-out images (~15 min):
 LONG ?= H
 LONG_RUNS = $(foreach seed,0 1 2,build/runs-long/$(LONG)-seed$(seed))
 
-# The fixed measurements notebooks 1 and 3 read from results/: notebook 1's models A-E over
-# seeds 0-4 (its protocol: the test set as validation) and notebook 3's E and F over seeds 0-4
-# (notebook 2's recipes), measured as notebook 3 measures its own. About 40 minutes on a 2-core
-# CPU; interrupted, `make references` again keeps the finished seeds (--resume).
+# The fixed measurements notebooks 1, 3 and 4 read from results/: notebook 1's models A-E over
+# seeds 0-4 (its protocol: the test set as validation), notebook 3's E and F over seeds 0-4
+# (notebook 2's recipes), measured as notebooks 3 and 4 measure their own, and notebook 4's
+# five-epoch F with and without adversarial training. About 50 minutes on a 2-core CPU; interrupted, `make references` again keeps the finished seeds (--resume).
 REFERENCE_RUNS := build/runs-referencia
-references: $(STAMP) ## five seeds of notebook 1's A-E and notebook 3's E, F: build/sementes_caderno{1,3}.json
+references: $(STAMP) ## five seeds of notebook 1's A-E, notebook 3's E, F and notebook 4's: build/sementes_caderno{1,3,4}.json
 	for preset in A B C D E; do \
 	  $(PY) -m mnist_mlp train $$preset --seeds 0 1 2 3 4 --resume --out $(REFERENCE_RUNS)/caderno1 || exit 1; \
 	done
@@ -91,6 +92,9 @@ references: $(STAMP) ## five seeds of notebook 1's A-E and notebook 3's E, F: bu
 	$(PY) -m mnist_mlp train E --seeds 0 1 2 3 4 --val-split 10000 --resume --out $(REFERENCE_RUNS)/caderno3
 	$(PY) -m mnist_mlp train F --seeds 0 1 2 3 4 --no-validation --epochs 20 --resume --out $(REFERENCE_RUNS)/caderno3
 	$(PY) -m tools.notebook3_seeds $(REFERENCE_RUNS)/caderno3/*-seed? --out build/sementes_caderno3.json
+	$(PY) -m mnist_mlp train F --seeds 0 1 2 3 4 --no-validation --epochs 5 --adversarial 0.1 --resume --out $(REFERENCE_RUNS)/caderno4/adversarial
+	$(PY) -m mnist_mlp train F --seeds 0 1 2 3 4 --no-validation --epochs 5 --resume --out $(REFERENCE_RUNS)/caderno4/cinco-epocas
+	$(PY) -m tools.notebook4_seeds $(REFERENCE_RUNS)/caderno3/*-seed? $(REFERENCE_RUNS)/caderno4/*/*-seed? --out build/sementes_caderno4.json
 
 long: $(STAMP) ## the long preset H (LONG=G for G): 3 seeds (~23 min each), build/longo_H.json
 	$(PY) -m mnist_mlp train $(LONG) --seeds 0 1 2 --no-validation --resume --out build/runs-long

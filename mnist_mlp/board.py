@@ -15,7 +15,9 @@ OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW"}
 OPTION_NAMES = {"batch_norm": "normalização em lote", "noise": "ruído gaussiano {}",
                 "dropout": "dropout {}", "weight_decay": "decaimento de pesos {}",
                 "schedule": "ciclo único", "label_smoothing": "suavização de rótulos {}",
-                "clean_statistics": "estatísticas sem ruído"}
+                "clean_statistics": "estatísticas sem ruído",
+                "adversarial": "treino adversarial (FGSM, ε {})",
+                "vat": "treino adversarial virtual {}"}
 
 
 def describe(hparams, optimizer=None):

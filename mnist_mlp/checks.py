@@ -40,6 +40,10 @@ RULES = {  # argument: (test, what to pass)
     "weight_decay": NONNEGATIVE,
     "label_smoothing": FRACTION,
     "clean_statistics": BOOLEAN,
+    "adversarial": (lambda v: _number(v) and 0 <= v <= 1, "in [0, 1] (pixel intensity)"),
+    "vat": NONNEGATIVE,
+    "vat_xi": POSITIVE,
+    "vat_iterations": COUNT,
 }
 
 

@@ -32,6 +32,12 @@ class Config:
     label_smoothing: float = _field(0.0, "label smoothing, in [0, 1)")
     clean_statistics: bool = _field(False, "after training, recompute batch normalisation's "
                                     "statistics on the training images without noise")
+    adversarial: float = _field(0.0, "adversarial training: the eps of the FGSM images whose "
+                                "loss is added to the training loss (0: off)")
+    vat: float = _field(0.0, "virtual adversarial training: the L2 norm of the perturbation "
+                        "(0: off)")
+    vat_xi: float = _field(1e-6, "virtual adversarial training: the power iteration's step")
+    vat_iterations: int = _field(1, "virtual adversarial training: power iterations")
 
     def __post_init__(self):
         check_arguments({f.name: getattr(self, f.name) for f in fields(self)},

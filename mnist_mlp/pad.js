@@ -16,6 +16,8 @@ function render({ model, el }) {
   const clear = element("button", { type: "button", "data-testid": "pad-clear" }, ["Limpar"]);
   const rawBox = element("input", { type: "checkbox", "data-testid": "pad-raw" });
   const rawLabel = element("label", { class: "mnist-pad-switch" }, [rawBox, " sem preparação"]);
+  const attackBox = element("input", { type: "checkbox", "data-testid": "pad-attack" });
+  const attackLabel = element("label", { class: "mnist-pad-switch" }, [attackBox, " ataque"]);
   const input = element("img", { "data-testid": "pad-input", class: "mnist-pad-input",
                                  alt: "a imagem de 28 × 28 que os modelos recebem" });
   const inputCaption = element("div", { class: "mnist-pad-caption" }, ["o que o modelo recebe"]);
@@ -24,7 +26,7 @@ function render({ model, el }) {
   const root = element("div", { class: "mnist-pad", "data-testid": "pad" }, [
     element("div", { class: "mnist-pad-column" }, [
       element("div", { class: "mnist-pad-paper" }, [canvas]),
-      element("div", { class: "mnist-pad-controls" }, [clear, rawLabel]),
+      element("div", { class: "mnist-pad-controls" }, [clear, rawLabel, attackLabel]),
     ]),
     element("div", { class: "mnist-pad-column" }, [inputCaption, input]),
     element("div", { class: "mnist-pad-column mnist-pad-results" }, [bars, message]),
@@ -100,18 +102,40 @@ function render({ model, el }) {
     model.set("raw", rawBox.checked);
     model.save_changes();
   });
+  attackBox.addEventListener("change", () => {
+    root.dataset.state = "busy";
+    model.set("attack", attackBox.checked);
+    model.save_changes();
+  });
+
+  // With the "ataque" switch: the attacked image each model was given and what it read there.
+  function attackBlock(name, attack) {
+    if (!attack) return [];
+    const children = [];
+    if (attack.image) {
+      children.push(element("img", { class: "mnist-pad-attacked", src: attack.image,
+                                     "data-testid": `pad-attack-image-${name}`,
+                                     alt: "a imagem atacada, que muda a resposta do modelo" }));
+    }
+    children.push(element("span", {}, [attack.label]));
+    return [element("div", { class: "mnist-pad-attack", "data-testid": `pad-attack-${name}`,
+                             "data-eps": attack.eps === null ? "" : String(attack.eps),
+                             "data-after": String(attack.after) }, children)];
+  }
 
   function show() {
     const result = model.get("result");
     rawBox.checked = model.get("raw");
+    attackBox.checked = model.get("attack");
     root.dataset.state = result.state || "hint";
     root.dataset.seq = result.seq || 0;
     root.dataset.raw = Boolean(result.raw);
+    root.dataset.attack = Boolean(result.attack);
     message.textContent = result.message || "";
     if (result.image) input.src = result.image;
     else input.removeAttribute("src");
     input.style.visibility = result.image ? "visible" : "hidden";
-    bars.replaceChildren(...(result.models || []).map(({ name, top }) => {
+    bars.replaceChildren(...(result.models || []).map(({ name, top, attack }) => {
       const rows = top.map(({ digit, prob, label }, rank) => element("div", {
         class: "mnist-pad-row" }, [
         element("div", { class: "mnist-pad-bar" }, [element("div", {
@@ -121,7 +145,8 @@ function render({ model, el }) {
       ]));
       return element("div", { class: "mnist-pad-model", "data-testid": `pad-top-${name}`,
                               "data-digit": top.length ? String(top[0].digit) : "" }, [
-        element("div", { class: "mnist-pad-name" }, [`modelo ${name}`]), ...rows]);
+        element("div", { class: "mnist-pad-name" }, [`modelo ${name}`]), ...rows,
+        ...attackBlock(name, attack)]);
     }));
   }
 
@@ -129,9 +154,11 @@ function render({ model, el }) {
   show();
   model.on("change:result", show);
   model.on("change:raw", show);
+  model.on("change:attack", show);
   return () => {
     model.off("change:result", show);
     model.off("change:raw", show);
+    model.off("change:attack", show);
   };
 }
 

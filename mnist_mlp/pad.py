@@ -11,9 +11,10 @@ import traitlets
 from PIL import Image
 from torch import nn
 
+from .attacks import pgd, smallest_flip
 from .digits import FIELD, _lightness, _resize, grey, to_mnist
 from .evaluation import outputs
-from .formatting import percent
+from .formatting import br, percent
 
 HINT = "Desenhe um dígito"
 # What nbval, nbconvert and any frontend without widgets show in place of the pad.
@@ -21,17 +22,20 @@ OFFLINE = ("Bloco de desenho: para desenhar, abra este caderno no JupyterLab, no
            "no VS Code ou no Colab e execute as células.")
 BLANK = 0.1  # darkest ink, as a fraction of the paper's lightness, below which it is blank
 TOP = 3
+ATTACK_MOST = 0.5  # the largest eps the attack switch tries, in pixel intensity
 
 
 class DrawingPad(anywidget.AnyWidget):
     """A canvas to draw a digit on; beside it the image each model gets and its three most
-    likely digits, updated when a stroke ends. `models`: {name: model}, or one model."""
+    likely digits, updated when a stroke ends; with the "ataque" switch on, also the smallest
+    attack found that changes each model's answer. `models`: {name: model}, or one model."""
 
     # anywidget sends the files' text to the browser (and, with ANYWIDGET_HMR=1, their edits).
     _esm = Path(__file__).with_name("pad.js")
     _css = Path(__file__).with_name("pad.css")
     drawing = traitlets.Dict().tag(sync=True)  # from the browser: {"png": data URL, "seq": n}
     raw = traitlets.Bool(False).tag(sync=True)  # the "sem preparação" switch
+    attack = traitlets.Bool(False).tag(sync=True)  # the "ataque" switch
     result = traitlets.Dict().tag(sync=True)  # to the browser: see _result
 
     def __init__(self, models, **kwargs):
@@ -57,11 +61,13 @@ class DrawingPad(anywidget.AnyWidget):
             return None, {}
         return field, {name: top_digits(model, field) for name, model in self.models.items()}
 
-    @traitlets.observe("drawing", "raw")
+    @traitlets.observe("drawing", "raw", "attack")
     def _read_drawing(self, change):
         seq, png = self.drawing.get("seq", 0), self.drawing.get("png", "")
         try:
             field, tops = self.read(decode(png)) if png else (None, {})
+            attacks = ({name: attacked(model, field) for name, model in self.models.items()}
+                       if self.attack and field is not None else {})
         except Exception as err:  # no cell shows a widget's traceback: one line in the pad
             message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             self.result = self._result("error", f"Não foi possível ler o desenho: {message}", seq)
@@ -69,14 +75,36 @@ class DrawingPad(anywidget.AnyWidget):
         if field is None:
             self.result = self._result("hint", HINT, seq)
         else:
-            self.result = self._result("ok", "", seq, png_url(field), tops)
+            self.result = self._result("ok", "", seq, png_url(field), tops, attacks)
 
-    def _result(self, state, message, seq=0, image="", tops=None):
-        tops = tops or {}
-        return {"state": state, "message": message, "seq": seq, "raw": self.raw, "image": image,
+    def _result(self, state, message, seq=0, image="", tops=None, attacks=None):
+        tops, attacks = tops or {}, attacks or {}
+        return {"state": state, "message": message, "seq": seq, "raw": self.raw,
+                "attack": self.attack, "image": image,
                 "models": [{"name": name, "top": [
                     {"digit": d, "prob": p, "label": f"{d} — {percent(p, 1)}"}
-                    for d, p in tops.get(name, [])]} for name in self.models]}
+                    for d, p in tops.get(name, [])], "attack": attacks.get(name)}
+                    for name in self.models]}
+
+
+def attacked(model, field, most=ATTACK_MOST):
+    """The pad's attack on one 28 x 28 image: the smallest eps up to `most` (by bisection) for
+    which PGD on the margin changes the model's top digit, as {"eps", "before", "after",
+    "image" (the attacked image as a PNG data URL), "label"}; without one, "eps" is None."""
+    was_training = model.training
+    model.eval()  # attacks need fixed answers: no noise, running batch statistics
+    try:
+        found = smallest_flip(model, field, attack=pgd, most=most, steps=20, loss="margin",
+                              generator=torch.Generator().manual_seed(0))
+        before = int(probabilities(model, field).argmax())
+    finally:
+        model.train(was_training)
+    if found is None:
+        return {"eps": None, "before": before, "after": before, "image": "",
+                "label": f"nenhum ε até {br(most, 'g')} muda o {before}"}
+    eps, image, before, after = found
+    return {"eps": eps, "before": before, "after": after, "image": png_url(image.numpy()),
+            "label": f"ε = {br(eps, '.3f')} muda {before} → {after}"}
 
 
 def prepare(image, raw=False):

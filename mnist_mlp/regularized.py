@@ -1,10 +1,11 @@
 """Model F's MLP: the original's layers with batch normalisation, Gaussian noise, dropout,
-weight decay, a one-cycle learning rate, label smoothing and clean statistics, each off by
-default."""
+weight decay, a one-cycle learning rate, label smoothing and clean statistics, and adversarial
+and virtual adversarial training, each off by default."""
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .attacks import loss_gradient, virtual_adversarial_loss
 from .checks import check_arguments
 from .model import ACTIVATIONS, MLP
 
@@ -24,11 +25,14 @@ class RegularizedMLP(MLP):
 
     def __init__(self, num_outputs, hidden_sizes, lr, af="sigmoid", optimizer="sgd",
                  batch_norm=False, noise=0.0, dropout=0.0, weight_decay=0.0,
-                 schedule="constant", label_smoothing=0.0, clean_statistics=False):
+                 schedule="constant", label_smoothing=0.0, clean_statistics=False,
+                 adversarial=0.0, vat=0.0, vat_xi=1e-6, vat_iterations=1):
         check_arguments({"optimizer": optimizer, "batch_norm": batch_norm, "noise": noise,
                          "dropout": dropout, "weight_decay": weight_decay,
                          "schedule": schedule, "label_smoothing": label_smoothing,
-                         "clean_statistics": clean_statistics},
+                         "clean_statistics": clean_statistics,
+                         "adversarial": adversarial, "vat": vat, "vat_xi": vat_xi,
+                         "vat_iterations": vat_iterations},
                         optimizer=OPTIMIZERS, schedule=SCHEDULES)
         # Read by hidden_layer while MLP builds the layers (plain values: no Module needed yet).
         self.batch_norm, self.noise, self.dropout = batch_norm, noise, dropout
@@ -81,6 +85,18 @@ class RegularizedMLP(MLP):
             for m, momentum in zip(norms, momenta):
                 m.momentum = momentum
             self.train(was_training)
+
+    def penalty(self, batch, Y_hat):
+        """Os termos adversariais somados à perda de treino (None se nenhum está ligado)."""
+        X, y = batch
+        terms = []
+        if self.adversarial:  # a perda nas imagens do FGSM (Goodfellow et al. 2015)
+            X_adv = X + self.adversarial * loss_gradient(self, X, y).sign()
+            terms.append(self.loss(self(X_adv.clamp(0, 1)), y))
+        if self.vat:  # treino adversarial virtual (Miyato et al. 2018): não usa os rótulos
+            terms.append(virtual_adversarial_loss(self, X, self.vat, self.vat_xi,
+                                                  self.vat_iterations, logits=Y_hat))
+        return sum(terms) if terms else None
 
     def loss(self, Y_hat, Y, averaged=True):
         smoothing = self.label_smoothing if self.training else 0.0  # validation: plain loss

@@ -59,13 +59,20 @@ class Classifier(d2l.Classifier):
         self.board = EpochBoard(self.history)
 
     def training_step(self, batch):
-        loss = self.loss(self(*batch[:-1]), batch[-1])
+        Y_hat = self(*batch[:-1])
+        loss = self.loss(Y_hat, batch[-1])
         self.history.add("train_loss", loss, len(batch[-1]))
         if self._last_batch(train=True):
             self._check_finite()
             if not self.trainer.num_val_batches:
                 self._end_epoch()  # no validation: the epoch ends with its last training batch
-        return loss
+        penalty = self.penalty(batch, Y_hat)
+        return loss if penalty is None else loss + penalty
+
+    def penalty(self, batch, Y_hat):
+        """A term added to the training loss, or None; `Y_hat` are the batch's scores. E.g.
+        virtual adversarial training (RegularizedMLP's `vat`), or an attack's loss."""
+        return None
 
     def validation_step(self, batch):
         Y_hat, Y = self(*batch[:-1]), batch[-1]

@@ -61,7 +61,8 @@ def test_a_run_older_than_a_field_takes_its_default():
 BAD = {"hidden_sizes": (128, 0), "lr": 0, "af": "tanh", "optimizer": "rmsprop",
        "batch_size": 0, "epochs": 2.5, "batch_norm": "yes", "noise": -0.1, "dropout": 1.0,
        "weight_decay": float("inf"), "schedule": "cosine", "label_smoothing": -0.1,
-       "clean_statistics": 1}  # one value per field that breaks its rule (tests/test_checks.py)
+       "clean_statistics": 1, "adversarial": 1.5, "vat": -1.0, "vat_xi": 0.0,
+       "vat_iterations": 0}  # one value per field that breaks its rule (tests/test_checks.py)
 
 
 @pytest.mark.parametrize("name", [f.name for f in fields(Config)])

@@ -161,6 +161,49 @@ def test_the_frontend_round_trip(pad):
     assert all(m["top"] == [] for m in pad.result["models"])
 
 
+def test_the_attack_switch_finds_the_smallest_eps_that_changes_the_answer(pad):
+    """The band model is linear: PGD on the margin ends at the box's corner, each pixel moved
+    eps against the band's sign (clipped to [0, 1]), so the flipping eps is known."""
+    pad.set_state({"drawing": {"png": data_url(draw(DIGITS["1"])), "seq": 1}})
+    assert all(m["attack"] is None for m in pad.result["models"])  # off by default
+    pad.set_state({"attack": True})
+    result = pad.result
+    assert result["attack"] is True and result["seq"] == 1 and result["state"] == "ok"
+    band = result["models"][0]["attack"]
+    assert (band["before"], band["after"]) == (1, 0)
+    field = np.asarray(decode(result["image"]), np.float64) / 255
+    sign = np.ones((28, 28))
+    sign[:, 11:17] = -1  # the margin's gradient: band pixels down, the rest up
+
+    def margin(eps):  # logit of 0 minus logit of 1 after the attack: > 0 once it flips
+        moved = np.clip(field + eps * sign, 0, 1)
+        inside = np.zeros((28, 28), bool)
+        inside[:, 11:17] = True
+        return moved[~inside].sum() - moved[inside].sum()
+
+    assert margin(band["eps"]) > 0 > margin(band["eps"] - 0.004)
+    assert re.fullmatch(r"ε = 0,\d{3} muda 1 → 0", band["label"]), band["label"]
+    attacked = np.asarray(decode(band["image"]), np.float64) / 255
+    assert np.abs(attacked - field).max() <= band["eps"] + 1 / 255
+    assert result["models"][1]["attack"]["before"] == result["models"][1]["top"][0]["digit"]
+
+    pad.set_state({"drawing": {"png": "", "seq": 2}})  # Limpar, the switch still on
+    assert all(m["attack"] is None for m in pad.result["models"])
+
+
+def test_the_attack_switch_says_so_when_no_eps_changes_the_answer():
+    from mnist_mlp.pad import attacked
+    constant = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+    with torch.no_grad():
+        constant[1].weight.zero_()
+        constant[1].bias.copy_(torch.arange(10.0))
+    constant.train()  # the pad's models may come in training mode: it is restored
+    found = attacked(constant, np.zeros((28, 28), np.float32))
+    assert found == {"eps": None, "before": 9, "after": 9, "image": "",
+                     "label": "nenhum ε até 0,5 muda o 9"}
+    assert constant.training
+
+
 @pytest.mark.parametrize("png", ["data:image/png;base64,bm90IGEgcG5n", "data:text/plain,7"])
 def test_a_bad_drawing_shows_one_line_in_the_pad(pad, png):
     pad.set_state({"drawing": {"png": png, "seq": 3}})

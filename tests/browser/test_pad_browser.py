@@ -290,3 +290,26 @@ def test_sem_preparacao_shows_the_unprepared_image_and_its_reading(driver, pad):
     print("small 1 in a corner, prepared:", prepared[1], "raw:", raw[1])
     assert raw[0] != prepared[0] and raw[1] != prepared[1]
     assert ink_pixels(driver, pad) > 0  # the switch re-reads the drawing, it does not clear it
+
+
+def test_ataque_shows_the_smallest_attack_that_changes_fs_answer(driver, pad):
+    if pad.get_attribute("data-raw") == "true":  # the previous test leaves the raw switch on
+        seq = int(pad.get_attribute("data-seq"))
+        pad.find_element(By.CSS_SELECTOR, '[data-testid="pad-raw"]').click()
+        WebDriverWait(driver, 60).until(lambda _: pad.get_attribute("data-raw") == "false")
+        settled(driver, pad, seq)
+    assert clear(driver, pad) == "hint"
+    assert draw(driver, pad, DIGITS["7"]) == "ok"
+    before = attribute(pad, "pad-top-F", "data-digit")
+    seq = int(pad.get_attribute("data-seq"))
+    pad.find_element(By.CSS_SELECTOR, '[data-testid="pad-attack"]').click()
+    WebDriverWait(driver, 60).until(lambda _: pad.get_attribute("data-attack") == "true")
+    assert settled(driver, pad, seq) == "ok"
+    block = pad.find_element(By.CSS_SELECTOR, '[data-testid="pad-attack-F"]')
+    pad.screenshot(str(OUT / "pad_attack.png"))
+    print("F's answer and the attack on it:", before, block.text)
+    assert 0 < float(block.get_attribute("data-eps")) <= 0.5
+    assert block.get_attribute("data-after") != before
+    assert f"muda {before} → {block.get_attribute('data-after')}" in block.text
+    assert attribute(pad, "pad-attack-image-F", "src").startswith("data:image/png;base64,")
+    assert ink_pixels(driver, pad) > 0  # the switch re-reads the drawing, it does not clear it

@@ -1,0 +1,157 @@
+"""Exemplos adversariais: mudanças pequenas nos pixels que mudam a resposta do modelo.
+
+`fgsm` (Goodfellow, Shlens & Szegedy 2015) e `pgd` (Madry et al. 2018) atacam imagens em [0, 1],
+com a perturbação medida em intensidade de pixel (norma L∞: nenhum pixel muda mais que `eps`).
+`accuracy_under_attack` mede um modelo atacado; `smallest_flip` procura o menor `eps` que muda a
+resposta para uma imagem (o bloco de desenho). O modelo deve estar em modo de avaliação.
+"""
+import math
+
+import torch
+from torch.nn import functional as F
+
+from .data import batch_loader
+from .evaluation import device_of
+
+LOSSES = ("cross_entropy", "margin")
+# Notebook 4's grid: eps in pixel intensity (0 to 1), from nothing to about a third of the range.
+EPSILONS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
+PGD_EPSILONS, PGD_STEPS = (0.1, 0.3), 20
+
+
+def fgsm(model, X, y, eps, loss="cross_entropy"):
+    """As imagens `X` mais `eps` vezes o sinal do gradiente da perda em relação a elas."""
+    check_attack(model, X, eps, loss)
+    return (X + eps * loss_gradient(model, X, y, loss).sign()).clamp(0, 1)
+
+
+def pgd(model, X, y, eps, steps=10, step_size=None, generator=None, loss="cross_entropy"):
+    """`steps` passos do FGSM de tamanho `step_size`, cada um projetado de volta a no máximo
+    `eps` de `X` (e a [0, 1]), a partir de um ponto sorteado nessa vizinhança."""
+    check_attack(model, X, eps, loss, steps, step_size)
+    step_size = 2.5 * eps / steps if step_size is None else step_size  # caminho de 2,5 eps
+    start = torch.rand(X.shape, generator=generator, dtype=X.dtype) * 2 - 1  # em [-1, 1]
+    X_adv = (X + eps * start.to(X.device)).clamp(0, 1)
+    for _ in range(steps):
+        X_adv = X_adv + step_size * loss_gradient(model, X_adv, y, loss).sign()
+        X_adv = torch.min(torch.max(X_adv, X - eps), X + eps).clamp(0, 1)  # a projeção
+    return X_adv
+
+
+def loss_gradient(model, X, y, loss="cross_entropy"):
+    """O gradiente da perda em relação às imagens (não aos pesos), no device de X: a entropia
+    cruzada, ou a margem (a maior nota errada menos a nota certa; Carlini & Wagner 2017)."""
+    device = device_of(model)
+    X_grad, y = X.detach().to(device).requires_grad_(True), y.to(device)
+    scores = model(X_grad)
+    if loss == "margin":
+        wrong = scores.masked_fill(F.one_hot(y, scores.shape[1]).bool(), -math.inf)
+        value = (wrong.max(dim=1).values - scores.gather(1, y[:, None])[:, 0]).sum()
+    else:
+        # a soma: o gradiente de cada imagem não depende do tamanho do lote (o sinal é o mesmo)
+        value = F.cross_entropy(scores, y, reduction="sum")
+    gradient, = torch.autograd.grad(value, X_grad)
+    return gradient.to(X.device)
+
+
+def accuracy_under_attack(model, data_iter, attack, eps, **options):
+    """A fração dos exemplos que o modelo ainda acerta depois de `attack(model, X, y, eps)`."""
+    hits = []
+    for X, y in data_iter:
+        X_adv = attack(model, X, y, eps, **options)
+        with torch.no_grad():
+            hits.append(model(X_adv.to(device_of(model))).argmax(dim=1).cpu() == y.cpu())
+    return torch.cat(hits).double().mean().item()
+
+
+def notebook4_measures(model, test, seed=0):
+    """What notebook 4 measures of a model, on the test split: the accuracy under FGSM for each
+    of EPSILONS, and under the PGD of each loss for each of PGD_EPSILONS (PGD_STEPS steps, the
+    start drawn from a generator seeded with `seed`)."""
+    batches = batch_loader(test, 1000)
+    result = {"FGSM": {str(eps): accuracy_under_attack(model, batches, fgsm, eps)
+                       for eps in EPSILONS}}
+    for loss in LOSSES:
+        generator = torch.Generator().manual_seed(seed)
+        result[f"PGD {loss}"] = {str(eps): accuracy_under_attack(
+            model, batches, pgd, eps, steps=PGD_STEPS, loss=loss, generator=generator)
+            for eps in PGD_EPSILONS}
+    return result
+
+
+def smallest_flip(model, image, attack=fgsm, most=0.5, tolerance=0.002, **options):
+    """(eps, imagem atacada, dígito antes, dígito depois) com o menor `eps` até `most` que muda
+    o dígito mais provável de uma imagem 28 x 28, por bisseção; None se nem `most` o muda."""
+    dtype = next(model.parameters(), torch.empty(0)).dtype  # float32, or the model's own
+    X = torch.as_tensor(image, dtype=dtype).reshape(1, 1, 28, 28)
+    check_attack(model, X, most)
+    with torch.no_grad():
+        before = int(model(X.to(device_of(model))).argmax())
+    y = torch.tensor([before])
+
+    def answer(eps):
+        X_adv = attack(model, X, y, eps, **options)
+        with torch.no_grad():
+            return int(model(X_adv.to(device_of(model))).argmax()), X_adv
+
+    after, X_adv = answer(most)
+    if after == before:
+        return None
+    low, high, found = 0.0, most, (after, X_adv)
+    while high - low > tolerance:  # o FGSM não é monótono em eps: a bisseção acha *um* eps
+        middle = (low + high) / 2
+        after, X_adv = answer(middle)
+        if after == before:
+            low = middle
+        else:
+            high, found = middle, (after, X_adv)
+    return high, found[1][0, 0], before, found[0]
+
+
+def virtual_adversarial_loss(model, X, eps, xi=1e-6, iterations=1, logits=None):
+    """Treino adversarial virtual (Miyato et al. 2018): a divergência KL entre as respostas do
+    modelo para `X` e para `X + r`, com r de norma L2 `eps` na direção que mais as muda.
+
+    A direção vem de `iterations` passos do método da potência a partir de um sorteio, cada um
+    um gradiente da KL num ponto a `xi` de `X`; nenhum rótulo é usado. `logits`: os escores já
+    calculados para `X` (o passo de treino os tem), tratados como constantes.
+    """
+    with torch.no_grad():
+        p = torch.softmax(model(X) if logits is None else logits.detach(), dim=1)
+
+    def divergence(r):
+        return F.kl_div(F.log_softmax(model(X + r), dim=1), p, reduction="batchmean")
+
+    d = torch.randn_like(X)
+    for _ in range(iterations):
+        d = (xi * unit(d)).requires_grad_(True)
+        d, = torch.autograd.grad(divergence(d), d)
+    return divergence(eps * unit(d))
+
+
+def unit(d):
+    """Cada imagem de `d` dividida pela sua norma L2 (sobre os 784 pixels)."""
+    norms = d.flatten(1).norm(dim=1).clamp_min(1e-12)
+    return d / norms.view(-1, *[1] * (d.dim() - 1))
+
+
+def check_attack(model, X, eps, loss="cross_entropy", steps=1, step_size=None):
+    """ValueError, em uma linha, para um ataque que não mediria o que promete."""
+    if loss not in LOSSES:
+        raise ValueError(f"loss={loss!r} is not supported; use 'cross_entropy' or 'margin'")
+    if model.training:
+        raise ValueError("the model is in training mode: its noise, dropout and batch "
+                         "statistics change its answers at every call; call model.eval() first")
+    if not (_number(eps) and 0 <= eps <= 1):
+        raise ValueError(f"eps must be a number in [0, 1] (pixel intensity), got {eps!r}")
+    if not (isinstance(steps, int) and not isinstance(steps, bool) and steps >= 1):
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    if step_size is not None and not (_number(step_size) and step_size > 0):
+        raise ValueError(f"step_size must be a finite number > 0, got {step_size!r}")
+    if X.numel() and not (X.min() >= 0 and X.max() <= 1):
+        raise ValueError(f"the images must be in [0, 1], as MNIST's loaders give them; these "
+                         f"go from {float(X.min()):.3g} to {float(X.max()):.3g}")
+
+
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
