@@ -40,7 +40,7 @@ def pgd(model, X, y, eps, steps=10, step_size=None, generator=None, loss="cross_
 
 def loss_gradient(model, X, y, loss="cross_entropy"):
     """O gradiente da perda em relação às imagens (não aos pesos), no device de X: a entropia
-    cruzada, ou a margem (a maior nota errada menos a nota certa; Carlini & Wagner 2017)."""
+    cruzada, ou a margem (o maior escore errado menos o certo; Carlini & Wagner 2017)."""
     device = device_of(model)
     X_grad, y = X.detach().to(device).requires_grad_(True), y.to(device)
     scores = model(X_grad)
