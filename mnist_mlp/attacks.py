@@ -2,8 +2,9 @@
 
 `fgsm` (Goodfellow, Shlens & Szegedy 2015) e `pgd` (Madry et al. 2018) atacam imagens em [0, 1],
 com a perturbação medida em intensidade de pixel (norma L∞: nenhum pixel muda mais que `eps`).
-`accuracy_under_attack` mede um modelo atacado; `smallest_flip` procura o menor `eps` que muda a
-resposta para uma imagem (o bloco de desenho). O modelo deve estar em modo de avaliação.
+`accuracy_under_attack` mede um modelo atacado; `smallest_flip` procura, por bisseção, um `eps`
+pequeno que muda a resposta para uma imagem (o bloco de desenho). O modelo deve estar em modo de
+avaliação.
 """
 import math
 
@@ -34,7 +35,7 @@ def pgd(model, X, y, eps, steps=10, step_size=None, generator=None, loss="cross_
     X_adv = (X + eps * start.to(X.device)).clamp(0, 1)
     for _ in range(steps):
         X_adv = X_adv + step_size * loss_gradient(model, X_adv, y, loss).sign()
-        X_adv = torch.min(torch.max(X_adv, X - eps), X + eps).clamp(0, 1)  # a projeção
+        X_adv = X_adv.clamp(X - eps, X + eps).clamp(0, 1)  # a projeção
     return X_adv
 
 
@@ -80,8 +81,9 @@ def notebook4_measures(model, test, seed=0):
 
 
 def smallest_flip(model, image, attack=fgsm, most=0.5, tolerance=0.002, **options):
-    """(eps, imagem atacada, dígito antes, dígito depois) com o menor `eps` até `most` que muda
-    o dígito mais provável de uma imagem 28 x 28, por bisseção; None se nem `most` o muda."""
+    """(eps, imagem atacada, dígito antes, dígito depois) para um `eps` pequeno, até `most`, que
+    muda o dígito mais provável de uma imagem 28 x 28, achado por bisseção (o ataque não é
+    monótono em eps: não é garantido que seja o menor); None se nem `most` o muda."""
     dtype = next(model.parameters(), torch.empty(0)).dtype  # float32, or the model's own
     X = torch.as_tensor(image, dtype=dtype).reshape(1, 1, 28, 28)
     check_attack(model, X, most)
@@ -109,7 +111,7 @@ def smallest_flip(model, image, attack=fgsm, most=0.5, tolerance=0.002, **option
 
 
 def virtual_adversarial_loss(model, X, eps, xi=1e-6, iterations=1, logits=None):
-    """Treino adversarial virtual (Miyato et al. 2018): a divergência KL entre as respostas do
+    """Treino adversarial virtual (Miyato et al. 2019): a divergência KL entre as respostas do
     modelo para `X` e para `X + r`, com r de norma L2 `eps` na direção que mais as muda.
 
     A direção vem de `iterations` passos do método da potência a partir de um sorteio, cada um

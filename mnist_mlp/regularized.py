@@ -93,7 +93,7 @@ class RegularizedMLP(MLP):
         if self.adversarial:  # a perda nas imagens do FGSM (Goodfellow et al. 2015)
             X_adv = X + self.adversarial * loss_gradient(self, X, y).sign()
             terms.append(self.loss(self(X_adv.clamp(0, 1)), y))
-        if self.vat:  # treino adversarial virtual (Miyato et al. 2018): não usa os rótulos
+        if self.vat:  # treino adversarial virtual (Miyato et al. 2019): não usa os rótulos
             terms.append(virtual_adversarial_loss(self, X, self.vat, self.vat_xi,
                                                   self.vat_iterations, logits=Y_hat))
         return sum(terms) if terms else None
