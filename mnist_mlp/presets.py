@@ -1,5 +1,6 @@
-"""Named configurations: models A-E of the original notebook, model F of the second one, and G
-and H, F's recipe trained 5 and 15 times as long (docs/results.md, "How far a plain MLP goes")."""
+"""Named configurations: models A-E of the original notebook, model F of the second one,
+G and H, F's recipe trained 5 and 15 times as long (docs/results.md, "How far a plain MLP goes"),
+and I, H's with virtual adversarial training (docs/vat.md)."""
 from .config import Config
 
 # Model F (notebook 2): five batch-normalised hidden layers with Gaussian noise on the inputs
@@ -28,4 +29,9 @@ PRESETS = {
     # length of Rasmus et al.'s baseline; ~23 min per seed), chosen with 180 epochs of 50,000
     # on the held-out split (results/validacao_H.json); train it with --no-validation (make long).
     "H": _F.replace(batch_size=128, epochs=150),
+    # Model I: H with virtual adversarial training (eps 2.0 in L2 over the 784 pixels, xi 1e-6,
+    # one power iteration) and no Gaussian noise, chosen on the held-out split by the protocol
+    # registered before any run (docs/vat.md, results/vat_pilotos.json, results/validacao_I.json);
+    # about twice H's time per step. Train it with --no-validation (make long LONG=I).
+    "I": _F.replace(batch_size=128, epochs=150, noise=0.0, vat=2.0),
 }

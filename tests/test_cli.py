@@ -34,10 +34,10 @@ def runs(tmp_path_factory):
     return out
 
 
-def test_presets_lists_a_to_f(capsys):
+def test_presets_lists_a_to_i(capsys):
     assert main(["presets"]) == 0
     table = capsys.readouterr().out
-    for name in "ABCDEFGH":
+    for name in "ABCDEFGHI":
         assert f"| {name} |" in table
     header = table.splitlines()[0]
     assert all(f" {f.name} |" in header for f in fields(Config))

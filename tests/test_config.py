@@ -13,7 +13,7 @@ TRAINING = {"batch_size", "epochs"}  # what the data and the Trainer take, not t
 
 
 def test_presets_are_configs_with_the_originals_values():
-    assert list(PRESETS) == list("ABCDEFGH")
+    assert list(PRESETS) == list("ABCDEFGHI")
     assert all(isinstance(config, Config) for config in PRESETS.values())
     assert PRESETS["A"] == Config()  # the defaults are model A's
     assert {name: PRESETS[name].lr for name in "ABCDE"} == {
@@ -24,6 +24,8 @@ def test_presets_are_configs_with_the_originals_values():
     # the long presets change only the training's length (and H its batch): F's recipe otherwise
     assert PRESETS["G"] == PRESETS["F"].replace(epochs=100)
     assert PRESETS["H"] == PRESETS["F"].replace(epochs=150, batch_size=128)
+    # I is H with virtual adversarial training in place of the Gaussian noise (docs/vat.md)
+    assert PRESETS["I"] == PRESETS["H"].replace(noise=0.0, vat=2.0)
 
 
 def test_every_field_is_a_model_argument_or_a_training_setting():
