@@ -32,6 +32,6 @@ PRESETS = {
     # Model I: H with virtual adversarial training (eps 2.0 in L2 over the 784 pixels, xi 1e-6,
     # one power iteration) and no Gaussian noise, chosen on the held-out split by the protocol
     # registered before any run (docs/vat.md, results/vat_pilotos.json, results/validacao_I.json);
-    # about twice H's time per step. Train it with --no-validation (make long LONG=I).
+    # ~30 min per seed on a 2-core Intel Xeon. Train it with --no-validation (make long LONG=I).
     "I": _F.replace(batch_size=128, epochs=150, noise=0.0, vat=2.0),
 }
