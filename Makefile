@@ -73,8 +73,8 @@ results: $(STAMP) ## models A-F, 3 seeds each, 10,000 held-out images (~15 min):
 	set -o pipefail; $(PY) -m mnist_mlp compare build/runs/*-seed*/ | tee build/seeds.md
 
 # A long preset's three seeds on all 60,000 images (H by default, ~70 min on a 2-core CPU;
-# LONG=G for G, ~45 min; LONG=I for I, H with virtual adversarial training, ~90 min on a Xeon), then their test accuracies, ensemble and environment in
-# build/longo_$(LONG).json (results/ holds the committed copies). Interrupted, `make long` again
+# LONG=G for G, ~45 min; LONG=I for I, H with virtual adversarial training, ~90 min on a Xeon),
+# then their test accuracies, ensemble and environment in build/longo_$(LONG).json (results/ holds the committed copies). Interrupted, `make long` again
 # keeps the finished seeds and continues the one in progress from its last epoch (--resume).
 LONG ?= H
 LONG_RUNS = $(foreach seed,0 1 2,build/runs-long/$(LONG)-seed$(seed))
@@ -96,7 +96,7 @@ references: $(STAMP) ## five seeds of notebook 1's A-E, notebook 3's E, F and no
 	$(PY) -m mnist_mlp train F --seeds 0 1 2 3 4 --no-validation --epochs 5 --resume --out $(REFERENCE_RUNS)/caderno4/cinco-epocas
 	$(PY) -m tools.notebook4_seeds $(REFERENCE_RUNS)/caderno3/*-seed? $(REFERENCE_RUNS)/caderno4/*/*-seed? --out build/sementes_caderno4.json
 
-long: $(STAMP) ## the long preset H (LONG=G or I): 3 seeds (~23 min each), build/longo_H.json
+long: $(STAMP) ## the long preset H (LONG=G or I): 3 seeds (~23 min each for H), build/longo_$(LONG).json
 	$(PY) -m mnist_mlp train $(LONG) --seeds 0 1 2 --no-validation --resume --out build/runs-long
 	$(PY) -m mnist_mlp evaluate $(LONG_RUNS)
 	$(PY) -m mnist_mlp collect $(LONG_RUNS) --ensemble --out build/longo_$(LONG).json
