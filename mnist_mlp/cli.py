@@ -415,7 +415,6 @@ COMMANDS = {"presets": cmd_presets, "train": cmd_train, "evaluate": cmd_evaluate
 
 
 def main(argv=None):
-    matplotlib.use("Agg")
     args = parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
@@ -433,4 +432,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
+    matplotlib.use("Agg")  # a terminal: no window for the training board
     sys.exit(main())

@@ -41,15 +41,20 @@ def show_confusion_matrix(model, dataset, ax=None):
 
 
 def outputs(model, data_iter):
-    """Imagens, rótulos e escores de cada lote, em modo de avaliação e sem gradientes."""
-    was_training, device = model.training, device_of(model)
-    model.eval()  # sem dropout nem ruído; a normalização em lote usa as médias guardadas
-    try:
-        with torch.no_grad():
-            for X, y in data_iter:
-                yield X.cpu(), y.cpu(), model(X.to(device)).cpu()
-    finally:
-        model.train(was_training)
+    """Imagens, rótulos e escores de cada lote, calculados em modo de avaliação e sem gradientes.
+
+    O modo do modelo e o dos gradientes voltam ao que eram antes de cada lote sair: o corpo do
+    laço de quem chama (um ataque, que precisa de gradientes) roda como rodaria fora dele."""
+    device = device_of(model)
+    for X, y in data_iter:
+        was_training = model.training
+        model.eval()  # sem dropout nem ruído; a normalização em lote usa as médias guardadas
+        try:
+            with torch.no_grad():
+                scores = model(X.to(device)).cpu()
+        finally:
+            model.train(was_training)
+        yield X.cpu(), y.cpu(), scores
 
 
 def confusion(model, data_iter, num_classes=10):
@@ -86,14 +91,42 @@ def ensemble_accuracy(models, data_iter):
 
     Each model sees the same batches; their softmax outputs are averaged before the argmax.
     """
+    return float(ensemble_correct(models, data_iter).double().mean())
+
+
+def correct(model, data_iter):
+    """Um tensor booleano, um valor por exemplo de `data_iter`: True onde o modelo acerta."""
+    return torch.cat([scores.argmax(dim=1) == y for _, y, scores in outputs(model, data_iter)])
+
+
+def ensemble_correct(models, data_iter):
+    """As `correct`, for the models' averaged class probabilities (ensemble_accuracy's rule)."""
     models = list(models)
     if not models:
         raise ValueError("ensemble_accuracy needs at least one model")
     batches = list(data_iter)
     probs = [torch.cat([torch.softmax(scores, dim=1) for _, _, scores in outputs(m, batches)])
              for m in models]
-    y = torch.cat([y.cpu() for _, y in batches])
-    return float((sum(probs).argmax(dim=1) == y).double().mean())
+    return sum(probs).argmax(dim=1) == torch.cat([y.cpu() for _, y in batches])
+
+
+def mcnemar(right_a, right_b):
+    """McNemar's exact test of two models read on the same examples.
+
+    `right_a` and `right_b` say, example by example, where each model is right. Only the
+    examples where exactly one of them is right tell them apart: `only_a` and `only_b` count
+    them, and if the two models were equally accurate each such example would fall either way
+    with probability 1/2. Returns (only_a, only_b, two-sided p-value of the binomial test)."""
+    right_a, right_b = (torch.as_tensor(r, dtype=torch.bool).flatten() for r in (right_a, right_b))
+    if right_a.shape != right_b.shape or right_a.numel() == 0:
+        raise ValueError("mcnemar needs two equally long, non-empty lists of right/wrong "
+                         f"answers, got {right_a.numel()} and {right_b.numel()}")
+    only_a, only_b = int((right_a & ~right_b).sum()), int((right_b & ~right_a).sum())
+    if only_a + only_b == 0:
+        return only_a, only_b, 1.0
+    from scipy.stats import binomtest
+
+    return only_a, only_b, float(binomtest(only_a, only_a + only_b, 0.5).pvalue)
 
 
 def confident_errors(model, data_iter, max_errors):

@@ -23,7 +23,7 @@ SEED = (lambda v: NONNEGATIVE_COUNT[0](v) and v < 2**32, f"a whole number from 0
 def set_seed(seed):
     """Seed Python, NumPy and torch: model initialisation and batch order follow from it.
     ConfigError, before any generator moves, for a seed that is not a whole number in SEED."""
-    require("seed", seed, SEED)
+    seed = int(require("seed", seed, SEED))  # a NumPy integer too: random.seed takes only int
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002  (the global RNG is what user code draws from)
     torch.manual_seed(seed)

@@ -40,8 +40,16 @@ def start(cwd=None):
     flush_denormals()
     seed = _whole(SEED_ENV, 0)
     epochs = _whole(EPOCHS_ENV, EPOCHS, least=1)
-    short = os.environ.get(SCHEDULE_ENV, "full") == "short"
-    root = repository(Path(cwd or Path.cwd()))
+    schedule = os.environ.get(SCHEDULE_ENV, "").strip() or "full"
+    if schedule not in ("full", "short"):
+        raise ValueError(f"{SCHEDULE_ENV} must be 'full' or 'short', got {schedule!r}")
+    short = schedule == "short"
+    cwd = Path(cwd or Path.cwd())
+    root = repository(cwd)
+    if root is None:
+        raise FileNotFoundError(
+            f"no checkout of mnist-mlp (a folder with results/ and notebooks/) in {cwd} or "
+            "above it: open the notebook from its clone, e.g. mnist-mlp/notebooks/")
     out = root / "build" / ("smoke" if short or epochs != EPOCHS else "")
     out = out / f"semente-{seed}" if seed else out
     (out / "figures").mkdir(parents=True, exist_ok=True)
@@ -49,12 +57,12 @@ def start(cwd=None):
 
 
 def repository(cwd):
-    """The checkout the notebook runs in: the first of `cwd` and its parents holding results/
-    and notebooks/ (`cwd` itself where there is none)."""
-    for folder in (cwd, *cwd.parents):
+    """The checkout the notebook runs in: the first of `cwd`, its parents and its subfolders (a
+    clone beside the notebook, as on Colab) holding results/ and notebooks/; None if none."""
+    for folder in (cwd, *cwd.parents, *sorted(cwd.glob("*/"))):
         if (folder / "results").is_dir() and (folder / "notebooks").is_dir():
             return folder
-    return cwd
+    return None
 
 
 def _whole(name, default, least=0):

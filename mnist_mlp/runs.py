@@ -201,14 +201,28 @@ def load_model(run_dir, config):
     model = Config.from_dict(config).model()
     try:
         state = torch.load(run_dir / WEIGHTS, map_location="cpu", weights_only=True)
-        model.load_state_dict(state)
     except FileNotFoundError:
         raise RunError(f"{run_dir / WEIGHTS} is missing: the run has no weights") from None
     except Exception as err:  # torch raises several types for truncated or foreign files
-        raise RunError(f"{run_dir / WEIGHTS} is corrupt or does not fit the model in "
-                       f"{CONFIG} ({type(err).__name__}: {str(err).splitlines()[0]})") from err
+        raise RunError(f"{run_dir / WEIGHTS} is corrupt ({type(err).__name__}: "
+                       f"{_first_detail(err)})") from err
+    try:
+        model.load_state_dict(state)
+    except Exception as err:  # a RuntimeError listing each mismatch, or a TypeError
+        raise RunError(f"{run_dir / WEIGHTS} does not fit the model {CONFIG} describes "
+                       f"({_first_detail(err)}); train the run again, or restore its "
+                       f"{CONFIG}") from err
     model.eval()
     return model
+
+
+def _first_detail(err):
+    """The first line of an error that says something: torch's load_state_dict heads its list
+    of mismatches with 'Error(s) in loading state_dict for ...:', which names none of them."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0].startswith("Error(s) in loading"):
+        return lines[1]
+    return lines[0] if lines else type(err).__name__
 
 
 def load_run(run_dir):

@@ -601,3 +601,21 @@ def test_every_json_file_of_a_run_is_strict(runs):
     assert [p.name for p in written] == ["config.json", "evaluation.json", "metrics.json"]
     for path in written:
         strict_json(path)
+
+
+def test_set_seed_takes_numpy_integers_as_python_ints():
+    # Regression: np.int64 passed the seed rule, then random.seed raised a TypeError.
+    set_seed(np.int64(3))
+    drawn = torch.rand(3)
+    set_seed(3)
+    assert torch.equal(drawn, torch.rand(3))
+
+
+def test_the_command_line_in_process_leaves_the_callers_matplotlib_backend(monkeypatch, capsys):
+    # Regression: cli.main switched the caller's backend to Agg (a notebook lost its figures).
+    import matplotlib
+
+    switched = []
+    monkeypatch.setattr(matplotlib, "use", lambda *a, **k: switched.append(a))
+    assert main(["presets"]) == 0
+    assert switched == []

@@ -170,3 +170,46 @@ def test_an_error_mid_way_leaves_a_training_model_in_training_mode(data):
         with pytest.raises(OSError, match="the data went away"):
             helper()
         assert model.training
+
+
+def test_mcnemar_counts_the_discordant_examples_and_gives_the_exact_binomial_p():
+    from mnist_mlp.evaluation import mcnemar
+
+    # 1 example only A gets right, 9 only B, 5 both, 3 neither: the binomial test of 1 in 10
+    # at 1/2, two-sided, is 2 * (C(10,0) + C(10,1)) / 2**10 = 22 / 1024.
+    a = [True] * 1 + [False] * 9 + [True] * 5 + [False] * 3
+    b = [False] * 1 + [True] * 9 + [True] * 5 + [False] * 3
+    assert mcnemar(a, b) == (1, 9, pytest.approx(22 / 1024))
+    assert mcnemar(b, a) == (9, 1, pytest.approx(22 / 1024))
+    assert mcnemar(a, a) == (0, 0, 1.0)  # the same answers: nothing tells them apart
+    with pytest.raises(ValueError, match="equally long"):
+        mcnemar(a, b[:-1])
+
+
+def test_ensemble_correct_is_where_the_averaged_probabilities_are_right():
+    from mnist_mlp.evaluation import correct, ensemble_accuracy, ensemble_correct
+
+    torch.manual_seed(1)
+    models = [torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10)) for _ in range(3)]
+    batches = [(torch.rand(5, 1, 28, 28), torch.randint(0, 10, (5,))) for _ in range(2)]
+    right = ensemble_correct(models, batches)
+    assert right.shape == (10,)
+    assert ensemble_accuracy(models, batches) == float(right.double().mean())
+    assert torch.equal(ensemble_correct(models[:1], batches), correct(models[0], batches))
+
+
+def test_a_loop_over_outputs_runs_with_the_callers_grad_mode_and_model_mode():
+    # Regression: outputs used to yield inside torch.no_grad() with the model in eval mode, so
+    # an attack in the loop's body failed ("does not require grad") and a break left grad off.
+    from mnist_mlp.attacks import fgsm
+    from mnist_mlp.evaluation import outputs
+
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10)).train()
+    batches = [(torch.rand(4, 1, 28, 28), torch.randint(0, 10, (4,))) for _ in range(3)]
+    for X, y, scores in outputs(model, batches):
+        assert torch.is_grad_enabled() and model.training and not scores.requires_grad
+        model.eval()
+        assert fgsm(model, X, y, 0.1).shape == X.shape  # needs gradients in the body
+        model.train()
+        break
+    assert torch.is_grad_enabled() and model.training

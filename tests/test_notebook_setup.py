@@ -40,3 +40,25 @@ def test_a_bad_environment_value_is_one_clear_error(checkout, monkeypatch, name,
     monkeypatch.setenv(name, value)
     with pytest.raises(ValueError, match=f"{name} must be a whole number"):
         start(checkout / "notebooks")
+
+
+def test_a_misspelt_schedule_is_refused_not_run_in_full(checkout, monkeypatch):
+    monkeypatch.setenv("MNIST_MLP_SCHEDULE", "shrot")
+    with pytest.raises(ValueError, match="MNIST_MLP_SCHEDULE must be 'full' or 'short'"):
+        start(checkout / "notebooks")
+
+
+def test_outside_a_checkout_start_says_so_and_creates_nothing(tmp_path, monkeypatch):
+    monkeypatch.delenv("MNIST_MLP_SCHEDULE", raising=False)
+    with pytest.raises(FileNotFoundError, match="no checkout of mnist-mlp"):
+        start(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_clone_beside_the_notebook_is_found_as_on_colab(tmp_path, monkeypatch):
+    # Colab: the notebook runs in /content, the clone is /content/mnist-mlp.
+    monkeypatch.delenv("MNIST_MLP_SCHEDULE", raising=False)
+    clone = tmp_path / "content" / "mnist-mlp"
+    for folder in ("results", "notebooks"):
+        (clone / folder).mkdir(parents=True)
+    assert start(tmp_path / "content").results == clone / "results"

@@ -289,3 +289,16 @@ def test_a_checkpoint_with_more_gpus_restores_those_this_machine_has(monkeypatch
                         lambda cuda_state, device: restored.append((device, cuda_state)))
     set_random_state(state)
     assert [(device, int(s[0])) for device, s in restored] == [(0, 0)]
+
+
+def test_weights_that_do_not_fit_the_config_name_the_mismatch(tmp_path):
+    # Regression: torch's first line ("Error(s) in loading state_dict for ...:") was all the
+    # message said; the size mismatch it lists was lost.
+    from mnist_mlp.config import Config
+    from mnist_mlp.runs import load_model
+
+    folder = tmp_path / "run"
+    folder.mkdir()
+    torch.save(Config(hidden_sizes=[16]).model().state_dict(), folder / "model.pt")
+    with pytest.raises(RunError, match=r"does not fit .*size mismatch for"):
+        load_model(folder, Config(hidden_sizes=[8]).to_dict())
