@@ -377,7 +377,10 @@ def train_command(runs):
     preset = first["preset"]
     base = PRESETS[preset].to_dict() if preset in PRESETS else Config().to_dict()
     words = ["python -m mnist_mlp train"] + ([preset] if preset in PRESETS else [])
-    words += [flag(k, v) for k, v in first.items() if k in base and v != base[k]]
+    # A custom run names its layers even where they are Config's default: train needs a preset
+    # or --hidden-sizes.
+    words += [flag(k, v) for k, v in first.items()
+              if k in base and (v != base[k] or (k == "hidden_sizes" and preset not in PRESETS))]
     words.append("--seeds " + " ".join(str(r["seed"]) for r in runs))
     if first["val_split"]:
         words.append(f"--val-split {first['val_split']}")

@@ -302,3 +302,19 @@ def test_weights_that_do_not_fit_the_config_name_the_mismatch(tmp_path):
     torch.save(Config(hidden_sizes=[16]).model().state_dict(), folder / "model.pt")
     with pytest.raises(RunError, match=r"does not fit .*size mismatch for"):
         load_model(folder, Config(hidden_sizes=[8]).to_dict())
+
+
+@pytest.mark.parametrize("hidden, lr", [([128], 0.05), ([64, 32], 0.001)])
+def test_collects_command_for_a_custom_run_is_one_train_accepts(tmp_path, hidden, lr):
+    # Regression: a custom run with Config's default layers got a command without
+    # --hidden-sizes, which train refuses ("give a preset ... or --hidden-sizes").
+    import shlex
+
+    from mnist_mlp.config import Config
+
+    config = {**Config(hidden_sizes=hidden, lr=lr).to_dict(), "preset": "custom", "seed": 4,
+              "val_split": 10000, "validate": True, "device": "cpu"}
+    command = collect([{"config": config, "preset": "custom", "seed": 4}])["command"]
+    args = cli.parser().parse_args(shlex.split(command)[3:])  # after "python -m mnist_mlp"
+    name, parsed = cli.train_config(args)
+    assert name == "custom" and parsed == Config.from_dict(config) and args.seeds == [4]
