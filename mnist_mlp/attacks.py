@@ -11,6 +11,7 @@ import math
 import torch
 from torch.nn import functional as F
 
+from .checks import is_count, is_number
 from .data import batch_loader
 from .evaluation import device_of
 
@@ -118,6 +119,12 @@ def virtual_adversarial_loss(model, X, eps, xi=1e-6, iterations=1, logits=None):
     um gradiente da KL num ponto a `xi` de `X`; nenhum rótulo é usado. `logits`: os escores já
     calculados para `X` (o passo de treino os tem), tratados como constantes.
     """
+    if not (is_number(eps) and eps >= 0):
+        raise ValueError(f"eps must be a finite number >= 0 (an L2 norm), got {eps!r}")
+    if not (is_number(xi) and xi > 0):
+        raise ValueError(f"xi must be a finite number > 0, got {xi!r}")
+    if not is_count(iterations):
+        raise ValueError(f"iterations must be a positive integer, got {iterations!r}")
     with torch.no_grad():
         p = torch.softmax(model(X) if logits is None else logits.detach(), dim=1)
 
@@ -144,16 +151,13 @@ def check_attack(model, X, eps, loss="cross_entropy", steps=1, step_size=None):
     if model.training:
         raise ValueError("the model is in training mode: its noise, dropout and batch "
                          "statistics change its answers at every call; call model.eval() first")
-    if not (_number(eps) and 0 <= eps <= 1):
+    if not (is_number(eps) and 0 <= eps <= 1):
         raise ValueError(f"eps must be a number in [0, 1] (pixel intensity), got {eps!r}")
-    if not (isinstance(steps, int) and not isinstance(steps, bool) and steps >= 1):
+    if not is_count(steps):
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
-    if step_size is not None and not (_number(step_size) and step_size > 0):
+    if step_size is not None and not (is_number(step_size) and step_size > 0):
         raise ValueError(f"step_size must be a finite number > 0, got {step_size!r}")
     if X.numel() and not (X.min() >= 0 and X.max() <= 1):
         raise ValueError(f"the images must be in [0, 1], as MNIST's loaders give them; these "
                          f"go from {float(X.min()):.3g} to {float(X.max()):.3g}")
 
-
-def _number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

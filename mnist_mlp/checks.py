@@ -16,8 +16,17 @@ def _count(value):
     return _whole(value) and value >= 1
 
 
-def _number(value):
+def is_number(value):
+    """A finite real number, NumPy's scalars included (bool is not one)."""
     return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def is_count(value):
+    """A positive integer, NumPy's included (bool is not one)."""
+    return _count(value)
+
+
+_number = is_number
 
 
 POSITIVE = (lambda v: _number(v) and v > 0, "a finite number > 0")

@@ -17,6 +17,9 @@ from .plots import error_grid, plot_confusion_matrix
 def evaluate_accuracy(model, data_iter):
     """A fração dos exemplos de `data_iter` que o modelo classifica corretamente."""
     hits = [scores.argmax(dim=1) == y for _, y, scores in outputs(model, data_iter)]
+    if not hits:
+        raise ValueError("data_iter gave no batches: pass a DataLoader with examples, "
+                         "e.g. data.val_dataloader()")
     return torch.cat(hits).double().mean().item()
 
 

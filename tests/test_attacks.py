@@ -194,3 +194,17 @@ def test_the_adversarial_term_is_the_loss_on_the_fgsm_images_of_the_batch():
     X, y = images(n=8), torch.arange(8)
     expected = F.cross_entropy(model(fgsm(model, X, y, 0.2)), y)
     torch.testing.assert_close(model.penalty((X, y), model(X)), expected)
+
+
+def test_numpy_scalars_are_numbers_and_a_negative_vat_radius_is_refused():
+    import numpy as np
+
+    from mnist_mlp.attacks import fgsm, virtual_adversarial_loss
+
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10)).eval()
+    X, y = torch.rand(2, 1, 28, 28), torch.tensor([1, 2])
+    assert fgsm(model, X, y, np.float32(0.1)).shape == X.shape  # was refused: "not a number"
+    with pytest.raises(ValueError, match="eps must be a finite number >= 0"):
+        virtual_adversarial_loss(model, X, -1.0)  # was accepted
+    with pytest.raises(ValueError, match="iterations must be a positive integer"):
+        virtual_adversarial_loss(model, X, 1.0, iterations=0)

@@ -37,7 +37,7 @@ def test_evaluate_accuracy_matches_sklearn_and_restores_the_mode(trained, data, 
     assert not trained.training  # found in eval mode, left in eval mode
     trained.train()
     assert evaluate_accuracy(trained, data.val_dataloader()) == accuracy and trained.training
-    with pytest.raises(ValueError, match="non-empty"):  # no batch, no accuracy
+    with pytest.raises(ValueError, match="data_iter gave no batches"):  # no batch, no accuracy
         evaluate_accuracy(trained, [])
 
 
@@ -213,3 +213,4 @@ def test_a_loop_over_outputs_runs_with_the_callers_grad_mode_and_model_mode():
         model.train()
         break
     assert torch.is_grad_enabled() and model.training
+
