@@ -86,7 +86,11 @@ def smallest_flip(model, image, attack=fgsm, most=0.5, tolerance=0.002, **option
     muda o dígito mais provável de uma imagem 28 x 28, achado por bisseção (o ataque não é
     monótono em eps: não é garantido que seja o menor); None se nem `most` o muda."""
     dtype = next(model.parameters(), torch.empty(0)).dtype  # float32, or the model's own
-    X = torch.as_tensor(image, dtype=dtype).reshape(1, 1, 28, 28)
+    X = torch.as_tensor(image, dtype=dtype)
+    if X.numel() != 28 * 28:
+        raise ValueError(f"expected one 28 x 28 image, as to_mnist returns, got shape "
+                         f"{tuple(X.shape)}")
+    X = X.reshape(1, 1, 28, 28)
     check_attack(model, X, most)
     with torch.no_grad():
         before = int(model(X.to(device_of(model))).argmax())

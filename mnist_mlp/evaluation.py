@@ -18,8 +18,7 @@ def evaluate_accuracy(model, data_iter):
     """A fração dos exemplos de `data_iter` que o modelo classifica corretamente."""
     hits = [scores.argmax(dim=1) == y for _, y, scores in outputs(model, data_iter)]
     if not hits:
-        raise ValueError("data_iter gave no batches: pass a DataLoader with examples, "
-                         "e.g. data.val_dataloader()")
+        raise ValueError("data_iter gave no batches; pass e.g. data.val_dataloader()")
     return torch.cat(hits).double().mean().item()
 
 
@@ -44,10 +43,7 @@ def show_confusion_matrix(model, dataset, ax=None):
 
 
 def outputs(model, data_iter):
-    """Imagens, rótulos e escores de cada lote, calculados em modo de avaliação e sem gradientes.
-
-    O modo do modelo e o dos gradientes voltam ao que eram antes de cada lote sair: o corpo do
-    laço de quem chama (um ataque, que precisa de gradientes) roda como rodaria fora dele."""
+    """Imagens, rótulos e escores de cada lote, em modo de avaliação e sem gradientes."""
     device = device_of(model)
     for X, y in data_iter:
         was_training = model.training
@@ -55,7 +51,7 @@ def outputs(model, data_iter):
         try:
             with torch.no_grad():
                 scores = model(X.to(device)).cpu()
-        finally:
+        finally:  # o modo volta antes de o lote sair: o laço de quem chama roda como fora dele
             model.train(was_training)
         yield X.cpu(), y.cpu(), scores
 

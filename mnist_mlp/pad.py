@@ -12,6 +12,7 @@ from PIL import Image
 from torch import nn
 
 from .attacks import pgd, smallest_flip
+from .checks import is_count
 from .digits import FIELD, _lightness, _resize, grey, to_mnist
 from .evaluation import outputs
 from .formatting import br, percent
@@ -142,7 +143,10 @@ def top_digits(model, field, k=TOP):
     """The model's k most likely digits for one 28 x 28 image (array or tensor, 28 x 28 or
     1 x 28 x 28, as `to_mnist` returns), as [(digit, probability)], most likely first; read in
     evaluation mode, the model's mode left as it was. E.g. top_digits(model, to_mnist(photo))."""
-    values, digits = probabilities(model, field).topk(k)
+    probs = probabilities(model, field)
+    if not (is_count(k) and k <= len(probs)):
+        raise ValueError(f"k must be a whole number from 1 to {len(probs)}, got {k!r}")
+    values, digits = probs.topk(int(k))
     return [(int(d), float(p)) for p, d in zip(values, digits)]
 
 
@@ -151,7 +155,11 @@ def decode(url):
     header, _, payload = url.partition(",")
     if header != "data:image/png;base64":
         raise ValueError(f"expected a PNG data URL, got one starting {url[:30]!r}")
-    image = Image.open(io.BytesIO(base64.b64decode(payload))).convert("LA")
+    try:
+        image = Image.open(io.BytesIO(base64.b64decode(payload, validate=True))).convert("LA")
+    except (ValueError, OSError) as err:  # binascii.Error is a ValueError; PIL's are OSErrors
+        raise ValueError(f"o desenho não chegou como um PNG legível ({type(err).__name__}); "
+                         "limpe o bloco e desenhe de novo") from None
     paper = Image.new("L", image.size, 255)
     paper.paste(image.getchannel("L"), mask=image.getchannel("A"))
     return paper

@@ -6,7 +6,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .attacks import loss_gradient, virtual_adversarial_loss
-from .checks import check_arguments
+from .checks import check_arguments, is_number
 from .model import ACTIVATIONS, MLP
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
@@ -118,6 +118,9 @@ class RegularizedMLP(MLP):
                          fused=True)
         self.scheduler = scheduler = None
         if self.schedule == "onecycle":
+            if getattr(self, "trainer", None) is None:
+                raise ValueError("schedule='onecycle' needs the d2l.Trainer's epochs and batches: "
+                                 "call trainer.fit(model, data), which configures the optimizer")
             steps = self.trainer.max_epochs * self.trainer.num_train_batches
             self.scheduler = scheduler = torch.optim.lr_scheduler.OneCycleLR(
                 optim, max_lr=self.lr, total_steps=steps)
@@ -134,8 +137,9 @@ class GaussianNoise(nn.Module):
 
     def __init__(self, std):
         super().__init__()
-        if not std >= 0.0:
-            raise ValueError(f"noise standard deviation must be >= 0, got {std!r}")
+        if not (is_number(std) and std >= 0):
+            raise ValueError(f"noise standard deviation must be a finite number >= 0, "
+                             f"got {std!r}")
         self.std = std
 
     def forward(self, X):
