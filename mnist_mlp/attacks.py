@@ -6,6 +6,7 @@ com a perturbação medida em intensidade de pixel (norma L∞: nenhum pixel mud
 pequeno que muda a resposta para uma imagem (o bloco de desenho). O modelo deve estar em modo de
 avaliação.
 """
+import contextlib
 import math
 
 import torch
@@ -115,31 +116,47 @@ def smallest_flip(model, image, attack=fgsm, most=0.5, tolerance=0.002, **option
     return high, found[1][0, 0], before, found[0]
 
 
-def virtual_adversarial_loss(model, X, eps, xi=1e-6, iterations=1, logits=None):
+def virtual_adversarial_loss(model, X, eps, xi=1e-3, iterations=1, generator=None):
     """Treino adversarial virtual (Miyato et al. 2019): a divergência KL entre as respostas do
     modelo para `X` e para `X + r`, com r de norma L2 `eps` na direção que mais as muda.
 
-    A direção vem de `iterations` passos do método da potência a partir de um sorteio, cada um
-    um gradiente da KL num ponto a `xi` de `X`; nenhum rótulo é usado. `logits`: os escores já
-    calculados para `X` (o passo de treino os tem), tratados como constantes.
+    p, a resposta para `X`, vem de uma passada limpa, tratada como constante; a direção, de
+    `vat_direction`. Nenhum rótulo é usado. Um modelo com `vat_passes()` (o RegularizedMLP)
+    faz todas essas passadas dentro dele: sem ruído nem dropout, e sem mexer nas estatísticas
+    guardadas da normalização em lote (como o `update_batch_stats=False` dos autores).
     """
     if not (is_number(eps) and eps >= 0):
         raise ValueError(f"eps must be a finite number >= 0 (an L2 norm), got {eps!r}")
+    with getattr(model, "vat_passes", contextlib.nullcontext)():
+        with torch.no_grad():
+            p = torch.softmax(model(X), dim=1)
+        d = vat_direction(model, X, xi, iterations, p=p, generator=generator)
+        return _divergence(model, X, p, eps * d)
+
+
+def vat_direction(model, X, xi=1e-3, iterations=1, p=None, generator=None):
+    """A direção (norma 1 por imagem) em que a resposta do modelo perto de `X` mais muda:
+    `iterations` passos do método da potência a partir de um sorteio, cada um o gradiente da
+    divergência KL num ponto a `xi` de `X`. Em float32, um `xi` pequeno demais devolve
+    arredondamento, não a direção (docs/vat.md, `results/vat_xi.json`)."""
     if not (is_number(xi) and xi > 0):
         raise ValueError(f"xi must be a finite number > 0, got {xi!r}")
     if not is_count(iterations):
         raise ValueError(f"iterations must be a positive integer, got {iterations!r}")
-    with torch.no_grad():
-        p = torch.softmax(model(X) if logits is None else logits.detach(), dim=1)
-
-    def divergence(r):
-        return F.kl_div(F.log_softmax(model(X + r), dim=1), p, reduction="batchmean")
-
-    d = torch.randn_like(X)
+    if p is None:
+        with torch.no_grad():
+            p = torch.softmax(model(X), dim=1)
+    # drawn in float32 whatever X's type, so a float64 copy of a model starts where it starts
+    d = torch.randn(X.shape, generator=generator).to(device=X.device, dtype=X.dtype)
     for _ in range(iterations):
         d = (xi * unit(d)).requires_grad_(True)
-        d, = torch.autograd.grad(divergence(d), d)
-    return divergence(eps * unit(d))
+        d, = torch.autograd.grad(_divergence(model, X, p, d), d)
+    return unit(d)
+
+
+def _divergence(model, X, p, r):
+    """KL(p ‖ resposta do modelo para X + r), a média das imagens do lote."""
+    return F.kl_div(F.log_softmax(model(X + r), dim=1), p, reduction="batchmean")
 
 
 def unit(d):

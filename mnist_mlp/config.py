@@ -36,7 +36,7 @@ class Config:
                                 "loss is added to the training loss (0: off)")
     vat: float = _field(0.0, "virtual adversarial training: the L2 norm of the perturbation "
                         "(0: off)")
-    vat_xi: float = _field(1e-6, "virtual adversarial training: the power iteration's step")
+    vat_xi: float = _field(1e-3, "virtual adversarial training: the power iteration's step")
     vat_iterations: int = _field(1, "virtual adversarial training: power iterations")
 
     def __post_init__(self):

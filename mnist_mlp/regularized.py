@@ -1,6 +1,8 @@
 """Model F's MLP: the original's layers with batch normalisation, Gaussian noise, dropout,
 weight decay, a one-cycle learning rate, label smoothing and clean statistics, and adversarial
 and virtual adversarial training, each off by default."""
+import contextlib
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -26,7 +28,7 @@ class RegularizedMLP(MLP):
     def __init__(self, num_outputs, hidden_sizes, lr, af="sigmoid", optimizer="sgd",
                  batch_norm=False, noise=0.0, dropout=0.0, weight_decay=0.0,
                  schedule="constant", label_smoothing=0.0, clean_statistics=False,
-                 adversarial=0.0, vat=0.0, vat_xi=1e-6, vat_iterations=1):
+                 adversarial=0.0, vat=0.0, vat_xi=1e-3, vat_iterations=1):
         check_arguments({"optimizer": optimizer, "batch_norm": batch_norm, "noise": noise,
                          "dropout": dropout, "weight_decay": weight_decay,
                          "schedule": schedule, "label_smoothing": label_smoothing,
@@ -86,6 +88,28 @@ class RegularizedMLP(MLP):
                 m.momentum = momentum
             self.train(was_training)
 
+    @contextlib.contextmanager
+    def vat_passes(self):
+        """The passes of virtual adversarial training: no noise or dropout drawn, batch norm on
+        the batch's statistics as in training but its running statistics left untouched (the
+        reference implementation's update_batch_stats=False)."""
+        drawers = [m for m in self.modules() if isinstance(m, (GaussianNoise, nn.Dropout))]
+        norms = [m for m in self.modules() if isinstance(m, nn.BatchNorm1d)]
+        modes, momenta = [m.training for m in drawers], [m.momentum for m in norms]
+        counts = [m.num_batches_tracked.clone() for m in norms]
+        try:
+            for m in drawers:
+                m.eval()
+            for m in norms:
+                m.momentum = 0.0  # running = 1 * running + 0 * batch: unchanged, to the bit
+            yield self
+        finally:
+            for m, mode in zip(drawers, modes):
+                m.train(mode)
+            for m, momentum, count in zip(norms, momenta, counts):
+                m.momentum = momentum
+                m.num_batches_tracked.copy_(count)
+
     def penalty(self, batch, Y_hat):
         """Os termos adversariais somados à perda de treino (None se nenhum está ligado)."""
         X, y = batch
@@ -95,7 +119,7 @@ class RegularizedMLP(MLP):
             terms.append(self.loss(self(X_adv.clamp(0, 1)), y))
         if self.vat:  # treino adversarial virtual (Miyato et al. 2019): não usa os rótulos
             terms.append(virtual_adversarial_loss(self, X, self.vat, self.vat_xi,
-                                                  self.vat_iterations, logits=Y_hat))
+                                                  self.vat_iterations))
         return sum(terms) if terms else None
 
     def loss(self, Y_hat, Y, averaged=True):

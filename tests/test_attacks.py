@@ -208,3 +208,50 @@ def test_numpy_scalars_are_numbers_and_a_negative_vat_radius_is_refused():
         virtual_adversarial_loss(model, X, -1.0)  # was accepted
     with pytest.raises(ValueError, match="iterations must be a positive integer"):
         virtual_adversarial_loss(model, X, 1.0, iterations=0)
+
+
+def _deep_batch_norm_network():
+    """Preset I's network (784-1000-500-250-250-250-10, batch norm), in training mode."""
+    torch.manual_seed(0)
+    return PRESETS["I"].model().train()
+
+
+def test_vats_passes_draw_no_noise_and_leave_the_running_statistics_alone():
+    # Before: p came from the training step's noisy scores and every perturbed pass drew fresh
+    # noise (two calls from one start differed) and moved batch norm's running statistics.
+    model = PRESETS["F"].replace(hidden_sizes=(32, 16)).model().train()  # noise 0.3, batch norm
+    X = torch.rand(16, 1, 28, 28)
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    values = [virtual_adversarial_loss(model, X, 2.0, xi=1e-2,
+                                       generator=torch.Generator().manual_seed(1))
+              for _ in range(2)]
+    assert values[0].item() == values[1].item() > 0
+    for key, value in model.state_dict().items():  # running means, variances, batch counts
+        assert torch.equal(value, state[key]), key
+    assert all(m.training for m in model.modules())  # the noise is on again for the step
+
+
+def test_the_float32_direction_at_the_default_xi_is_the_float64_one():
+    # On a deep float32 batch-norm network in training mode, one power iteration from the same
+    # start in float32 and in float64: at Config's xi the directions agree; at I's 1e-6 the
+    # float32 one is rounding (docs/vat.md, results/vat_xi.json).
+    import copy
+
+    from mnist_mlp.attacks import vat_direction
+    from mnist_mlp.config import Config
+
+    model = _deep_batch_norm_network()
+    wide = copy.deepcopy(model).double()
+    X = torch.rand(64, 1, 28, 28)
+
+    def cosines(xi):
+        found = []
+        for net, images in ((model, X), (wide, X.double())):
+            with net.vat_passes():
+                found.append(vat_direction(net, images, xi, 1,
+                                           generator=torch.Generator().manual_seed(0)))
+        return (found[0].double() * found[1]).flatten(1).sum(dim=1)
+
+    default = cosines(Config().vat_xi)
+    assert default.median() >= 0.99 and default.quantile(0.1) >= 0.9
+    assert cosines(1e-6).median() < 0.5
