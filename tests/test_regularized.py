@@ -207,5 +207,5 @@ def test_gaussian_noise_leaves_its_input_alone_and_is_off_in_evaluation():
     layer.eval()
     assert layer(X) is X
     assert GaussianNoise(0.0)(X) is X
-    with pytest.raises(ValueError, match="noise standard deviation must be a finite number >= 0, got -1"):
+    with pytest.raises(ValueError, match="must be a finite number >= 0, got -1"):
         GaussianNoise(-1)
