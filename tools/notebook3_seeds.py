@@ -4,12 +4,13 @@
     python -m mnist_mlp train F --seeds 0 1 2 3 4 --no-validation --epochs 20 --out runs/caderno3
     python -m tools.notebook3_seeds runs/caderno3/*-seed? --out results/sementes_caderno3.json
 
-(`make references` runs these, and notebook 1's, into build/.)
+(`make references` runs these, and the same for seeds 5-9 into sementes_caderno*_5-9.json,
+the failure budget's other half, and notebook 1's, into build/.)
 
 For each run (models E and F as notebook 2 trains them), it measures what notebook 3 measures
 of its own models (mnist_mlp.inspection.notebook3_measures) and, for E, how the first layer's
 weights of rarely and often inked pixels grew; the notebook reads the spread between seeds
-from this file to word its claims and to check them with three standard deviations of margin.
+from this file to word its claims; tools/budget.py, the chance that its checks fail.
 """
 import argparse
 import sys

@@ -7,14 +7,15 @@
     python -m mnist_mlp train F --seeds 0 1 2 3 4 --no-validation --epochs 5 --out runs/caderno4/cinco-epocas
     python -m tools.notebook4_seeds runs/caderno3/*-seed? runs/caderno4/*/*-seed? --out results/sementes_caderno4.json
 
-(`make references` runs these into build/; notebook 3's E and F runs serve both notebooks.)
+(`make references` runs these, and the same for seeds 5-9 into sementes_caderno*_5-9.json,
+the failure budget's other half, into build/; notebook 3's E and F runs serve both notebooks.)
 
 For each run it measures what notebook 4 measures of its own models
 (mnist_mlp.attacks.notebook4_measures): accuracy on the test images under FGSM for each eps,
 and under PGD with the cross-entropy and with the margin, and how far eps = 0.1 can move each
 first-layer neuron's input (section 5); the notebook reads the spread between
-seeds from this file to word its claims and to check them with three standard deviations of
-margin. Nothing is chosen from these figures.
+seeds from this file to word its claims; tools/budget.py, the chance that its checks fail.
+Nothing is chosen from these figures.
 """
 import argparse
 import sys
