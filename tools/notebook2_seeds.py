@@ -25,6 +25,7 @@ from mnist_mlp.evaluation import confident_errors, correct, ensemble_correct, mc
 from mnist_mlp.experiment import environment
 from mnist_mlp.files import write_json
 from mnist_mlp.runs import load_run
+from tools.budget import cpu_class
 
 
 def measure(run_dir, batches):
@@ -69,9 +70,10 @@ def main(argv=None):
     measured = [measure(d, batches) for d in sorted(args.run_dirs)]
     f_runs = [m for m in measured if m[0]["preset"] == "F"]
     commands = [line.strip() for line in __doc__.split("\n\n")[1].splitlines()]
-    write_json(args.out, {"commands": commands, "runs": [row for row, _, _ in measured],
-                          "ensembles": ensembles(f_runs, batches),
-                          "environment": environment()})
+    machine = environment()
+    rows = [{**row, "cpu_class": cpu_class(machine)} for row, _, _ in measured]
+    write_json(args.out, {"commands": commands, "runs": rows,
+                          "ensembles": ensembles(f_runs, batches), "environment": machine})
     print(f"wrote {args.out} ({len(measured)} runs)")
     return 0
 

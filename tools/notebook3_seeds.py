@@ -29,6 +29,7 @@ from mnist_mlp.inspection import (
     weight_scale,
 )
 from mnist_mlp.runs import load_run
+from tools.budget import cpu_class
 
 
 def ink_groups(train):
@@ -62,8 +63,9 @@ def main(argv=None):
     groups = ink_groups(mnist.train)
     runs = [measure(d, mnist.test, versions, labels, groups) for d in sorted(args.run_dirs)]
     commands = [line.strip() for line in __doc__.split("\n\n")[1].splitlines()]
-    write_json(args.out, {"commands": commands,
-                          "runs": runs, "environment": environment()})
+    machine = environment()
+    runs = [{**run, "cpu_class": cpu_class(machine)} for run in runs]
+    write_json(args.out, {"commands": commands, "runs": runs, "environment": machine})
     print(f"wrote {args.out} ({len(runs)} runs)")
     return 0
 

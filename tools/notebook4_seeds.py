@@ -29,6 +29,7 @@ from mnist_mlp.experiment import environment
 from mnist_mlp.files import write_json
 from mnist_mlp.inspection import first_layer
 from mnist_mlp.runs import load_run
+from tools.budget import cpu_class
 
 
 def reach(model, test, eps=0.1):
@@ -64,7 +65,9 @@ def main(argv=None):
     test = MNIST(batch_size=1000).test
     runs = [measure(d, test) for d in sorted(args.run_dirs)]
     commands = [line.strip() for line in __doc__.split("\n\n")[1].splitlines()]
-    write_json(args.out, {"commands": commands, "runs": runs, "environment": environment()})
+    machine = environment()
+    runs = [{**run, "cpu_class": cpu_class(machine)} for run in runs]
+    write_json(args.out, {"commands": commands, "runs": runs, "environment": machine})
     print(f"wrote {args.out} ({len(runs)} runs)")
     return 0
 
