@@ -14,7 +14,6 @@ ensemble's test accuracy, McNemar's paired test of the ensemble against each net
 10,000 images, and how many errors the three share. These are fixed measurements: the notebook
 quotes them and asserts nothing about its own ensemble.
 """
-import argparse
 import sys
 from pathlib import Path
 
@@ -22,10 +21,8 @@ from mnist_mlp import MNIST
 from mnist_mlp.cpu import flush_denormals
 from mnist_mlp.data import batch_loader
 from mnist_mlp.evaluation import confident_errors, correct, ensemble_correct, mcnemar
-from mnist_mlp.experiment import environment
-from mnist_mlp.files import write_json
 from mnist_mlp.runs import load_run
-from tools.budget import cpu_class
+from tools.references import arguments, write_runs
 
 
 def measure(run_dir, batches):
@@ -61,20 +58,13 @@ def ensembles(f_runs, batches):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR")
-    parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args(argv)
+    args = arguments(__doc__, argv)
     flush_denormals()
     batches = list(batch_loader(MNIST(batch_size=1000).test, 1000))
     measured = [measure(d, batches) for d in sorted(args.run_dirs)]
     f_runs = [m for m in measured if m[0]["preset"] == "F"]
-    commands = [line.strip() for line in __doc__.split("\n\n")[1].splitlines()]
-    machine = environment()
-    rows = [{**row, "cpu_class": cpu_class(machine)} for row, _, _ in measured]
-    write_json(args.out, {"commands": commands, "runs": rows,
-                          "ensembles": ensembles(f_runs, batches), "environment": machine})
-    print(f"wrote {args.out} ({len(measured)} runs)")
+    write_runs(args.out, __doc__, [row for row, _, _ in measured],
+               ensembles=ensembles(f_runs, batches))
     return 0
 
 

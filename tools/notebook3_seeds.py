@@ -12,7 +12,6 @@ of its own models (mnist_mlp.inspection.notebook3_measures) and, for E, how the 
 weights of rarely and often inked pixels grew; the notebook reads the spread between seeds
 from this file to word its claims; tools/budget.py, the chance that its checks fail.
 """
-import argparse
 import sys
 from pathlib import Path
 
@@ -20,8 +19,7 @@ import torch
 
 from mnist_mlp import MNIST
 from mnist_mlp.config import Config
-from mnist_mlp.experiment import environment, set_seed
-from mnist_mlp.files import write_json
+from mnist_mlp.experiment import set_seed
 from mnist_mlp.inspection import (
     first_layer,
     notebook3_measures,
@@ -29,7 +27,7 @@ from mnist_mlp.inspection import (
     weight_scale,
 )
 from mnist_mlp.runs import load_run
-from tools.budget import cpu_class
+from tools.references import arguments, write_runs
 
 
 def ink_groups(train):
@@ -54,19 +52,12 @@ def measure(run_dir, test, versions, labels, groups):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR")
-    parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args(argv)
+    args = arguments(__doc__, argv)
     mnist = MNIST(batch_size=1000)
     versions, labels = sklearn_versions()
     groups = ink_groups(mnist.train)
-    runs = [measure(d, mnist.test, versions, labels, groups) for d in sorted(args.run_dirs)]
-    commands = [line.strip() for line in __doc__.split("\n\n")[1].splitlines()]
-    machine = environment()
-    runs = [{**run, "cpu_class": cpu_class(machine)} for run in runs]
-    write_json(args.out, {"commands": commands, "runs": runs, "environment": machine})
-    print(f"wrote {args.out} ({len(runs)} runs)")
+    write_runs(args.out, __doc__, [measure(d, mnist.test, versions, labels, groups)
+                                   for d in sorted(args.run_dirs)])
     return 0
 
 

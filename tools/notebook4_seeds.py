@@ -17,7 +17,6 @@ first-layer neuron's input (section 5); the notebook reads the spread between
 seeds from this file to word its claims; tools/budget.py, the chance that its checks fail.
 Nothing is chosen from these figures.
 """
-import argparse
 import sys
 from pathlib import Path
 
@@ -25,11 +24,9 @@ from mnist_mlp import MNIST
 from mnist_mlp.attacks import notebook4_measures
 from mnist_mlp.cpu import flush_denormals
 from mnist_mlp.data import to_float
-from mnist_mlp.experiment import environment
-from mnist_mlp.files import write_json
 from mnist_mlp.inspection import first_layer
 from mnist_mlp.runs import load_run
-from tools.budget import cpu_class
+from tools.references import arguments, write_runs
 
 
 def reach(model, test, eps=0.1):
@@ -57,18 +54,10 @@ def measure(run_dir, test):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR")
-    parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args(argv)
+    args = arguments(__doc__, argv)
     flush_denormals()
     test = MNIST(batch_size=1000).test
-    runs = [measure(d, test) for d in sorted(args.run_dirs)]
-    commands = [line.strip() for line in __doc__.split("\n\n")[1].splitlines()]
-    machine = environment()
-    runs = [{**run, "cpu_class": cpu_class(machine)} for run in runs]
-    write_json(args.out, {"commands": commands, "runs": runs, "environment": machine})
-    print(f"wrote {args.out} ({len(runs)} runs)")
+    write_runs(args.out, __doc__, [measure(d, test) for d in sorted(args.run_dirs)])
     return 0
 
 
