@@ -74,29 +74,19 @@ def per_run(name, where, quantity):
     return lambda results: [(quantity(r), r["cpu_class"]) for r in runs(name, where)(results)]
 
 
-def paired(name, first, second, quantity):
-    """quantity(first's run, second's run) for each seed both have, on one CPU class."""
-    def values(results):
-        rows = results(name)
-        out = []
-        for a in filter(first, rows):
-            for b in filter(second, rows):
-                if a["seed"] == b["seed"] and a["cpu_class"] == b["cpu_class"]:
-                    out.append((quantity(a, b), a["cpu_class"]))
-        return out
-    return values
-
-
 def across(first_file, first, second_file, second, quantity):
-    """As `paired`, across two files."""
+    """quantity(first's run, second's run) for each seed both files have, on one CPU class."""
     def values(results):
-        out = []
-        for a in filter(first, results(first_file)):
-            for b in filter(second, results(second_file)):
-                if a["seed"] == b["seed"] and a["cpu_class"] == b["cpu_class"]:
-                    out.append((quantity(a, b), a["cpu_class"]))
-        return out
+        return [(quantity(a, b), a["cpu_class"])
+                for a in filter(first, results(first_file))
+                for b in filter(second, results(second_file))
+                if a["seed"] == b["seed"] and a["cpu_class"] == b["cpu_class"]]
     return values
+
+
+def paired(name, first, second, quantity):
+    """As `across`, within one file."""
+    return across(name, first, name, second, quantity)
 
 
 def preset(name):
@@ -296,10 +286,6 @@ def problems(rows):
     if total > BUDGET:
         found.append(f"the asserts fail together with chance {total:.2%}, over {BUDGET:.0%}")
     return found
-
-
-def _number(x):
-    return "–" if math.isinf(x) else f"{x:.4g}"
 
 
 def markdown(rows):
