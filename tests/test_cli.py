@@ -245,11 +245,11 @@ def test_every_hyperparameter_has_its_flag():
             "--optimizer", "adamw", "--batch-size", "128", "--epochs", "3", "--batch-norm",
             "--noise", "0.2", "--dropout", "0.1", "--weight-decay", "0.05",
             "--schedule", "onecycle", "--label-smoothing", "0.15", "--clean-statistics",
-            "--adversarial", "0.1", "--vat", "2.5", "--vat-xi", "0.001", "--vat-iterations", "2"]
+            "--adversarial", "0.1", "--vat", "2.5", "--vat-xi", "0.01", "--vat-iterations", "2"]
     expected = Config(hidden_sizes=(64, 32), lr=0.01, af="relu", optimizer="adamw",
                       batch_size=128, epochs=3, batch_norm=True, noise=0.2, dropout=0.1,
                       weight_decay=0.05, schedule="onecycle", label_smoothing=0.15,
-                      clean_statistics=True, adversarial=0.1, vat=2.5, vat_xi=0.001,
+                      clean_statistics=True, adversarial=0.1, vat=2.5, vat_xi=0.01,
                       vat_iterations=2)
     assert train_config(parser().parse_args(argv)) == ("custom", expected)
     unchanged = [f.name for f in fields(Config) if getattr(expected, f.name) == getattr(
