@@ -22,6 +22,10 @@ MIN_CONTRAST = 0.35  # a photo's ink is at least this much darker than the paper
 PART = 0.1  # a stroke belongs to the digit if it has this fraction of the largest one's area
 GAP = 0.5  # ... and lies within this fraction of the largest one's size from its box
 LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R 601: grey from red, green and blue, as PIL's "L"
+# Strokes make neighbouring pixels alike; in noise they are unrelated. Their correlation is
+# refused below NOISE_SDS standard deviations of its spread in noise (1 / sqrt(pairs)), and
+# below NOISE_FLOOR: scikit-learn's 8 x 8 digits reach 0.28 at least, MNIST's 0.55.
+NOISE_SDS, NOISE_FLOOR = 2.5, 0.1
 
 
 def to_mnist(image):
@@ -45,6 +49,7 @@ def to_mnist(image):
     """
     pixels = grey(image)
     ink = _photo_ink(pixels) if min(pixels.shape) >= PHOTO_SIDE else _ink(pixels)
+    _refuse_noise(pixels)  # after the ink: a blank page's grain is told as no ink, not noise
     field = fit_to_box(ink, resample="lanczos")
     return field / field.max()  # resampling blurs the darkest pixel; MNIST's darkest is always ~1
 
@@ -128,7 +133,27 @@ def grey(image):
     return array
 
 
-def _lightness(pixels):
+def neighbour_correlation(pixels):
+    """The correlation between each pixel and its right and lower neighbours (1 if flat)."""
+    a = np.asarray(pixels, dtype=np.float64)
+    x = np.concatenate([a[:, :-1].ravel(), a[:-1, :].ravel()])
+    y = np.concatenate([a[:, 1:].ravel(), a[1:, :].ravel()])
+    if x.size < 2 or x.std() == 0 or y.std() == 0:
+        return 1.0
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def _refuse_noise(pixels):
+    pairs = pixels.shape[0] * (pixels.shape[1] - 1) + (pixels.shape[0] - 1) * pixels.shape[1]
+    limit = max(NOISE_SDS / np.sqrt(max(pairs, 1)), NOISE_FLOOR)
+    found = neighbour_correlation(pixels)
+    if found < limit:
+        raise ValueError(f"the image looks like noise, not a digit: neighbouring pixels are "
+                         f"unrelated (correlation {found:.2f}, strokes give more than "
+                         f"{limit:.2f}); pass a photo or drawing of one digit")
+
+
+def lightness(pixels):
     """`grey`'s levels, not all one, as fractions of the lightest (the paper, on a drawing or a
     photo of dark ink), black being 0 (or the lowest level, if below 0)."""
     zero = min(pixels.min(), 0)  # black, unless the values go below it
@@ -160,7 +185,7 @@ def _photo_ink(pixels):
     if even and quartiles[1] < (low + high) / 2:  # light ink on an evenly dark ground
         light = (high - pixels) / (high - low)
     else:
-        light = _lightness(pixels)
+        light = lightness(pixels)
     # Light multiplies: ink reflects a fixed fraction of the light its paper reflects, in
     # light or in shade, so it is measured as a fraction of the paper's brightness there.
     paper = np.median(_border(light)) if even else _paper(light)
@@ -195,7 +220,7 @@ def _paper(light):
     paper = np.where(strokes, closed, sketch)
     for _ in range(FILL_STEPS):  # each stroke pixel becomes the mean of its four neighbours
         paper = np.where(strokes, ndimage.convolve(paper, NEIGHBOURS, mode="nearest"), sketch)
-    return _resize(paper, light.shape, Image.BILINEAR)
+    return resize(paper, light.shape, Image.BILINEAR)
 
 
 def _strokes(ink):
@@ -222,10 +247,10 @@ def _shrink(pixels, side):
     scale = side / max(pixels.shape)
     if scale >= 1:
         return pixels
-    return _resize(pixels, [max(1, round(n * scale)) for n in pixels.shape], Image.BOX)
+    return resize(pixels, [max(1, round(n * scale)) for n in pixels.shape], Image.BOX)
 
 
-def _resize(pixels, shape, resample):
+def resize(pixels, shape, resample):
     """`pixels` resized to `shape` (rows, columns) with one of PIL's filters."""
     resized = Image.fromarray(pixels.astype(np.float32)).resize(shape[::-1], resample)
     return np.asarray(resized, np.float64)

@@ -13,7 +13,7 @@ from torch import nn
 
 from .attacks import pgd, smallest_flip
 from .checks import is_count
-from .digits import FIELD, _lightness, _resize, grey, to_mnist
+from .digits import FIELD, grey, lightness, resize, to_mnist
 from .evaluation import outputs
 from .formatting import br, percent
 
@@ -118,11 +118,11 @@ def prepare(image, raw=False):
     pixels = grey(image)
     if pixels.min() == pixels.max():  # one colour, white or not: nothing drawn
         return None
-    light = _lightness(pixels)
+    light = lightness(pixels)
     if 1 - light.min() < BLANK:
         return None
     if raw:
-        small = _resize(light, (FIELD, FIELD), Image.LANCZOS)
+        small = resize(light, (FIELD, FIELD), Image.LANCZOS)
         return np.clip(1 - small, 0, 1).astype(np.float32)  # LANCZOS rings past the range
     return to_mnist(pixels)[0].numpy()
 

@@ -304,3 +304,18 @@ def test_a_digit_in_two_strokes_keeps_both():
 def test_a_photo_without_a_digit_raises_a_helpful_value_error(picture):
     with pytest.raises(ValueError, match="no ink in this photo is 35% darker than the paper"):
         to_mnist(picture())
+
+
+@pytest.mark.parametrize("shape", [(8, 8), (28, 28), (300, 200)])
+def test_uniform_noise_is_refused_as_no_digit(shape):
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        with pytest.raises(ValueError, match="looks like noise, not a digit"):
+            to_mnist(rng.random(shape))
+
+
+def test_every_scikit_learn_digit_passes_the_noise_check():
+    from sklearn.datasets import load_digits
+
+    for image in load_digits().images:  # the 8 x 8 digits closest to noise: correlation >= 0.28
+        to_mnist(image)
