@@ -13,7 +13,7 @@ NOTEBOOKS := notebooks/01_mlp_mnist.ipynb notebooks/02_alem_do_original.ipynb \
 # Python in one line, before creating or installing anything.
 PYTHON_VERSION := 3.11
 
-.PHONY: help setup lint test unit browser run smoke results references long bench report colab lock clean
+.PHONY: help setup lint test unit browser run smoke results references long bench report colab lock repositorio clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -59,6 +59,7 @@ run: $(STAMP) ## execute the notebooks in place (SEED=N: into build/semente-N); 
 	@[[ "$(SEED)" =~ ^[0-9]+$$ ]] || { echo "make run: SEED must be a whole number >= 0, got '$(SEED)'" >&2; exit 2; }
 ifeq ($(SEED),0)
 	env -u MNIST_MLP_SEED $(PY) tools/run_notebooks.py $(NOTEBOOKS) --inplace --html build
+	$(PY) -m tools.readme_figure
 else
 	MNIST_MLP_SEED=$(SEED) $(PY) tools/run_notebooks.py $(NOTEBOOKS) --output build/semente-$(SEED)
 endif
@@ -126,6 +127,9 @@ colab: ## the package on Google Colab's versions (Python 3.13, .venv-colab): ins
 lock: $(STAMP) ## rewrite requirements-lock.txt from the current .venv
 	{ sed -n '1,3p' requirements-lock.txt; $(PY) -m pip freeze --exclude-editable | grep -v '^d2l=='; } > requirements-lock.tmp
 	mv requirements-lock.tmp requirements-lock.txt
+
+repositorio: $(STAMP) ## URL=... : the git address every notebook's first cell clones on Colab (a teacher's fork, once)
+	$(PY) -m tools.repository "$(URL)"
 
 clean: ## remove build outputs (keeps .venv and data/)
 	rm -rf build .pytest_cache .ruff_cache

@@ -146,7 +146,7 @@ def vat_direction(model, X, xi=1e-3, iterations=1, p=None, generator=None):
     if p is None:
         with torch.no_grad():
             p = torch.softmax(model(X), dim=1)
-    # drawn in float32 whatever X's type, so a float64 copy of a model starts where it starts
+    # sorteado em float32 qualquer que seja o tipo de X: uma cópia float64 parte do mesmo ponto
     d = torch.randn(X.shape, generator=generator).to(device=X.device, dtype=X.dtype)
     for _ in range(iterations):
         d = (xi * unit(d)).requires_grad_(True)

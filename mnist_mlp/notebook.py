@@ -16,6 +16,7 @@ from .cpu import flush_denormals
 
 SEED_ENV, EPOCHS_ENV, SCHEDULE_ENV = "MNIST_MLP_SEED", "MNIST_MLP_EPOCHS", "MNIST_MLP_SCHEDULE"
 EPOCHS = 10  # the original's, for each of notebook 1's models
+NOTEBOOK2_EPOCHS = {"E": 10, "F": 20}  # notebook 2's training of the models notebooks 3, 4 read
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,38 @@ class NotebookRun:
     def complete(self):
         """True on the full schedule, where the notebooks check what their text claims."""
         return not self.short and self.epochs == EPOCHS
+
+    @property
+    def models_seed(self):
+        """The seed of notebook 2's first networks, which notebooks 3 and 4 read."""
+        return 3 * self.seed
+
+    def notebook2_model(self, name):
+        """O modelo `name` (E ou F) da primeira semente do segundo caderno, em modo de avaliação:
+        os pesos que ele gravou em out/modelos/ ou, sem eles (no Colab), treinado aqui pela
+        mesma receita (E nas 50.000 imagens por 10 épocas, F nas 60.000 por 20)."""
+        import torch  # the training stack, only when a notebook asks for a model
+
+        from .data import MNIST
+        from .experiment import fit, set_seed
+        from .presets import PRESETS
+
+        if name not in NOTEBOOK2_EPOCHS:
+            raise ValueError(f"notebook 2 trains E and F, not {name!r}")
+        config = PRESETS[name]
+        set_seed(self.models_seed)
+        model = config.model()
+        path = self.out / "modelos" / f"{name}-seed{self.models_seed}.pt"
+        if path.is_file():
+            model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+            print(f"modelo {name}: lido de modelos/{path.name}, gravado pelo segundo caderno")
+        else:
+            data = (MNIST(batch_size=config.batch_size, val_split=10_000) if name == "E" else
+                    MNIST(batch_size=config.batch_size, validate=False))
+            epochs = 2 if self.short else NOTEBOOK2_EPOCHS[name]
+            fit(model, data, max_epochs=epochs)
+            print(f"modelo {name}: treinado aqui, {epochs} épocas")
+        return model.eval()
 
 
 def start(cwd=None):

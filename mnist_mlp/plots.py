@@ -127,3 +127,39 @@ def plot_confusion_matrix(cm, errors_only=False, ax=None, title=None):
     ax.set_title(title or ("Erros (fora da diagonal)" if errors_only else "Matriz de Confusão"))
     ax.figure.tight_layout()
     return Drawing(ax.figure, ax, cm)
+
+
+def attack_grid(X, X_adv, before, after, name, eps, axes=None):
+    """Ataques lado a lado: em cima cada imagem de `X`, no meio a mudança `X_adv - X`
+    (vermelho: mais claro; azul: mais escuro), embaixo a imagem atacada; os títulos dão a
+    resposta do modelo `name` antes (`before`) e depois (`after`)."""
+    count = len(X)
+    if axes is None:
+        fig = figure_for((1.5 * max(count, 1), 5))
+        axes = fig.subplots(3, max(count, 1), squeeze=False)
+    axes = np.asarray(axes).reshape(3, -1)
+    for col in range(count):
+        axes[0, col].imshow(np.asarray(X[col]).squeeze(), cmap="gray", vmin=0, vmax=1)
+        axes[0, col].set_title(f"{name} lê {int(before[col])}")
+        change = np.asarray(X_adv[col] - X[col]).squeeze()
+        axes[1, col].imshow(change, cmap="RdBu_r", vmin=-eps, vmax=eps)
+        axes[2, col].imshow(np.asarray(X_adv[col]).squeeze(), cmap="gray", vmin=0, vmax=1)
+        axes[2, col].set_title(f"{name} lê {int(after[col])}")
+    for ax in axes.flat:
+        ax.set_axis_off()
+    fig = axes.flat[0].figure
+    fig.suptitle(f"Modelo {name}: original, mudança (ε = {br(eps, 'g')}) e dígito atacado")
+    return Drawing(fig, axes, (X, X_adv))
+
+
+def accuracy_curves(xs, curves, xlabel, title, ax=None, ylabel="acurácia no teste"):
+    """Uma curva de acurácia por modelo ({nome: acurácias}, nos mesmos `xs`), de 0 a 1."""
+    if ax is None:
+        ax = figure_for((6.4, 3.6)).subplots()
+    for name, accuracies in curves.items():
+        ax.plot(xs, accuracies, "o-", label=f"modelo {name}")
+    ax.set(title=title, ylim=(0, 1), xlabel=xlabel, ylabel=ylabel)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    decimal_comma(ax)
+    return Drawing(ax.figure, ax, curves)

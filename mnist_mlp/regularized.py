@@ -46,8 +46,8 @@ class RegularizedMLP(MLP):
             self.board.loss_label = "perda (entropia cruzada suavizada)"
 
     def hidden_layer(self, width, size):
-        """MLP's hidden layer with the options that are on."""
-        if self.batch_norm:  # the normalisation's shift replaces the layer's bias
+        """A camada oculta de `MLP`, com as opções que estão ligadas."""
+        if self.batch_norm:  # o deslocamento da normalização faz o papel do viés
             layers = [nn.Linear(width, size, bias=False), nn.BatchNorm1d(size)]
         else:
             layers = [nn.Linear(width, size)]
@@ -167,9 +167,10 @@ class GaussianNoise(nn.Module):
         self.std = std
 
     def forward(self, X):
+        """X mais std vezes um sorteio novo de N(0, 1) por coordenada, só no treino."""
         if not self.training or self.std == 0:
             return X
-        # Fresh i.i.d. draws from torch's seeded generator; never in place (X may be reused).
+        # sorteios do gerador semeado do torch; nunca no lugar (quem chama pode reusar X)
         return torch.add(X, torch.randn_like(X), alpha=self.std)
 
     def extra_repr(self):

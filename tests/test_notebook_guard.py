@@ -1,12 +1,15 @@
 """The notebooks' first code cell: silent where mnist_mlp imports, helpful where it does not."""
 import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 import types
 from pathlib import Path
 
 import pytest
+
+from tools.repository import notebooks, set_repository
 
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
 
@@ -59,6 +62,39 @@ def test_on_colab_it_installs_a_clone_found_next_to_the_notebook(run_guard, tmp_
                       str(clone)]]
 
 
-def test_on_colab_without_a_clone_it_says_to_clone(run_guard):
-    with pytest.raises(SystemExit, match="git clone"):
+def test_on_colab_without_a_clone_or_an_address_it_says_what_to_set(run_guard):
+    with pytest.raises(SystemExit, match="Ponha em REPOSITORIO"):
         run_guard(installed=False, colab=True)
+
+
+def test_no_notebook_asks_the_student_to_edit_a_placeholder():
+    assert "URL-DESTE" not in first_code_cell(NOTEBOOKS[0])
+
+
+@pytest.fixture
+def copy(tmp_path):
+    """A copy of the notebooks, for set_repository to rewrite."""
+    shutil.copytree(NOTEBOOKS[0].parent, tmp_path / "notebooks")
+    return tmp_path
+
+
+def test_on_colab_it_clones_the_address_the_teacher_set_once_then_installs(copy, monkeypatch):
+    set_repository("https://github.com/professora/mnist-mlp", copy)
+    cells = {first_code_cell(path) for path in notebooks(copy)}
+    assert len(cells) == 1  # every notebook, at once
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda args, **kw: calls.append(args))
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    monkeypatch.chdir(copy / "notebooks")
+    exec(cells.pop(), {})
+    assert calls[0] == ["git", "clone", "-q", "https://github.com/professora/mnist-mlp",
+                        "mnist-mlp"]
+    assert calls[1][-1] == "mnist-mlp" and "d2l==1.0.3" in calls[1]
+
+
+def test_a_bad_address_is_refused_and_no_notebook_changes(copy):
+    before = {p.name: p.read_bytes() for p in notebooks(copy)}
+    with pytest.raises(ValueError, match="not a git address"):
+        set_repository("meu repositorio", copy)
+    assert {p.name: p.read_bytes() for p in notebooks(copy)} == before

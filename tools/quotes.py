@@ -1,0 +1,294 @@
+"""The fixed measurements the lessons quote in their prose, each checked against its file.
+
+A lesson may write a magnitude from results/ in markdown ("cerca de 59 e 45 pontos, em cinco
+sementes"). Each such quote is a `Quote` below: the words as the notebook writes them, the number
+in them, and the value computed from the committed file. `python -m tools.quotes` lists each with
+its value; tests/test_quotes.py (in `make unit`) fails when a quoted number no longer matches its
+file, when a quote's words left the notebook, or when a markdown sentence that quotes the seeds of
+results/ with a number is not registered here.
+
+The lessons quote the five-seed files (seeds 0-4); the *_5-9.json files are the failure budget's.
+"""
+import json
+import math
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import mean, stdev
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "results"
+
+
+def read(name):
+    return json.loads((RESULTS / name).read_text(encoding="utf-8"))
+
+
+def runs(name, key, value):
+    return [r for r in read(name)["runs"] if r[key] == value]
+
+
+def first_epochs(preset):
+    """The run's epochs (1-based) where notebook 1's five seeds of `preset` reach their minimum
+    validation loss."""
+    return [min(r["history"], key=lambda h: h["val_loss"])["epoch"]
+            for r in runs("sementes_caderno1.json", "preset", preset)]
+
+
+def val_mean(preset):
+    return mean(r["val_accuracy"] for r in runs("sementes_caderno1.json", "preset", preset))
+
+
+def attack(model, name, eps):
+    return [r[name][str(eps)] for r in runs("sementes_caderno4.json", "model", model)]
+
+
+def moved_loss(model):
+    return [r["moved"]["original"] - r["moved"]["4 px →"]
+            for r in runs("sementes_caderno3.json", "preset", model)]
+
+
+def long_tests(name):
+    return [r["test_accuracy"] for r in read(name)["runs"]]
+
+
+def z_new_digits(ours, published, n=10_000):
+    """The appendix's yardstick: our seeds' mean against one published reading."""
+    p1, p2 = mean(ours), published
+    return (p1 - p2) / math.sqrt(p1 * (1 - p1) / n + p2 * (1 - p2) / n + stdev(ours) ** 2
+                                 / len(ours))
+
+
+@dataclass(frozen=True)
+class Quote:
+    notebook: str     # the file's prefix
+    words: str        # as the markdown writes them (spaces and line breaks normalised)
+    value: object     # () -> the quantity, from results/
+    quoted: float     # the number in the words, in the quantity's unit
+    tolerance: float  # how far the quantity may sit from it ("cerca de" is wider than a digit)
+    kind: str = "about"  # "about", "above" (quantity > quoted), "below", "range" (quoted: (a, b))
+
+
+def ensemble_gains():
+    out = []
+    for e in read("sementes_caderno2.json")["ensembles"]:
+        out.append(e["ensemble_accuracy"] - mean(e["test_accuracies"]))
+    return out
+
+
+def shared_fraction():
+    return [e["errors all three share"] / min(e["errors"])
+            for e in read("sementes_caderno2.json")["ensembles"]]
+
+
+def mcnemar_ps():
+    return sorted(p for e in read("sementes_caderno2.json")["ensembles"]
+                  for _, _, p in e["mcnemar (ensemble only, network only, p)"])
+
+
+def error_ratio_f_e():
+    e = mean(1 - r["test_accuracy"] for r in runs("sementes_caderno2.json", "preset", "E"))
+    f = mean(1 - r["test_accuracy"] for r in runs("sementes_caderno2.json", "preset", "F"))
+    return f / e
+
+
+def original(name):
+    return read("original.json")["models"][name]["val_accuracy"]
+
+
+def original_matrix(true, predicted):
+    return read("original.json")["E_confusion_matrix"]["matrix"][true][predicted]
+
+
+def original_e():
+    m = read("original.json")["E_confusion_matrix"]["matrix"]
+    return sum(m[i][i] for i in range(10)) / sum(map(sum, m))
+
+
+def c_minus_b_in_errors():
+    b = [r["val_accuracy"] for r in runs("sementes_caderno1.json", "preset", "B")]
+    c = [r["val_accuracy"] for r in runs("sementes_caderno1.json", "preset", "C")]
+    return (mean(c) - mean(b)) / math.sqrt((stdev(b) ** 2 + stdev(c) ** 2) / len(b))
+
+
+def end_above_minimum(preset):
+    return mean(r["history"][-1]["val_loss"] - min(h["val_loss"] for h in r["history"])
+                for r in runs("sementes_caderno1.json", "preset", preset))
+
+
+def adversarial_gain():
+    clean = [a - b for a, b in zip(attack("F adversarial 5 epochs", "FGSM", 0.0),
+                                   attack("F 5 epochs", "FGSM", 0.0))]
+    return clean
+
+
+def reach(model):
+    return [r["first-layer reach at eps 0.1"]["median"]
+            for r in runs("sementes_caderno4.json", "model", model)]
+
+
+MODELS4 = ("E", "F 20 epochs", "F 5 epochs", "F adversarial 5 epochs")
+
+QUOTES = [
+    # notebook 1: the original's results, and five seeds of A-E (results/sementes_caderno1.json)
+    Quote("01", "C fica cerca de 0,3 ponto acima de B",
+          lambda: 100 * (val_mean("C") - val_mean("B")), 0.3, 0.1),
+    Quote("01", "C fica cerca de 0,3 ponto acima de B, mais de três erros-padrão da diferença",
+          c_minus_b_in_errors, 3, 0, "above"),
+    Quote("01", "a perda de validação de E passa pelo mínimo entre a quarta e a sétima época",
+          lambda: first_epochs("E"), (4, 7), 0, "range"),
+    Quote("01", "termina acima dela (cerca de cinco vezes maior, nas sementes de `results/`)",
+          lambda: [r["history"][-1]["val_loss"] / r["history"][-1]["train_loss"]
+                   for p in "DE" for r in runs("sementes_caderno1.json", "preset", p)], 5, 1.5),
+    Quote("01", "e termina cerca de 0,02 acima dele", lambda: end_above_minimum("E"), 0.02, 0.01),
+    Quote("01", "as de C e D chegam ao mínimo mais tarde (da sétima à décima época)",
+          lambda: first_epochs("C") + first_epochs("D"), (7, 10), 0, "range"),
+    Quote("01", "dobrar a camada oculta rende cerca de 0,3 ponto sobre C",
+          lambda: 100 * (val_mean("D") - val_mean("C")), 0.3, 0.1),
+    Quote("01", "O E do original acertou 0,9775", original_e, 0.9775, 5e-5),
+    Quote("01", "fica abaixo de D (0,9794)", lambda: original("D"), 0.9794, 5e-5),
+    Quote("01", "e de C (0,9781)", lambda: original("C"), 0.9781, 5e-5),
+    Quote("01", "o 4 lido como 9 aparece 31 vezes", lambda: original_matrix(4, 9), 31, 0),
+    Quote("01", "o 5 lido como 3 (22 vezes)", lambda: original_matrix(5, 3), 22, 0),
+    # notebook 2: ten seeds of E and F and three ensembles (results/sementes_caderno2.json)
+    Quote("02", "F erra bem menos que E (nas dez sementes de `results/sementes_caderno2.json`, "
+          "cerca da metade)", error_ratio_f_e, 0.5, 0.1),
+    Quote("02", "cada *ensemble* ficou de 0,02 a 0,04 ponto acima da média das suas três redes",
+          lambda: [100 * g for g in ensemble_gains()], (0.015, 0.045), 0, "range"),
+    Quote("02", "o valor-p foi pequeno (p = 0,007", lambda: mcnemar_ps()[0], 0.007, 5e-4),
+    Quote("02", "o valor-p ficou entre 0,26 e 1", lambda: mcnemar_ps()[1:], (0.255, 1), 0,
+          "range"),
+    Quote("02", "de 70% a 80% dos erros da rede que menos erra",
+          lambda: [100 * f for f in shared_fraction()], (69.5, 80.5), 0, "range"),
+    # notebook 3: five seeds of E and F (results/sementes_caderno3.json)
+    Quote("03", "cerca de 59 para E", lambda: 100 * mean(moved_loss("E")), 59, 1),
+    Quote("03", "e 45 para F", lambda: 100 * mean(moved_loss("F")), 45, 1),
+    Quote("03", "mais de 30 em cada uma das cinco sementes",
+          lambda: [100 * (r["sklearn"]["(b) geometria do MNIST"]
+                          - r["sklearn"]["(a) campo inteiro"])
+                   for r in read("sementes_caderno3.json")["runs"]], 30, 0, "above"),
+    Quote("03", "Nas cinco sementes de F, o 1 foi o dígito menos acertado em (c)",
+          lambda: [min(range(10), key=r["sklearn (c) per digit"].__getitem__)
+                   for r in runs("sementes_caderno3.json", "preset", "F")], (1, 1), 0, "range"),
+    # notebook 4: five seeds of four models under attack (results/sementes_caderno4.json)
+    Quote("04", "quase nenhum (1,5% em média", lambda: 100 * mean(attack("E", "FGSM", 0.3)),
+          1.5, 0.05),
+    Quote("04", "(91% em média", lambda: 100 * mean(attack("F 20 epochs", "FGSM", 0.3)), 91, 0.5),
+    Quote("04", "98% em média nas cinco sementes", lambda: 100 * mean(
+        r["first-layer reach at eps 0.1"]["fraction above 1"]
+        for r in runs("sementes_caderno4.json", "model", "E")), 98, 0.5),
+    Quote("04", "(1,67 nas cinco sementes)", lambda: mean(reach("E")), 1.67, 0.005),
+    Quote("04", "a entropia cruzada baixou E de 0,3 a 0,9 ponto a mais, em todas",
+          lambda: [100 * (m - c) for m, c in zip(attack("E", "PGD margin", 0.1),
+                                                 attack("E", "PGD cross_entropy", 0.1))],
+          (0.3, 0.9), 0.005, "range"),
+    Quote("04", "F ainda acerta, em média, 78% dos dígitos sob o PGD pela entropia",
+          lambda: 100 * mean(attack("F 20 epochs", "PGD cross_entropy", 0.3)), 78, 0.5),
+    Quote("04", "e só 7% sob o PGD pela margem",
+          lambda: 100 * mean(attack("F 20 epochs", "PGD margin", 0.3)), 7, 0.5),
+    Quote("04", "o deixou acertando cerca de 7% dos dígitos (cinco sementes)",
+          lambda: 100 * mean(attack("F 20 epochs", "PGD margin", 0.3)), 7, 0.5),
+    Quote("04", "F acerta cerca de 71% dos dígitos",
+          lambda: 100 * mean(attack("F 20 epochs", "PGD margin", 0.1)), 71, 0.5),
+    Quote("04", "e E cerca de 9% (cinco sementes)",
+          lambda: 100 * mean(attack("E", "PGD margin", 0.1)), 9, 0.5),
+    Quote("04", "ficou à frente em todas, por 0,29 ponto em média",
+          lambda: 100 * mean(adversarial_gain()), 0.29, 0.005),
+    Quote("04", "ficou à frente em todas", lambda: min(adversarial_gain()), 0, 0, "above"),
+    Quote("04", "(erro-padrão de 0,02 ponto",
+          lambda: 100 * stdev(adversarial_gain()) / math.sqrt(5), 0.02, 0.005),
+    Quote("04", "O alcance quase não muda de um modelo para outro (de cerca de 1,6 a 1,8)",
+          lambda: [v for m in MODELS4 for v in reach(m)], (1.55, 1.85), 0, "range"),
+    Quote("04", "enquanto a robustez vai de cerca de 9% a quase 90%",
+          lambda: [100 * mean(attack(m, "PGD margin", 0.1)) for m in MODELS4], (9, 90), 0.5,
+          "range"),
+    # the appendix: the long presets (results/longo_*.json) and the published results
+    Quote("ap", "cada semente dos modelos longos leva de 13 a 33 minutos",
+          lambda: [r["train_seconds"] / 60 for n in "GHI" for r in read(f"longo_{n}.json")["runs"]],
+          (13, 33), 0.5, "range"),
+    Quote("ap", "a diferença, de cerca de 0,2 ponto",
+          lambda: [100 * (mean(long_tests(f"longo_{n}.json")) - mean(long_tests("sementes_F.json")))
+                   for n in "GH"], 0.2, 0.05),
+    Quote("ap", "fica abaixo da Ladder por mais de três erros-padrão da diferença",
+          lambda: -z_new_digits(long_tests("sementes_F.json"), 0.9943), 3, 0, "above"),
+    Quote("ap", "e abaixo do VAT publicado por 2,7",
+          lambda: -z_new_digits(long_tests("sementes_F.json"), 0.9936), 2.7, 0.05),
+]
+
+# Sentences that name the seeds of results/ beside a number that is not a measurement from it.
+NOT_QUOTES = [
+    "Cinco sementes da receita escolhida (24 épocas de 50.000 imagens",
+    "A tabela dá a média das sementes com o intervalo de 95% do teste",
+    "perto de 99%, o seu intervalo de 95% tem cerca de ±0,2 ponto",
+    "Treine F sem o ruído",
+    "Três sementes de G e de H treinaram então nas 60.000 imagens",
+    "quantas imagens de teste seriam necessárias para distinguir 0,74%",
+]
+
+NOTEBOOKS = {p.name[:2]: p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))}
+
+
+def prose(path):
+    """The notebook's markdown (listings excluded), spaces and line breaks normalised."""
+    nb = nbformat.read(path, as_version=4)
+    return [" ".join(c.source.split()) for c in nb.cells
+            if c.cell_type == "markdown" and "listing" not in c.metadata]
+
+
+def holds(quote):
+    """(holds, the value as computed)."""
+    value = quote.value()
+    values = value if isinstance(value, list) else [value]
+    if quote.kind == "about":
+        return all(abs(v - quote.quoted) <= quote.tolerance + 1e-12 for v in values), value
+    if quote.kind == "above":
+        return all(v > quote.quoted for v in values), value
+    if quote.kind == "below":
+        return all(v < quote.quoted for v in values), value
+    low, high = quote.quoted
+    return all(low - quote.tolerance <= v <= high + quote.tolerance for v in values), value
+
+
+def problems():
+    """Every quote that fails its file or left its notebook, and every unregistered quote."""
+    found = []
+    texts = {key: " ".join(prose(path)) for key, path in NOTEBOOKS.items()}
+    for quote in QUOTES:
+        if quote.words not in texts[quote.notebook]:
+            found.append(f"{quote.notebook}: the words {quote.words!r} are not in the notebook")
+            continue
+        ok, value = holds(quote)
+        if not ok:
+            found.append(f"{quote.notebook}: {quote.words!r} quotes {quote.quoted}, the file "
+                         f"gives {value}")
+    for key, path in NOTEBOOKS.items():
+        for cell in prose(path):
+            for sentence in re.split(r"(?<=[.;])\s+", cell):
+                names_seeds = re.search(r"sementes|results/", sentence)
+                # counts of images (10.000) and years (2017) are not measurements
+                bare = re.sub(r"\b\d{1,3}(\.\d{3})+\b|\b(19|20)\d{2}\b", "", sentence)
+                has_number = re.search(r"\d+,\d+|\d+\s?%|\b\d{2,}\b", bare)
+                covered = any(q.words in sentence or sentence in q.words for q in QUOTES
+                              if q.notebook == key) or any(n in sentence for n in NOT_QUOTES)
+                if names_seeds and has_number and not covered:
+                    found.append(f"{path.name}: a number beside the seeds of results/ that "
+                                 f"tools/quotes.py does not check: {sentence[:120]!r}")
+    return found
+
+
+def main():
+    for quote in QUOTES:
+        ok, value = holds(quote)
+        shown = [round(v, 4) for v in value] if isinstance(value, list) else round(value, 4)
+        print(f"{'ok ' if ok else 'BAD'} {quote.notebook} {quote.words[:70]!r}: {shown}")
+    bad = problems()
+    for line in bad:
+        print(line, file=sys.stderr)
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
