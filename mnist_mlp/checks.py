@@ -36,6 +36,15 @@ BOOLEAN = (lambda v: isinstance(v, bool), "True or False")
 NONNEGATIVE = (lambda v: _number(v) and v >= 0, "a finite number >= 0")
 FRACTION = (lambda v: _number(v) and 0 <= v < 1, "in [0, 1)")
 
+# What every generator set_seed seeds accepts (NumPy's legacy seeding is the narrowest).
+SEED = (lambda v: _whole(v) and v < 2**32, f"a whole number from 0 to {2**32 - 1}")
+TRAIN_IMAGES = 60_000  # in MNIST's training files; val_split holds out fewer
+
+# The names some arguments choose from (the models map each name to its class).
+ACTIVATION_NAMES = ("sigmoid", "relu")
+OPTIMIZERS = ("sgd", "adam", "adamw")
+SCHEDULES = ("constant", "onecycle")
+
 RULES = {  # argument: (test, what to pass)
     "num_outputs": COUNT,
     "hidden_sizes": (lambda v: isinstance(v, (list, tuple)) and all(map(_count, v)),
@@ -67,6 +76,15 @@ def check_arguments(values, **choices):
                                   + (f"{', '.join(first)} or {last}" if first else last))
         else:
             require(name, value, RULES[name])  # a KeyError here: a new argument needs its rule
+
+
+def check_split(val_split, validate):
+    """ConfigError unless `val_split` is a whole number below 60,000 that `validate` allows."""
+    require("validate", validate, BOOLEAN)
+    require("val_split", val_split, (lambda v: _whole(v) and v < TRAIN_IMAGES,
+                                     f"a whole number from 0 to {TRAIN_IMAGES - 1}"))
+    if val_split and not validate:
+        raise ConfigError("validate=False trains on all training images: leave val_split 0")
 
 
 def require(name, value, rule=COUNT):

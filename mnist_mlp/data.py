@@ -7,11 +7,10 @@ import torch
 from d2l import torch as d2l
 from PIL import Image
 
-from .checks import BOOLEAN, NONNEGATIVE_COUNT, ConfigError, require
+from .checks import TRAIN_IMAGES, ConfigError, check_split, require  # noqa: F401 (re-exported)
 from .download import load_raw
 
 IMAGE_MAGIC, LABEL_MAGIC = 2051, 2049
-TRAIN_IMAGES = 60_000  # in MNIST's training files; val_split holds out fewer
 
 
 class MNIST(d2l.DataModule):
@@ -62,15 +61,6 @@ def load_splits(batch_size, resize, root, val_split, validate):
         return train, test, test
     order = torch.randperm(len(train), generator=torch.Generator().manual_seed(0))
     return train.subset(order[val_split:]), train.subset(order[:val_split]), test
-
-
-def check_split(val_split, validate):
-    """ConfigError unless `val_split` is a whole number below 60,000 that `validate` allows."""
-    require("validate", validate, BOOLEAN)
-    require("val_split", val_split, (lambda v: NONNEGATIVE_COUNT[0](v) and v < TRAIN_IMAGES,
-                                     f"a whole number from 0 to {TRAIN_IMAGES - 1}"))
-    if val_split and not validate:
-        raise ConfigError("validate=False trains on all training images: leave val_split 0")
 
 
 class MNISTSplit(torch.utils.data.Dataset):

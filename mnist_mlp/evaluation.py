@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import torch
-from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+from sklearn.metrics import confusion_matrix
 
 from .checks import require
 from .formatting import br
@@ -79,12 +79,6 @@ def device_of(model):
     return next(model.parameters(), torch.empty(0)).device
 
 
-def predict(model, data_iter):
-    """Yield (X, y, predicted labels) per batch on the CPU."""
-    for X, y, scores in outputs(model, data_iter):
-        yield X, y, scores.argmax(dim=1)
-
-
 def ensemble_accuracy(models, data_iter):
     """Accuracy of the models' averaged class probabilities (soft voting).
 
@@ -147,13 +141,16 @@ def most_confused(cm, k=5):
 
 
 def per_class_scores(cm):
-    """Precision, recall, F1 and support per class, from a confusion matrix (scikit-learn's
-    precision_recall_fscore_support on the labels the matrix counts)."""
-    cm = np.asarray(cm)
-    classes = np.arange(len(cm))
-    y_true = np.repeat(np.repeat(classes, len(cm)), cm.ravel())
-    y_pred = np.repeat(np.tile(classes, len(cm)), cm.ravel())
-    return precision_recall_fscore_support(y_true, y_pred, labels=classes, zero_division=0)
+    """Precision, recall, F1 and support per class, from a confusion matrix (rows: true, columns:
+    predicted); 0 where a class was never predicted or never present, as scikit-learn's
+    zero_division=0."""
+    cm = np.asarray(cm, dtype=np.float64)
+    hits, predicted, support = np.diag(cm), cm.sum(axis=0), cm.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(predicted > 0, hits / predicted, 0.0)
+        recall = np.where(support > 0, hits / support, 0.0)
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    return precision, recall, f1, support.astype(np.int64)
 
 
 def with_interval(accuracy, n=10_000, as_percent=False):

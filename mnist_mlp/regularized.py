@@ -8,11 +8,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from .attacks import loss_gradient, virtual_adversarial_loss
-from .checks import check_arguments, is_number
+from .checks import OPTIMIZERS, SCHEDULES, check_arguments, is_number
 from .model import ACTIVATIONS, MLP
-
-OPTIMIZERS = ("sgd", "adam", "adamw")
-SCHEDULES = ("constant", "onecycle")
 
 
 class RegularizedMLP(MLP):
