@@ -30,6 +30,7 @@ from .files import write_json
 from .plots import error_grid, plot_confusion_matrix
 from .runs import (
     EVALUATION,
+    Run,
     RunError,
     check_writable,
     checkpoint_of,
@@ -69,11 +70,11 @@ def cmd_train(args):
     seeds = args.seeds or [args.seed]
     if len(set(seeds)) < len(seeds):
         raise UsageError(f"--seeds lists a seed twice: {' '.join(map(str, seeds))}")
-    settings = {"preset": preset, **config.to_dict(), "val_split": args.val_split,
-                "validate": not args.no_validation, "device": args.device}
+    runs = {seed: Run(preset, config, seed, args.val_split, not args.no_validation, args.device)
+            for seed in seeds}
     dirs = {seed: args.out / f"{preset}-seed{seed}" for seed in seeds}
     with output_folder(args.out), claim(dirs.values()):
-        todo, kept = runs_to_train(dirs, settings, resume=args.resume, force=args.force)
+        todo, kept = runs_to_train(dirs, runs, resume=args.resume, force=args.force)
         for path in kept:
             print(f"{path} is finished: kept (--resume)")
         if not todo:
@@ -83,32 +84,32 @@ def cmd_train(args):
         data = MNIST(batch_size=config.batch_size, val_split=args.val_split,
                      validate=not args.no_validation)
         for seed, run_dir in todo.items():
-            train_one(args, preset, config, {**settings, "seed": seed}, run_dir, data)
+            train_one(args, runs[seed], run_dir, data)
     return 0
 
 
-def train_one(args, preset, config, run, run_dir, data):
+def train_one(args, run, run_dir, data):
     """Train and write one seed's run; its validation accuracy only, never the test set's."""
     checkpoint = checkpoint_of(run_dir)
     if args.force:
         checkpoint.unlink(missing_ok=True)  # start over, as asked
     resumed = checkpoint.exists()
-    print(f"training {preset} (seed {run['seed']}) -> {run_dir}"
+    print(f"training {run.preset} (seed {run.seed}) -> {run_dir}"
           + (f", continuing from {checkpoint}" if resumed else ""))
-    set_seed(run["seed"])
-    model = config.model()
-    model.history.on_epoch = progress(config.epochs)
+    set_seed(run.seed)
+    model = run.config.model()
+    model.history.on_epoch = progress(run.config.epochs)
     try:
-        _, seconds = fit(model, data, config.epochs, num_gpus=int(args.device == "cuda"),
-                         checkpoint=checkpoint, settings=run)
+        _, seconds = fit(model, data, run.config.epochs, num_gpus=int(run.device == "cuda"),
+                         checkpoint=checkpoint, settings=run.to_dict())
     except TrainingDiverged:
         checkpoint.unlink(missing_ok=True)  # resuming would diverge again
         raise
     metrics = {"epochs": model.history.epochs, "train_seconds": round(seconds, 2),
-               "val_accuracy": validation_accuracy(model, data, run["validate"])}
-    write_run(run_dir, run, metrics, model, model.board.render(), replace=args.force)
+               "val_accuracy": validation_accuracy(model, data, run.validate)}
+    write_run(run_dir, run.to_dict(), metrics, model, model.board.render(), replace=args.force)
     checkpoint.unlink()  # the run holds all it had
-    print(f"  {describe_validation(metrics['val_accuracy'], run['val_split'], run_dir)}; "
+    print(f"  {describe_validation(metrics['val_accuracy'], run.val_split, run_dir)}; "
           f"{seconds:.0f} s")
 
 

@@ -11,9 +11,10 @@ import pytest
 import torch
 from tiny import TinyMNIST
 
-from mnist_mlp import cli, commands, evaluate_accuracy
+from mnist_mlp import ConfigError, cli, commands, evaluate_accuracy
 from mnist_mlp.checkpoints import random_state, set_random_state
 from mnist_mlp.evaluation import binomial_interval
+from mnist_mlp.presets import PRESETS
 from mnist_mlp.runs import RunError, claim, collect, load_run, lock_of, read_run
 
 TINY_C = ["train", "C", "--hidden", "32", "--epochs", "2"]
@@ -318,3 +319,27 @@ def test_collects_command_for_a_custom_run_is_one_train_accepts(tmp_path, hidden
     args = cli.parser().parse_args(shlex.split(command)[3:])  # after "python -m mnist_mlp"
     name, parsed = cli.train_config(args)
     assert name == "custom" and parsed == Config.from_dict(config) and args.seeds == [4]
+
+
+def test_a_run_round_trips_through_its_file_and_names_what_differs():
+    from mnist_mlp.runs import Run
+
+    run = Run("F", PRESETS["F"], seed=3, val_split=10_000)
+    assert Run.from_dict(json.loads(json.dumps(run.to_dict()))) == run
+    saved = {**run.to_dict(), "lr": 0.01, "seed": 4}
+    assert run.differences(saved) == ["lr", "seed"]
+    assert run.differences(run.to_dict()) == []
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"seed": -1}, "seed must be a whole number"),
+    ({"device": "tpu"}, "device must be 'cpu' or 'cuda'"),
+    ({"val_split": 60_000}, "val_split must be a whole number from 0 to 59999"),
+    ({"val_split": 5, "validate": False}, "leave val_split 0"),
+    ({"preset": ""}, "preset must be a preset's name"),
+])
+def test_a_run_refuses_what_train_never_writes(changes, message):
+    from mnist_mlp.runs import Run
+
+    with pytest.raises(ConfigError, match=message):
+        Run("F", PRESETS["F"]).replace(**changes)
