@@ -6,7 +6,7 @@ import argparse
 from dataclasses import fields
 from pathlib import Path
 
-from .checks import COUNT, NONNEGATIVE_COUNT, SEED, TRAIN_IMAGES, check_split, require
+from .checks import COUNT, NONNEGATIVE_COUNT, SEED, TRAIN_IMAGES, check_split
 from .config import Config
 from .presets import PRESETS
 
@@ -37,18 +37,20 @@ def train_config(args):
     return preset or "custom", PRESETS.get(preset, Config()).replace(**given)
 
 
-def integer(rule):
-    """An argparse type: the text as an int that keeps `rule` (mnist_mlp.checks' form), or
-    argparse's one-line error 'argument --x: must be <rule>, got <text>'."""
+def argument(rule):
+    """An argparse type from a rule of mnist_mlp.checks: its `parse`, whose error argparse
+    prints in one line as 'argument --x: must be <rule>, got <text>'."""
     def parse(text):
         try:
-            return require("value", int(text), rule)
-        except ValueError:  # not an integer, or ConfigError (a ValueError): outside the rule
-            raise argparse.ArgumentTypeError(f"must be {rule[1]}, got {text!r}") from None
+            return rule.parse(text)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+    parse.__name__ = "integer" if rule.whole else "number"
     return parse
 
 
-POSITIVE_INT, WHOLE_NUMBER, SEED_NUMBER = integer(COUNT), integer(NONNEGATIVE_COUNT), integer(SEED)
+POSITIVE_INT, WHOLE_NUMBER = argument(COUNT), argument(NONNEGATIVE_COUNT)
+SEED_NUMBER = argument(SEED)
 
 
 class Parser(argparse.ArgumentParser):

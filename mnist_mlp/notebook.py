@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .checks import Interval
 from .cpu import flush_denormals
 
 SEED_ENV, EPOCHS_ENV, SCHEDULE_ENV = "MNIST_MLP_SEED", "MNIST_MLP_EPOCHS", "MNIST_MLP_SCHEDULE"
@@ -99,9 +100,11 @@ def repository(cwd):
 
 
 def _whole(name, default, least=0):
+    """The environment variable `name` as a whole number >= least (`default` if unset)."""
     text = os.environ.get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit() or int(text) < least:
-        raise ValueError(f"{name} must be a whole number >= {least}, got {text!r}")
-    return int(text)
+    try:
+        return Interval(whole=True, low=least).parse(text)
+    except ValueError as err:
+        raise ValueError(f"{name} {err}") from None

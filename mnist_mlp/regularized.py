@@ -8,7 +8,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .attacks import loss_gradient, virtual_adversarial_loss
-from .checks import OPTIMIZERS, SCHEDULES, check_arguments, is_number
+from .checks import NONNEGATIVE, OPTIMIZERS, SCHEDULES, check_arguments, require
 from .model import ACTIVATIONS, MLP
 
 
@@ -158,9 +158,7 @@ class GaussianNoise(nn.Module):
 
     def __init__(self, std):
         super().__init__()
-        if not (is_number(std) and std >= 0):
-            raise ValueError(f"noise standard deviation must be a finite number >= 0, "
-                             f"got {std!r}")
+        require("noise standard deviation", std, NONNEGATIVE)
         self.std = std
 
     def forward(self, X):

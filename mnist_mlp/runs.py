@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from .checkpoints import CheckpointError, read_checkpoint
-from .checks import NONNEGATIVE, SEED, ConfigError, check_split, require
+from .checks import NONNEGATIVE, SEED, UNIT, ConfigError, check_split, require
 from .config import Config
 from .evaluation import binomial_interval
 from .files import replacing, write_json
@@ -31,14 +31,13 @@ RUN_KEYS = ("preset", "seed", "val_split", "validate", "device")  # train's, bes
 METRIC_KEYS = ("epochs", "val_accuracy", "train_seconds")
 DEVICES = ("cpu", "cuda")
 
-_FRACTION = (lambda v: NONNEGATIVE[0](v) and v <= 1, "a number from 0 to 1")
 _RULES = {  # what `train` writes for each of RUN_KEYS and METRIC_KEYS (val_split: check_split)
     "preset": (lambda v: isinstance(v, str) and v != "", "a preset's name"),
     "seed": SEED,
     "device": (lambda v: isinstance(v, str) and v in DEVICES, " or ".join(map(repr, DEVICES))),
     "epochs": (lambda v: isinstance(v, list) and all(isinstance(row, dict) for row in v),
                "a list of per-epoch rows"),
-    "val_accuracy": (lambda v: v is None or _FRACTION[0](v), "null or a number from 0 to 1"),
+    "val_accuracy": (lambda v: v is None or UNIT.holds(v), "null or a number in [0, 1]"),
     "train_seconds": NONNEGATIVE,
 }
 
@@ -250,11 +249,11 @@ def read_evaluation(path):
     were recorded gets its interval from its confusion matrix)."""
     summary = read_json(path)
     try:
-        accuracy = require("test_accuracy", summary["test_accuracy"], _FRACTION)
+        accuracy = require("test_accuracy", summary["test_accuracy"], UNIT)
         if "test_interval" in summary:
             low, high = summary["test_interval"]
-            interval = [require("test_interval", low, _FRACTION),
-                        require("test_interval", high, _FRACTION)]
+            interval = [require("test_interval", low, UNIT),
+                        require("test_interval", high, UNIT)]
         else:
             images = sum(sum(row) for row in summary["confusion_matrix"])
             interval = list(binomial_interval(accuracy, images))

@@ -66,7 +66,7 @@ def test_read_run_fills_newer_fields_and_reads_no_test_accuracy_from_training(tm
     (lambda run: edit(run / "metrics.json", lambda m: m.update(epochs={"1": 0.3})),
      "epochs must be a list of per-epoch rows"),
     (lambda run: edit(run / "metrics.json", lambda m: m.update(val_accuracy=97)),
-     "val_accuracy must be null or a number from 0 to 1, got 97"),
+     "val_accuracy must be null or a number in [0, 1], got 97"),
     (lambda run: edit(run / "config.json", lambda c: c.update(seed=-1)),
      "seed must be a whole number from 0 to 4294967295, got -1"),
     (lambda run: edit(run / "config.json", lambda c: c.update(val_split=60000)),
