@@ -111,6 +111,7 @@ SCHEDULES = ("constant", "onecycle")
 
 RULES = {  # argument: its rule (an Interval, Options, or a (test, what to pass) pair)
     "num_outputs": COUNT,
+    "num_inputs": COUNT,
     "hidden_sizes": (lambda v: isinstance(v, (list, tuple)) and all(map(is_count, v)),
                      "a list of positive integers, e.g. [256, 256]"),
     "lr": POSITIVE,

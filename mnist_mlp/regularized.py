@@ -25,7 +25,7 @@ class RegularizedMLP(MLP):
     def __init__(self, num_outputs, hidden_sizes, lr, af="sigmoid", optimizer="sgd",
                  batch_norm=False, noise=0.0, dropout=0.0, weight_decay=0.0,
                  schedule="constant", label_smoothing=0.0, clean_statistics=False,
-                 adversarial=0.0, vat=0.0, vat_xi=1e-3, vat_iterations=1):
+                 adversarial=0.0, vat=0.0, vat_xi=1e-3, vat_iterations=1, num_inputs=28 * 28):
         check_arguments({"optimizer": optimizer, "batch_norm": batch_norm, "noise": noise,
                          "dropout": dropout, "weight_decay": weight_decay,
                          "schedule": schedule, "label_smoothing": label_smoothing,
@@ -35,7 +35,7 @@ class RegularizedMLP(MLP):
                         optimizer=OPTIMIZERS, schedule=SCHEDULES)
         # Read by hidden_layer while MLP builds the layers (plain values: no Module needed yet).
         self.batch_norm, self.noise, self.dropout = batch_norm, noise, dropout
-        super().__init__(num_outputs, hidden_sizes, lr, af)
+        super().__init__(num_outputs, hidden_sizes, lr, af, num_inputs)
         self.save_hyperparameters()  # every option, for Config, the board and checkpoints
         if noise:
             self.net.insert(1, GaussianNoise(noise))  # on the pixels, right after Flatten
