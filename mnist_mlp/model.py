@@ -14,7 +14,7 @@ class MLP(Classifier):
         super().__init__()
         self.save_hyperparameters()
         check_arguments(self.hparams, af=ACTIVATIONS)  # um argumento inválido: um erro claro
-        layers, width = [nn.Flatten()], num_inputs  # os pixels de cada imagem, achatados
+        layers, width = [nn.Flatten()], num_inputs
         for size in hidden_sizes:
             layers += self.hidden_layer(width, size)
             width = size
