@@ -6,7 +6,7 @@ import argparse
 from dataclasses import fields
 from pathlib import Path
 
-from .checks import COUNT, NONNEGATIVE_COUNT, SEED, TRAIN_IMAGES, check_split
+from .checks import COUNT, NONNEGATIVE_COUNT, SEED, TRAIN_IMAGES
 from .config import Config
 from .presets import PRESETS
 
@@ -32,7 +32,6 @@ def train_config(args):
     preset = args.preset.upper() if args.preset else None
     if preset is not None and preset not in PRESETS:
         raise UsageError(f"unknown preset {args.preset!r}; valid presets: " + ", ".join(PRESETS))
-    check_split(args.val_split, not args.no_validation)  # below 60,000, before any file is read
     given = {name: getattr(args, name) for name in NAMES if getattr(args, name) is not None}
     return preset or "custom", PRESETS.get(preset, Config()).replace(**given)
 

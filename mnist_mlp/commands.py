@@ -84,14 +84,14 @@ def cmd_train(args):
         data = MNIST(batch_size=config.batch_size, val_split=args.val_split,
                      validate=not args.no_validation)
         for seed, run_dir in todo.items():
-            train_one(args, runs[seed], run_dir, data)
+            train_one(runs[seed], run_dir, data, force=args.force)
     return 0
 
 
-def train_one(args, run, run_dir, data):
+def train_one(run, run_dir, data, force=False):
     """Train and write one seed's run; its validation accuracy only, never the test set's."""
     checkpoint = checkpoint_of(run_dir)
-    if args.force:
+    if force:
         checkpoint.unlink(missing_ok=True)  # start over, as asked
     resumed = checkpoint.exists()
     print(f"training {run.preset} (seed {run.seed}) -> {run_dir}"
@@ -107,7 +107,7 @@ def train_one(args, run, run_dir, data):
         raise
     metrics = {"epochs": model.history.epochs, "train_seconds": round(seconds, 2),
                "val_accuracy": validation_accuracy(model, data, run.validate)}
-    write_run(run_dir, run.to_dict(), metrics, model, model.board.render(), replace=args.force)
+    write_run(run_dir, run.to_dict(), metrics, model, model.board.render(), replace=force)
     checkpoint.unlink()  # the run holds all it had
     print(f"  {describe_validation(metrics['val_accuracy'], run.val_split, run_dir)}; "
           f"{seconds:.0f} s")
