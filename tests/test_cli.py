@@ -588,14 +588,6 @@ def test_every_json_file_of_a_run_is_strict(runs):
         strict_json(path)
 
 
-def test_set_seed_takes_numpy_integers_as_python_ints():
-    # Regression: np.int64 passed the seed rule, then random.seed raised a TypeError.
-    set_seed(np.int64(3))
-    drawn = torch.rand(3)
-    set_seed(3)
-    assert torch.equal(drawn, torch.rand(3))
-
-
 def test_the_command_line_in_process_leaves_the_callers_matplotlib_backend(monkeypatch, capsys):
     # Regression: cli.main switched the caller's backend to Agg (a notebook lost its figures).
     import matplotlib
