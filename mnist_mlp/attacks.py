@@ -94,6 +94,7 @@ def smallest_flip(model, image, attack=fgsm, most=0.5, tolerance=0.002, **option
                          f"{tuple(X.shape)}")
     X = X.reshape(1, 1, 28, 28)
     check_attack(model, X, most)
+    require("tolerance", tolerance, POSITIVE)  # 0 would bisect for ever
     with torch.no_grad():
         before = int(model(X.to(device_of(model))).argmax())
     y = torch.tensor([before])

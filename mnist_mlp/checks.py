@@ -1,6 +1,7 @@
 """The rule every hyperparameter follows, written once: `MLP`, `RegularizedMLP` and `Config`
 check their arguments here, so a bad value gets the same one-line message everywhere."""
 import math
+import re
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -61,8 +62,10 @@ class Interval:
 
     def parse(self, text):
         """The value in `text` if it keeps the rule, else ValueError 'must be ..., got ...'."""
-        try:
-            value = int(text) if self.whole else float(text)
+        text = str(text).strip()
+        try:  # ASCII digits only: int() would also take '١', '1_000' and '+5'
+            value = (int(text) if re.fullmatch(r"-?[0-9]+", text) else None) if self.whole \
+                else float(text)
         except ValueError:
             value = None
         if value is None or not self.holds(value):

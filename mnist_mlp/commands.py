@@ -172,7 +172,17 @@ def evaluate_run(run_dir, model, data, max_errors):
     print("wrote " + ", ".join(str(path) for path in written) + f" and {EVALUATION}\n")
 
 
+def distinct(run_dirs):
+    """UsageError if a run folder is named twice (it would count as two runs)."""
+    seen = {}
+    for run_dir in run_dirs:
+        if (key := Path(run_dir).resolve()) in seen:
+            raise UsageError(f"{run_dir} is named twice: each run counts once")
+        seen[key] = run_dir
+
+
 def cmd_compare(args):
+    distinct(args.run_dirs)
     groups = defaultdict(list)
     for run in [read_run(run_dir) for run_dir in args.run_dirs]:  # every run checked first
         key = tuple(sorted((k, str(v)) for k, v in run["config"].items() if k != "seed"))
@@ -199,9 +209,14 @@ def mean_std(values):
 
 
 def cmd_collect(args):
+    distinct(args.run_dirs)
     runs = [read_run(run_dir) for run_dir in args.run_dirs]  # every run checked first
     if args.out.is_dir():
         raise UsageError(f"--out {args.out} is a folder: name the JSON file to write")
+    for run_dir in args.run_dirs:
+        if args.out.resolve().is_relative_to(Path(run_dir).resolve()):
+            raise UsageError(f"--out {args.out} is inside the run folder {run_dir}, whose files "
+                             "it would replace: write the summary elsewhere, e.g. results/")
     result = collect(runs)
     with output_folder(args.out.parent, "choose another --out"):
         if args.ensemble:  # an explicit test-set reading, as `evaluate`

@@ -51,8 +51,14 @@ class Config:
         check_arguments({f.name: getattr(self, f.name) for f in fields(self)},
                         **{f.name: f.metadata["choices"] for f in fields(self)
                            if f.metadata["choices"]})
-        # a tuple, so that configs compare and hash
-        object.__setattr__(self, "hidden_sizes", tuple(self.hidden_sizes))
+        # Python numbers, so that configs compare, hash and go to JSON (NumPy's pass the rules)
+        for f in fields(self):
+            value = getattr(self, f.name)
+            kind = f.metadata["kind"]
+            if kind in ("int", "float", "sizes"):
+                value = (tuple(int(size) for size in value) if kind == "sizes" else
+                         int(value) if kind == "int" else float(value))
+                object.__setattr__(self, f.name, value)
 
     def model(self, num_outputs=10):
         """An untrained model with these hyperparameters (a RegularizedMLP)."""

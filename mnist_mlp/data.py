@@ -112,7 +112,8 @@ def batch_loader(split, batch_size, shuffle=False):
     """
     order = (torch.utils.data.RandomSampler(split) if shuffle
              else torch.utils.data.SequentialSampler(split))
-    batches = torch.utils.data.BatchSampler(order, batch_size, drop_last=False)
+    # int(): a NumPy integer passes the package's rule but not torch's
+    batches = torch.utils.data.BatchSampler(order, int(batch_size), drop_last=False)
     # Each iteration draws a seed for worker processes (there are none) from `generator`:
     # the global one when shuffling, as DataLoader does; a private one otherwise.
     return torch.utils.data.DataLoader(split, sampler=batches, batch_size=None,

@@ -62,10 +62,16 @@ class Run:
     device: str = "cpu"
 
     def __post_init__(self):
-        require("preset", self.preset, _RULES["preset"])
+        if not (self.preset in PRESETS or self.preset == "custom"):
+            raise ConfigError(f"preset must be one of {', '.join(PRESETS)} or 'custom', got "
+                              f"{self.preset!r}")
+        if not isinstance(self.config, Config):
+            raise ConfigError(f"config must be a Config, got {type(self.config).__name__}")
         require("seed", self.seed, SEED)
         require("device", self.device, _RULES["device"])
         check_split(self.val_split, self.validate)
+        object.__setattr__(self, "seed", int(self.seed))  # NumPy's integers: JSON needs int
+        object.__setattr__(self, "val_split", int(self.val_split))
 
     def to_dict(self):
         """config.json's contents, in train's order."""
@@ -156,6 +162,9 @@ def write_run(path, config, metrics, model, curves, replace=False):
         raise RunError(f"{path} already holds a run: pass replace=True (--force on the "
                        "command line) to replace it, or write elsewhere")
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part"))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's 0700 would hide the run from the group
     old = tmp.with_suffix(".old")
     try:
         write_json(tmp / CONFIG, config)

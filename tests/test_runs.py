@@ -336,7 +336,7 @@ def test_a_run_round_trips_through_its_file_and_names_what_differs():
     ({"device": "tpu"}, "device must be 'cpu' or 'cuda'"),
     ({"val_split": 60_000}, "val_split must be a whole number from 0 to 59999"),
     ({"val_split": 5, "validate": False}, "leave val_split 0"),
-    ({"preset": ""}, "preset must be a preset's name"),
+    ({"preset": ""}, "preset must be one of A"),
 ])
 def test_a_run_refuses_what_train_never_writes(changes, message):
     from mnist_mlp.runs import Run
