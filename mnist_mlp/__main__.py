@@ -1,8 +1,10 @@
+import os
 import sys
 
-import matplotlib
+# A terminal: no window for the training board. Set before anything imports matplotlib, and
+# only here: a notebook that calls cli.main() keeps its own backend.
+os.environ.setdefault("MPLBACKEND", "Agg")
 
-from .cli import main
+from .cli import main  # noqa: E402  (after the backend is chosen)
 
-matplotlib.use("Agg")  # `python -m mnist_mlp` runs in a terminal: no window for the board
 sys.exit(main())

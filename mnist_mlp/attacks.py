@@ -12,11 +12,12 @@ import math
 import torch
 from torch.nn import functional as F
 
-from .checks import is_count, is_number
+from .checks import COUNT, PIXEL, POSITIVE, Interval, require
 from .data import batch_loader
 from .evaluation import device_of
 
 LOSSES = ("cross_entropy", "margin")
+L2_NORM = Interval(whole=False, low=0, note="(an L2 norm)")  # VAT's eps
 # Notebook 4's grid: eps in pixel intensity (0 to 1), from nothing to about a third of the range.
 EPSILONS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
 PGD_EPSILONS, PGD_STEPS = (0.1, 0.3), 20
@@ -93,6 +94,7 @@ def smallest_flip(model, image, attack=fgsm, most=0.5, tolerance=0.002, **option
                          f"{tuple(X.shape)}")
     X = X.reshape(1, 1, 28, 28)
     check_attack(model, X, most)
+    require("tolerance", tolerance, POSITIVE)  # 0 would bisect for ever
     with torch.no_grad():
         before = int(model(X.to(device_of(model))).argmax())
     y = torch.tensor([before])
@@ -125,8 +127,7 @@ def virtual_adversarial_loss(model, X, eps, xi=1e-3, iterations=1, generator=Non
     faz todas essas passadas dentro dele: sem ruído nem dropout, e sem mexer nas estatísticas
     guardadas da normalização em lote (como o `update_batch_stats=False` dos autores).
     """
-    if not (is_number(eps) and eps >= 0):
-        raise ValueError(f"eps must be a finite number >= 0 (an L2 norm), got {eps!r}")
+    require("eps", eps, L2_NORM)
     with getattr(model, "vat_passes", contextlib.nullcontext)():
         with torch.no_grad():
             p = torch.softmax(model(X), dim=1)
@@ -139,10 +140,8 @@ def vat_direction(model, X, xi=1e-3, iterations=1, p=None, generator=None):
     `iterations` passos do método da potência a partir de um sorteio, cada um o gradiente da
     divergência KL num ponto a `xi` de `X`. Em float32, um `xi` pequeno demais devolve
     arredondamento, não a direção (docs/vat.md, `results/vat_xi.json`)."""
-    if not (is_number(xi) and xi > 0):
-        raise ValueError(f"xi must be a finite number > 0, got {xi!r}")
-    if not is_count(iterations):
-        raise ValueError(f"iterations must be a positive integer, got {iterations!r}")
+    require("xi", xi, POSITIVE)
+    require("iterations", iterations)
     if p is None:
         with torch.no_grad():
             p = torch.softmax(model(X), dim=1)
@@ -172,12 +171,10 @@ def check_attack(model, X, eps, loss="cross_entropy", steps=1, step_size=None):
     if model.training:
         raise ValueError("the model is in training mode: its noise, dropout and batch "
                          "statistics change its answers at every call; call model.eval() first")
-    if not (is_number(eps) and 0 <= eps <= 1):
-        raise ValueError(f"eps must be a number in [0, 1] (pixel intensity), got {eps!r}")
-    if not is_count(steps):
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
-    if step_size is not None and not (is_number(step_size) and step_size > 0):
-        raise ValueError(f"step_size must be a finite number > 0, got {step_size!r}")
+    require("eps", eps, PIXEL)
+    require("steps", steps, COUNT)
+    if step_size is not None:
+        require("step_size", step_size, POSITIVE)
     if X.numel() and not (X.min() >= 0 and X.max() <= 1):
         raise ValueError(f"the images must be in [0, 1], as MNIST's loaders give them; these "
                          f"go from {float(X.min()):.3g} to {float(X.max()):.3g}")

@@ -15,6 +15,10 @@ class CheckpointError(RuntimeError):
     """A checkpoint cannot be read, or belongs to a run of other settings."""
 
 
+KEYS = {"settings", "epochs", "seconds", "model", "optimizer", "scheduler", "history", "batch_idx",
+        "rng"}  # what _save writes
+
+
 def read_checkpoint(path):
     """The dict saved in `path`; CheckpointError if it is not a readable checkpoint."""
     try:
@@ -22,8 +26,9 @@ def read_checkpoint(path):
     except Exception as err:  # torch raises many kinds for a truncated or foreign file
         raise CheckpointError(f"{path} is not a readable checkpoint ({err.__class__.__name__}); "
                               "delete it, or pass --force to start that run over") from None
-    if not isinstance(state, dict) or "settings" not in state:
-        raise CheckpointError(f"{path} is not a checkpoint of this package; delete it")
+    if not isinstance(state, dict) or not set(state) >= KEYS:
+        raise CheckpointError(f"{path} is not a checkpoint of this package; delete it, or pass "
+                              "--force to start that run over")
     return state
 
 
@@ -66,14 +71,18 @@ class CheckpointedTrainer(d2l.Trainer):
         state = read_checkpoint(self.path)
         if state["settings"] != self.settings:
             raise CheckpointError(f"{self.path} belongs to a run of other settings")
-        model.load_state_dict(state["model"])
-        self.optim.load_state_dict(state["optimizer"])
-        if state["scheduler"] is not None:
-            model.scheduler.load_state_dict(state["scheduler"])
-        model.history.epochs = list(state["history"])
-        self.train_batch_idx, self.val_batch_idx = state["batch_idx"]
-        self.seconds = state["seconds"]
-        set_random_state(state["rng"])
+        try:
+            model.load_state_dict(state["model"])
+            self.optim.load_state_dict(state["optimizer"])
+            if state["scheduler"] is not None:
+                model.scheduler.load_state_dict(state["scheduler"])
+            model.history.epochs = list(state["history"])
+            self.train_batch_idx, self.val_batch_idx = state["batch_idx"]
+            self.seconds = state["seconds"]
+            set_random_state(state["rng"])
+        except (KeyError, RuntimeError, TypeError, ValueError) as err:
+            raise CheckpointError(f"{self.path} does not fit this run ({type(err).__name__}); "
+                                  "delete it, or pass --force to start that run over") from None
         return state["epochs"]
 
 

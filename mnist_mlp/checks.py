@@ -1,6 +1,8 @@
 """The rule every hyperparameter follows, written once: `MLP`, `RegularizedMLP` and `Config`
 check their arguments here, so a bad value gets the same one-line message everywhere."""
 import math
+import re
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 
@@ -8,37 +10,112 @@ class ConfigError(ValueError):
     """A hyperparameter has a value no model can be built with."""
 
 
-def _whole(value):
-    return isinstance(value, Integral) and not isinstance(value, bool) and value >= 0
-
-
-def _count(value):
-    return _whole(value) and value >= 1
-
-
 def is_number(value):
     """A finite real number, NumPy's scalars included (bool is not one)."""
     return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def is_whole(value):
+    """An integer, NumPy's included (bool is not one)."""
+    return isinstance(value, Integral) and not isinstance(value, bool)
+
+
 def is_count(value):
     """A positive integer, NumPy's included (bool is not one)."""
-    return _count(value)
+    return is_whole(value) and value >= 1
 
 
-_number = is_number
+@dataclass(frozen=True)
+class Interval:
+    """A rule for numbers, as scikit-learn's `Interval`: `whole` numbers (integers) or finite
+    reals, between `low` and `high` (None: unbounded), each end `closed` or not. `holds(v)`
+    tests a value (NumPy's scalars too), `text` says what to pass, `parse` reads a command
+    line's or an environment variable's text; `test, text = rule` unpacks it."""
+
+    whole: bool
+    low: float | None = None
+    high: float | None = None
+    closed: str = "both"  # "both", "left", "right" or "neither"
+    note: str = ""  # said after the range, e.g. "(pixel intensity)"
+
+    def holds(self, value):
+        if not (is_whole(value) if self.whole else is_number(value)):
+            return False
+        left, right = self.closed in ("both", "left"), self.closed in ("both", "right")
+        return ((self.low is None or value > self.low or (left and value == self.low))
+                and (self.high is None or value < self.high or (right and value == self.high)))
+
+    @property
+    def text(self):
+        kind, note = ("a whole number", "") if self.whole else ("a finite number", "")
+        note = f" {self.note}" if self.note else note
+        if self.high is None:
+            if self.whole and self.low == 1:
+                return "a positive integer" + note
+            sign = ">=" if self.closed in ("both", "left") else ">"
+            return f"{kind} {sign} {self.low:g}{note}"
+        if self.whole:
+            return f"{kind} from {self.low} to {self.high}{note}"
+        left = "[" if self.closed in ("both", "left") else "("
+        right = "]" if self.closed in ("both", "right") else ")"
+        return f"in {left}{self.low:g}, {self.high:g}{right}{note}"
+
+    def parse(self, text):
+        """The value in `text` if it keeps the rule, else ValueError 'must be ..., got ...'."""
+        text = str(text).strip()
+        try:  # ASCII digits only: int() would also take '١', '1_000' and '+5'
+            value = (int(text) if re.fullmatch(r"-?[0-9]+", text) else None) if self.whole \
+                else float(text)
+        except ValueError:
+            value = None
+        if value is None or not self.holds(value):
+            raise ValueError(f"must be {self.text}, got {text!r}")
+        return value
+
+    def __iter__(self):  # (test, text), the form require() takes
+        return iter((self.holds, self.text))
 
 
-POSITIVE = (lambda v: _number(v) and v > 0, "a finite number > 0")
-COUNT = (_count, "a positive integer")
-NONNEGATIVE_COUNT = (_whole, "a whole number >= 0")
+@dataclass(frozen=True)
+class Options:
+    """A rule for one of a few names, as scikit-learn's `StrOptions`."""
+
+    names: tuple
+
+    def holds(self, value):
+        return isinstance(value, str) and value in self.names
+
+    @property
+    def text(self):
+        *first, last = map(repr, self.names)
+        return f"{', '.join(first)} or {last}" if first else last
+
+    def __iter__(self):
+        return iter((self.holds, self.text))
+
+
+POSITIVE = Interval(whole=False, low=0, closed="neither")
+COUNT = Interval(whole=True, low=1)
+NONNEGATIVE_COUNT = Interval(whole=True, low=0)
 BOOLEAN = (lambda v: isinstance(v, bool), "True or False")
-NONNEGATIVE = (lambda v: _number(v) and v >= 0, "a finite number >= 0")
-FRACTION = (lambda v: _number(v) and 0 <= v < 1, "in [0, 1)")
+NONNEGATIVE = Interval(whole=False, low=0)
+FRACTION = Interval(whole=False, low=0, high=1, closed="left")  # dropout, label smoothing
+UNIT = Interval(whole=False, low=0, high=1)  # accuracies
+PIXEL = Interval(whole=False, low=0, high=1, note="(pixel intensity)")  # an attack's eps
 
-RULES = {  # argument: (test, what to pass)
+# What every generator set_seed seeds accepts (NumPy's legacy seeding is the narrowest).
+SEED = Interval(whole=True, low=0, high=2**32 - 1)
+TRAIN_IMAGES = 60_000  # in MNIST's training files; val_split holds out fewer
+
+# The names some arguments choose from (the models map each name to its class).
+ACTIVATION_NAMES = ("sigmoid", "relu")
+OPTIMIZERS = ("sgd", "adam", "adamw")
+SCHEDULES = ("constant", "onecycle")
+
+RULES = {  # argument: its rule (an Interval, Options, or a (test, what to pass) pair)
     "num_outputs": COUNT,
-    "hidden_sizes": (lambda v: isinstance(v, (list, tuple)) and all(map(_count, v)),
+    "num_inputs": COUNT,
+    "hidden_sizes": (lambda v: isinstance(v, (list, tuple)) and all(map(is_count, v)),
                      "a list of positive integers, e.g. [256, 256]"),
     "lr": POSITIVE,
     "batch_size": COUNT,
@@ -49,7 +126,7 @@ RULES = {  # argument: (test, what to pass)
     "weight_decay": NONNEGATIVE,
     "label_smoothing": FRACTION,
     "clean_statistics": BOOLEAN,
-    "adversarial": (lambda v: _number(v) and 0 <= v <= 1, "in [0, 1] (pixel intensity)"),
+    "adversarial": PIXEL,
     "vat": NONNEGATIVE,
     "vat_xi": POSITIVE,
     "vat_iterations": COUNT,
@@ -61,12 +138,19 @@ def check_arguments(values, **choices):
     one of its `choices` (e.g. af=("sigmoid", "relu")) where given, else its RULES entry."""
     for name, value in values.items():
         if name in choices:
-            if value not in tuple(choices[name]):  # a tuple: no hashing, so lists are refused
-                *first, last = map(repr, choices[name])
-                raise ConfigError(f"{name}={value!r} is not supported; use "
-                                  + (f"{', '.join(first)} or {last}" if first else last))
+            rule = Options(tuple(choices[name]))
+            if not rule.holds(value):
+                raise ConfigError(f"{name}={value!r} is not supported; use {rule.text}")
         else:
             require(name, value, RULES[name])  # a KeyError here: a new argument needs its rule
+
+
+def check_split(val_split, validate):
+    """ConfigError unless `val_split` is a whole number below 60,000 that `validate` allows."""
+    require("validate", validate, BOOLEAN)
+    require("val_split", val_split, Interval(whole=True, low=0, high=TRAIN_IMAGES - 1))
+    if val_split and not validate:
+        raise ConfigError("validate=False trains on all training images: leave val_split 0")
 
 
 def require(name, value, rule=COUNT):

@@ -1,51 +1,14 @@
 """`python -m mnist_mlp`: list presets, train runs (validation only), evaluate them on the test
-set, compare them, collect them into one JSON file, give older runs clean statistics."""
+set, compare them, collect them into one JSON file, give older runs clean statistics.
+
+This module parses; `commands` runs what needs the training stack, imported only then."""
 import argparse
-import statistics
-import sys
-import time
-from collections import defaultdict
 from dataclasses import fields
 from pathlib import Path
 
-import matplotlib
-import torch
-
-from . import formatting
-from .checkpoints import CheckpointError
-from .checks import COUNT, NONNEGATIVE_COUNT, ConfigError, require
+from .checks import COUNT, NONNEGATIVE_COUNT, SEED, TRAIN_IMAGES
 from .config import Config
-from .cpu import flush_denormals
-from .data import MNIST, TRAIN_IMAGES, batch_loader, check_split
-from .download import DataError
-from .evaluation import (
-    binomial_interval,
-    confident_errors,
-    confusion,
-    ensemble_accuracy,
-    evaluate_accuracy,
-    most_confused,
-    per_class_scores,
-)
-from .experiment import SEED, environment, fit, set_seed
-from .files import write_json
-from .plots import error_grid, plot_confusion_matrix
 from .presets import PRESETS
-from .runs import (
-    EVALUATION,
-    RunError,
-    check_writable,
-    checkpoint_of,
-    claim,
-    collect,
-    load_model,
-    output_folder,
-    read_run,
-    runs_to_train,
-    save_figure,
-    write_run,
-)
-from .training import TrainingDiverged
 
 NAMES = [f.name for f in fields(Config)]
 
@@ -69,234 +32,24 @@ def train_config(args):
     preset = args.preset.upper() if args.preset else None
     if preset is not None and preset not in PRESETS:
         raise UsageError(f"unknown preset {args.preset!r}; valid presets: " + ", ".join(PRESETS))
-    check_split(args.val_split, not args.no_validation)  # below 60,000, before any file is read
     given = {name: getattr(args, name) for name in NAMES if getattr(args, name) is not None}
     return preset or "custom", PRESETS.get(preset, Config()).replace(**given)
 
 
-def progress(total_epochs):
-    """A history callback printing one line per finished epoch, with the time left."""
-    start, trained = time.perf_counter(), 0
-
-    def report(row):
-        nonlocal trained
-        trained += 1  # epochs this process trained (a resumed run starts later than epoch 1)
-        bar = "#" * round(20 * row["epoch"] / total_epochs)
-        values = "  ".join(f"{key} {value:.4f}" for key, value in row.items() if key != "epoch")
-        elapsed = time.perf_counter() - start
-        left = elapsed / trained * (total_epochs - row["epoch"])
-        eta = f", ~{left / 60:.0f} min left" if left >= 90 else ""
-        print(f"  epoch {row['epoch']:>3}/{total_epochs} [{bar:<20}] {values}  "
-              f"({elapsed:.0f} s{eta})", flush=True)
-    return report
-
-
-def cmd_train(args):
-    preset, config = train_config(args)  # every argument checked: nothing read or written yet
-    if args.device == "cuda" and not torch.cuda.is_available():
-        raise UsageError("--device cuda: no CUDA device is visible to torch here")
-    seeds = args.seeds or [args.seed]
-    if len(set(seeds)) < len(seeds):
-        raise UsageError(f"--seeds lists a seed twice: {' '.join(map(str, seeds))}")
-    settings = {"preset": preset, **config.to_dict(), "val_split": args.val_split,
-                "validate": not args.no_validation, "device": args.device}
-    dirs = {seed: args.out / f"{preset}-seed{seed}" for seed in seeds}
-    with output_folder(args.out), claim(dirs.values()):
-        todo, kept = runs_to_train(dirs, settings, resume=args.resume, force=args.force)
-        for path in kept:
-            print(f"{path} is finished: kept (--resume)")
-        if not todo:
-            print("every seed is finished: nothing to train")
-            return 0
-        flush_denormals()
-        data = MNIST(batch_size=config.batch_size, val_split=args.val_split,
-                     validate=not args.no_validation)
-        for seed, run_dir in todo.items():
-            train_one(args, preset, config, {**settings, "seed": seed}, run_dir, data)
-    return 0
-
-
-def train_one(args, preset, config, run, run_dir, data):
-    """Train and write one seed's run; its validation accuracy only, never the test set's."""
-    checkpoint = checkpoint_of(run_dir)
-    if args.force:
-        checkpoint.unlink(missing_ok=True)  # start over, as asked
-    resumed = checkpoint.exists()
-    print(f"training {preset} (seed {run['seed']}) -> {run_dir}"
-          + (f", continuing from {checkpoint}" if resumed else ""))
-    set_seed(run["seed"])
-    model = config.model()
-    model.history.on_epoch = progress(config.epochs)
-    try:
-        _, seconds = fit(model, data, config.epochs, num_gpus=int(args.device == "cuda"),
-                         checkpoint=checkpoint, settings=run)
-    except TrainingDiverged:
-        checkpoint.unlink(missing_ok=True)  # resuming would diverge again
-        raise
-    metrics = {"epochs": model.history.epochs, "train_seconds": round(seconds, 2),
-               "val_accuracy": validation_accuracy(model, data, run["validate"])}
-    write_run(run_dir, run, metrics, model, model.board.render(), replace=args.force)
-    checkpoint.unlink()  # the run holds all it had
-    print(f"  {describe_validation(metrics['val_accuracy'], run['val_split'], run_dir)}; "
-          f"{seconds:.0f} s")
-
-
-def validation_accuracy(model, data, validate):
-    """The accuracy on the run's validation split (None without validation): what `train` and
-    `clean-statistics` record. With val_split 0, that split is the test set (the original's
-    protocol); otherwise the test set is not read."""
-    return evaluate_accuracy(model, data.val_dataloader()) if validate else None
-
-
-def describe_validation(accuracy, val_split, run_dir):
-    """What train and clean-statistics print of a run's validation."""
-    if accuracy is None:
-        return f"no validation (the test set: python -m mnist_mlp evaluate {run_dir})"
-    held_out = (f"{val_split} held-out images" if val_split else
-                "the test set, as in the original notebook")
-    return f"validation accuracy {accuracy:.4f} ({held_out})"
-
-
-def cmd_evaluate(args):
-    runs = [read_run(run_dir, evaluation=False) for run_dir in args.run_dirs]  # all checked,
-    for run_dir in args.run_dirs:  # and writable, before MNIST is read
-        check_writable(run_dir, f"evaluate writes {EVALUATION} and its figures into the run's "
-                       "folder")
-    models = [load_model(run_dir, run["config"]) for run_dir, run in zip(args.run_dirs, runs)]
-    data = MNIST(batch_size=256)
-    for run_dir, model in zip(args.run_dirs, models):
-        evaluate_run(run_dir, model, data, args.errors)
-    return 0
-
-
-def evaluate_run(run_dir, model, data, max_errors):
-    """The explicit test-set reading: accuracy and its 95 % interval, per-class scores, the
-    pairs most confused, evaluation.json and three PNGs in the run's folder."""
-    cm = confusion(model, data.test_dataloader())
-    images = int(cm.sum())
-    accuracy = float(cm.trace() / images)
-    low, high = binomial_interval(accuracy, images)
-    precision, recall, f1, support = per_class_scores(cm)
-    print(f"{run_dir}: test accuracy {accuracy:.4f} (95 % interval {low:.4f}-{high:.4f}; "
-          f"{images - cm.trace()} errors in {images})\n")
-    print("| digit | precision | recall | F1 | support |\n|---|---|---|---|---|")
-    for d in range(10):
-        print(f"| {d} | {precision[d]:.4f} | {recall[d]:.4f} | {f1[d]:.4f} | {support[d]} |")
-    pairs = most_confused(cm, 5)
-    print("\nmost confused (true -> predicted): "
-          + "; ".join(f"{t} -> {p} ({n})" for n, t, p in pairs))
-    errors, confidences = confident_errors(model, data.test_dataloader(), max_errors)
-    written = [save_figure(plot_confusion_matrix(cm), run_dir / "confusion_matrix.png"),
-               save_figure(plot_confusion_matrix(cm, errors_only=True),
-                           run_dir / "confusion_errors.png"),
-               save_figure(error_grid(errors, confidences), run_dir / "errors.png", dpi=90)]
-    summary = {"test_accuracy": accuracy, "test_images": images, "test_interval": [low, high],
-               "confusion_matrix": cm.tolist(),
-               "per_class": {str(d): {"precision": float(precision[d]), "recall": float(recall[d]),
-                                      "f1": float(f1[d]), "support": int(support[d])}
-                             for d in range(10)},
-               "most_confused": [{"true": t, "predicted": p, "count": n} for n, t, p in pairs]}
-    write_json(run_dir / EVALUATION, summary)
-    print("wrote " + ", ".join(str(path) for path in written) + f" and {EVALUATION}\n")
-
-
-def cmd_compare(args):
-    groups = defaultdict(list)
-    for run in [read_run(run_dir) for run_dir in args.run_dirs]:  # every run checked first
-        key = tuple(sorted((k, str(v)) for k, v in run["config"].items() if k != "seed"))
-        groups[key].append(run)
-    print("| run | architecture | optimizer, lr | seeds | validation accuracy | "
-          "test accuracy | s per run |\n|---|---|---|---|---|---|---|")
-    for runs in groups.values():
-        config = runs[0]["config"]
-        arch = "-".join(map(str, [784, *config["hidden_sizes"], 10]))
-        validation = ("-" if runs[0]["val_accuracy"] is None  # validate is in the group's key
-                      else mean_std([r["val_accuracy"] for r in runs]))
-        tested = [r["test_accuracy"] for r in runs if "test_accuracy" in r]
-        test = "-" if not tested else mean_std(tested) + (
-            "" if len(tested) == len(runs) else f" ({len(tested)} of {len(runs)} evaluated)")
-        print(f"| {config['preset']} | {arch} {config['af']} | {config['optimizer']}, "
-              f"{config['lr']} | {len(runs)} | {validation} | {test} | "
-              f"{statistics.mean(r['train_seconds'] for r in runs):.0f} |")
-    return 0
-
-
-def mean_std(values):
-    """The notebooks' 'mean ± std', with the decimal point the command line prints."""
-    return formatting.mean_std(values, comma=False)
-
-
-def cmd_collect(args):
-    runs = [read_run(run_dir) for run_dir in args.run_dirs]  # every run checked first
-    if args.out.is_dir():
-        raise UsageError(f"--out {args.out} is a folder: name the JSON file to write")
-    result = collect(runs)
-    with output_folder(args.out.parent, "choose another --out"):
-        if args.ensemble:  # an explicit test-set reading, as `evaluate`
-            models = [load_model(run_dir, run["config"])
-                      for run_dir, run in zip(args.run_dirs, runs)]
-            result["ensemble"] = ensemble(args.run_dirs, models)
-        # The kernels torch picked here (AVX2, AVX512...): what makes CPUs' numbers differ.
-        machine = {**environment(), "cpu_capability": torch.backends.cpu.get_cpu_capability()}
-        path = write_json(args.out, {**result, "environment": machine})
-    tested = sum("test_accuracy" in run for run in runs)
-    print(f"wrote {path} ({len(runs)} runs, {tested} evaluated on the test set"
-          + (", and their ensemble)" if args.ensemble else ")"))
-    return 0
-
-
-def ensemble(run_dirs, models):
-    """The test accuracy of the runs' averaged class probabilities (soft voting), and its 95 %
-    interval."""
-    batches = list(MNIST(batch_size=1000).test_dataloader())
-    accuracy = ensemble_accuracy(models, batches)
-    images = sum(len(y) for _, y in batches)
-    return {"runs": sorted(Path(d).name for d in run_dirs), "test_accuracy": round(accuracy, 6),
-            "test_images": images, "test_interval": list(binomial_interval(accuracy, images))}
-
-
-def cmd_clean_statistics(args):
-    runs = [read_run(run_dir, evaluation=False) for run_dir in args.run_dirs]
-    targets = [args.out / Path(run_dir).name for run_dir in args.run_dirs]
-    for run_dir, run, target in zip(args.run_dirs, runs, targets):
-        if run["config"]["clean_statistics"]:
-            raise RunError(f"{run_dir} already has clean statistics: nothing to add")
-        if not run["config"]["batch_norm"]:
-            raise RunError(f"{run_dir} has no batch normalisation: no statistics to recompute")
-        if target.exists() or targets.count(target) > 1:
-            raise UsageError(f"{target} already exists or is named twice: choose another --out")
-    with output_folder(args.out):
-        models = [load_model(run_dir, run["config"]) for run_dir, run in zip(args.run_dirs, runs)]
-        splits = {}  # one MNIST per (batch size, val_split, validate) the runs trained with
-        for run, model, target in zip(runs, models, targets):
-            config = run["config"]
-            key = config["batch_size"], config["val_split"], config["validate"]
-            if key not in splits:
-                splits[key] = MNIST(batch_size=key[0], val_split=key[1], validate=key[2])
-            data = splits[key]
-            model.recompute_statistics(batch_loader(data.train, data.batch_size))
-            metrics = {"epochs": run["history"], "train_seconds": run["train_seconds"],
-                       "val_accuracy": validation_accuracy(model, data, config["validate"])}
-            model.history.epochs = metrics["epochs"]  # the board draws the run's own curves
-            write_run(target, {**config, "clean_statistics": True}, metrics, model,
-                      model.board.render())
-            print(f"{target}: "
-                  + describe_validation(metrics["val_accuracy"], config["val_split"], target))
-    return 0
-
-
-def integer(rule):
-    """An argparse type: the text as an int that keeps `rule` (mnist_mlp.checks' form), or
-    argparse's one-line error 'argument --x: must be <rule>, got <text>'."""
+def argument(rule):
+    """An argparse type from a rule of mnist_mlp.checks: its `parse`, whose error argparse
+    prints in one line as 'argument --x: must be <rule>, got <text>'."""
     def parse(text):
         try:
-            return require("value", int(text), rule)
-        except ValueError:  # not an integer, or ConfigError (a ValueError): outside the rule
-            raise argparse.ArgumentTypeError(f"must be {rule[1]}, got {text!r}") from None
+            return rule.parse(text)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+    parse.__name__ = "integer" if rule.whole else "number"
     return parse
 
 
-POSITIVE_INT, WHOLE_NUMBER, SEED_NUMBER = integer(COUNT), integer(NONNEGATIVE_COUNT), integer(SEED)
+POSITIVE_INT, WHOLE_NUMBER = argument(COUNT), argument(NONNEGATIVE_COUNT)
+SEED_NUMBER = argument(SEED)
 
 
 class Parser(argparse.ArgumentParser):
@@ -312,14 +65,15 @@ def add_config_flags(parser):
         names = ["--" + f.name.replace("_", "-")] + (["--hidden"] if f.name == "hidden_sizes"
                                                      else [])
         options = {"dest": f.name, "default": None, "help": f.metadata["help"]}
-        if f.type is bool:
+        kind = f.metadata["kind"]
+        if kind == "bool":
             options["action"] = argparse.BooleanOptionalAction
-        elif f.type is tuple:
+        elif kind == "sizes":
             options.update(nargs="+", type=POSITIVE_INT, metavar="N")
-        elif f.metadata["choices"] is not None:
+        elif kind == "choice":
             options["choices"] = f.metadata["choices"]
         else:
-            options["type"] = f.type  # int or float; the range is Config's to check
+            options["type"] = {"int": int, "float": float}[kind]  # the range is Config's to check
         parser.add_argument(*names, **options)
 
 
@@ -409,28 +163,10 @@ def parser():
     return main
 
 
-COMMANDS = {"presets": cmd_presets, "train": cmd_train, "evaluate": cmd_evaluate,
-            "compare": cmd_compare, "collect": cmd_collect,
-            "clean-statistics": cmd_clean_statistics}
-
-
 def main(argv=None):
     args = parser().parse_args(argv)
-    try:
-        return COMMANDS[args.command](args)
-    except (UsageError, ConfigError, DataError, RunError, CheckpointError) as err:  # one line
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except TrainingDiverged as err:
-        print(f"error: {err}; no run was written for this seed", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        # Runs and checkpoints are written whole or not at all, so nothing is half-written.
-        print("interrupted: finished runs are kept, and the run in progress up to its last "
-              "finished epoch (train again with --resume to continue)", file=sys.stderr)
-        return 130
+    if args.command == "presets":
+        return cmd_presets(args)
+    from . import commands  # torch, d2l and MNIST: only for the commands that need them
 
-
-if __name__ == "__main__":
-    matplotlib.use("Agg")  # a terminal: no window for the training board
-    sys.exit(main())
+    return commands.run(args)

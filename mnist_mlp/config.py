@@ -1,56 +1,71 @@
 """One schema for every hyperparameter: presets are instances, the CLI's flags come from its
-fields, run files store all of them; values follow the same rules as the models' arguments."""
+fields, run files store all of them; values follow the same rules as the models' arguments.
+
+Light on purpose: it imports no model code (torch), so the command line lists presets and
+parses flags at once; `Config.model()` loads the model when it builds one.
+"""
 import dataclasses
-import inspect
 from dataclasses import dataclass, field, fields
 
-from .checks import ConfigError, check_arguments
-from .model import ACTIVATIONS
-from .regularized import OPTIMIZERS, SCHEDULES, RegularizedMLP
+from .checks import ACTIVATION_NAMES, OPTIMIZERS, SCHEDULES, ConfigError, check_arguments
+
+# The d2l.Trainer's fields; every other field is an argument of RegularizedMLP.
+TRAINING_FIELDS = ("batch_size", "epochs")
 
 
-def _field(default, help, choices=None):
-    return field(default=default, metadata={"help": help, "choices": choices})
+def _field(default, help, kind, choices=None):
+    """A field with its help, its choices and its `kind`, which says how the command line reads
+    it: "float", "int", "bool" (a --x/--no-x pair), "sizes" (one or more positive integers) or
+    "choice" (one of `choices`)."""
+    return field(default=default, metadata={"help": help, "kind": kind, "choices": choices})
 
 
 @dataclass(frozen=True)
 class Config:
     """The hyperparameters of one run; the defaults are the original notebook's model A."""
 
-    hidden_sizes: tuple = _field((128,), "hidden layer sizes, e.g. 256 256")
-    lr: float = _field(0.1, "learning rate (the peak with onecycle)")
-    af: str = _field("sigmoid", "activation", tuple(ACTIVATIONS))
-    optimizer: str = _field("sgd", "optimizer", OPTIMIZERS)
-    batch_size: int = _field(64, "examples per batch")
-    epochs: int = _field(10, "passes over the training images")
-    batch_norm: bool = _field(False, "batch normalisation after each hidden product")
+    hidden_sizes: tuple[int, ...] = _field((128,), "hidden layer sizes, e.g. 256 256", "sizes")
+    lr: float = _field(0.1, "learning rate (the peak with onecycle)", "float")
+    af: str = _field("sigmoid", "activation", "choice", ACTIVATION_NAMES)
+    optimizer: str = _field("sgd", "optimizer", "choice", OPTIMIZERS)
+    batch_size: int = _field(64, "examples per batch", "int")
+    epochs: int = _field(10, "passes over the training images", "int")
+    batch_norm: bool = _field(False, "batch normalisation after each hidden product", "bool")
     noise: float = _field(0.0, "std of the Gaussian noise added in training to "
-                          "the pixels and to each hidden layer's product")
-    dropout: float = _field(0.0, "dropout after each hidden layer, in [0, 1)")
-    weight_decay: float = _field(0.0, "weight decay (decoupled with adamw)")
-    schedule: str = _field("constant", "learning-rate schedule", SCHEDULES)
-    label_smoothing: float = _field(0.0, "label smoothing, in [0, 1)")
+                          "the pixels and to each hidden layer's product", "float")
+    dropout: float = _field(0.0, "dropout after each hidden layer, in [0, 1)", "float")
+    weight_decay: float = _field(0.0, "weight decay (decoupled with adamw)", "float")
+    schedule: str = _field("constant", "learning-rate schedule", "choice", SCHEDULES)
+    label_smoothing: float = _field(0.0, "label smoothing, in [0, 1)", "float")
     clean_statistics: bool = _field(False, "after training, recompute batch normalisation's "
-                                    "statistics on the training images without noise")
+                                    "statistics on the training images without noise", "bool")
     adversarial: float = _field(0.0, "adversarial training: the eps of the FGSM images whose "
-                                "loss is added to the training loss (0: off)")
+                                "loss is added to the training loss (0: off)", "float")
     vat: float = _field(0.0, "virtual adversarial training: the L2 norm of the perturbation "
-                        "(0: off)")
-    vat_xi: float = _field(1e-3, "virtual adversarial training: the power iteration's step")
-    vat_iterations: int = _field(1, "virtual adversarial training: power iterations")
+                        "(0: off)", "float")
+    vat_xi: float = _field(1e-3, "virtual adversarial training: the power iteration's step",
+                           "float")
+    vat_iterations: int = _field(1, "virtual adversarial training: power iterations", "int")
 
     def __post_init__(self):
         check_arguments({f.name: getattr(self, f.name) for f in fields(self)},
                         **{f.name: f.metadata["choices"] for f in fields(self)
                            if f.metadata["choices"]})
-        # a tuple, so that configs compare and hash
-        object.__setattr__(self, "hidden_sizes", tuple(self.hidden_sizes))
+        # Python numbers, so that configs compare, hash and go to JSON (NumPy's pass the rules)
+        for f in fields(self):
+            value = getattr(self, f.name)
+            kind = f.metadata["kind"]
+            if kind in ("int", "float", "sizes"):
+                value = (tuple(int(size) for size in value) if kind == "sizes" else
+                         int(value) if kind == "int" else float(value))
+                object.__setattr__(self, f.name, value)
 
     def model(self, num_outputs=10):
-        """An untrained model with these hyperparameters."""
-        accepted = inspect.signature(RegularizedMLP).parameters
+        """An untrained model with these hyperparameters (a RegularizedMLP)."""
+        from .regularized import RegularizedMLP  # the model code, only when a model is built
+
         return RegularizedMLP(num_outputs, **{f.name: getattr(self, f.name) for f in fields(self)
-                                              if f.name in accepted})
+                                              if f.name not in TRAINING_FIELDS})
 
     def to_dict(self):
         """Every field, JSON-ready."""

@@ -7,9 +7,9 @@ import math
 
 import numpy as np
 import torch
-from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+from sklearn.metrics import confusion_matrix
 
-from .checks import require
+from .checks import POSITIVE, UNIT, require
 from .formatting import br
 from .plots import error_grid, plot_confusion_matrix
 
@@ -45,7 +45,7 @@ def show_confusion_matrix(model, dataset, ax=None):
 def outputs(model, data_iter):
     """Imagens, rótulos e escores de cada lote, em modo de avaliação e sem gradientes."""
     device = device_of(model)
-    for X, y in data_iter:
+    for X, y in batches(data_iter):
         was_training = model.training
         model.eval()  # sem dropout nem ruído; a normalização em lote usa as médias guardadas
         try:
@@ -67,22 +67,36 @@ def confusion(model, data_iter, num_classes=10):
 
 def validation_batches(dataset):
     """`dataset.val_dataloader()`, or a ValueError saying why there is none."""
-    batches = dataset.val_dataloader()
-    if batches is None:
+    if not hasattr(dataset, "val_dataloader"):
+        raise ValueError(f"expected the MNIST object, got {type(dataset).__name__}: pass data "
+                         "itself, e.g. visualize_errors(model, data)")
+    loader = dataset.val_dataloader()
+    if loader is None:
         raise ValueError("this dataset has no validation split (it was made with "
                          "validate=False): pass one made with validate=True")
-    return batches
+    return loader
+
+
+def batches(data_iter):
+    """`data_iter` if it can give (X, y) batches; a ValueError saying what to pass instead
+    for the MNIST object, one of its splits, or the None of a missing validation split."""
+    if data_iter is None:
+        raise ValueError("got None for the batches: an MNIST made with validate=False has no "
+                         "validation split; pass e.g. data.test_dataloader()")
+    if hasattr(data_iter, "val_dataloader"):
+        raise ValueError("got the MNIST object: pass its batches, e.g. data.val_dataloader()")
+    if isinstance(data_iter, torch.utils.data.Dataset):
+        raise ValueError("got a split (e.g. data.val): pass its batches, e.g. "
+                         "data.val_dataloader()")
+    return data_iter
 
 
 def device_of(model):
     """The device of the model's first parameter (the CPU for a model without any)."""
+    if not hasattr(model, "parameters"):
+        raise ValueError(f"expected a model first, got {type(model).__name__}: e.g. "
+                         "evaluate_accuracy(model, data.val_dataloader())")
     return next(model.parameters(), torch.empty(0)).device
-
-
-def predict(model, data_iter):
-    """Yield (X, y, predicted labels) per batch on the CPU."""
-    for X, y, scores in outputs(model, data_iter):
-        yield X, y, scores.argmax(dim=1)
 
 
 def ensemble_accuracy(models, data_iter):
@@ -116,7 +130,7 @@ def mcnemar(right_a, right_b):
     examples where exactly one of them is right tell them apart: `only_a` and `only_b` count
     them, and if the two models were equally accurate each such example would fall either way
     with probability 1/2. Returns (only_a, only_b, two-sided p-value of the binomial test)."""
-    right_a, right_b = (torch.as_tensor(r, dtype=torch.bool).flatten() for r in (right_a, right_b))
+    right_a, right_b = (_booleans(r) for r in (right_a, right_b))
     if right_a.shape != right_b.shape or right_a.numel() == 0:
         raise ValueError("mcnemar needs two equally long, non-empty lists of right/wrong "
                          f"answers, got {right_a.numel()} and {right_b.numel()}")
@@ -126,6 +140,15 @@ def mcnemar(right_a, right_b):
     from scipy.stats import binomtest
 
     return only_a, only_b, float(binomtest(only_a, only_a + only_b, 0.5).pvalue)
+
+
+def _booleans(right):
+    """`right` as a flat bool tensor; ValueError for scores, labels or anything not True/False."""
+    array = np.asarray(right.cpu() if torch.is_tensor(right) else right)
+    if array.dtype != bool:
+        raise ValueError(f"mcnemar takes right/wrong answers (booleans, as correct(model, data) "
+                         f"gives), got dtype {array.dtype}")
+    return torch.as_tensor(array).flatten()
 
 
 def confident_errors(model, data_iter, max_errors):
@@ -147,13 +170,16 @@ def most_confused(cm, k=5):
 
 
 def per_class_scores(cm):
-    """Precision, recall, F1 and support per class, from a confusion matrix (scikit-learn's
-    precision_recall_fscore_support on the labels the matrix counts)."""
-    cm = np.asarray(cm)
-    classes = np.arange(len(cm))
-    y_true = np.repeat(np.repeat(classes, len(cm)), cm.ravel())
-    y_pred = np.repeat(np.tile(classes, len(cm)), cm.ravel())
-    return precision_recall_fscore_support(y_true, y_pred, labels=classes, zero_division=0)
+    """Precision, recall, F1 and support per class, from a confusion matrix (rows: true, columns:
+    predicted); 0 where a class was never predicted or never present, as scikit-learn's
+    zero_division=0."""
+    cm = np.asarray(cm, dtype=np.float64)
+    hits, predicted, support = np.diag(cm), cm.sum(axis=0), cm.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(predicted > 0, hits / predicted, 0.0)
+        recall = np.where(support > 0, hits / support, 0.0)
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    return precision, recall, f1, support.astype(np.int64)
 
 
 def with_interval(accuracy, n=10_000, as_percent=False):
@@ -169,8 +195,8 @@ def binomial_interval(accuracy, n, z=1.96):
     """Wilson's score interval (95 % with z = 1.96) for an accuracy measured on `n` examples:
     how far the same model's accuracy could land on another `n` images drawn like them."""
     require("n", n)
-    if not 0 <= accuracy <= 1:
-        raise ValueError(f"accuracy must be in [0, 1], got {accuracy!r}")
+    require("z", z, POSITIVE)
+    require("accuracy", accuracy, UNIT)
     centre = (accuracy + z * z / (2 * n)) / (1 + z * z / n)
     half = z / (1 + z * z / n) * math.sqrt(accuracy * (1 - accuracy) / n + z * z / (4 * n * n))
     # The interval always holds the accuracy measured; rounding must not push it out.

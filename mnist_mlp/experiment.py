@@ -10,14 +10,11 @@ import torch
 from d2l import torch as d2l
 
 from .checkpoints import CheckpointedTrainer
-from .checks import NONNEGATIVE_COUNT, require
+from .checks import SEED, require
 from .cpu import cpu_name
 from .data import batch_loader
-from .files import write_json
 
 LIBRARIES = ("torch", "torchvision", "d2l", "numpy", "matplotlib", "seaborn", "scikit-learn")
-# What every generator set_seed seeds accepts (NumPy's legacy seeding is the narrowest).
-SEED = (lambda v: NONNEGATIVE_COUNT[0](v) and v < 2**32, f"a whole number from 0 to {2**32 - 1}")
 
 
 def set_seed(seed):
@@ -27,17 +24,6 @@ def set_seed(seed):
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002  (the global RNG is what user code draws from)
     torch.manual_seed(seed)
-
-
-class Stopwatch:
-    """`with Stopwatch() as clock: ...`, then `clock.seconds` (wall-clock)."""
-
-    def __enter__(self):
-        self.start, self.seconds = time.perf_counter(), None
-        return self
-
-    def __exit__(self, *exc):
-        self.seconds = time.perf_counter() - self.start
 
 
 def fit(model, data, max_epochs, num_gpus=0, checkpoint=None, settings=None):
@@ -53,31 +39,13 @@ def fit(model, data, max_epochs, num_gpus=0, checkpoint=None, settings=None):
                CheckpointedTrainer(checkpoint, settings, max_epochs=max_epochs, num_gpus=num_gpus))
     if trainer.gpus and hasattr(data, "to"):
         data.to(trainer.gpus[0])
-    with Stopwatch() as clock:
-        trainer.fit(model, data)
-    with Stopwatch() as finish:
-        if model.hparams.get("clean_statistics"):
-            model.recompute_statistics(batch_loader(data.train, data.batch_size))
-    seconds = trainer.seconds if checkpoint is not None else clock.seconds
-    return trainer, seconds + finish.seconds
-
-
-def hyperparameters(model):
-    """The arguments the model was built with (d2l's `hparams`), JSON-ready."""
-    return {key: list(value) if isinstance(value, tuple) else value
-            for key, value in model.hparams.items()}
-
-
-def record(name, model, val_accuracy, train_seconds, epochs, **extra):
-    """One row of results: every hyperparameter of the model and what its training gave."""
-    return {"name": name, **hyperparameters(model), "epochs": epochs, **extra,
-            "val_accuracy": round(float(val_accuracy), 4),
-            "train_seconds": round(float(train_seconds), 2)}
-
-
-def save_results(records, path):
-    """Write the records and the environment that produced them as JSON; return the path."""
-    return write_json(path, {"models": list(records), "environment": environment()})
+    start = time.perf_counter()
+    trainer.fit(model, data)
+    seconds = trainer.seconds if checkpoint is not None else time.perf_counter() - start
+    start = time.perf_counter()
+    if model.hparams.get("clean_statistics"):
+        model.recompute_statistics(batch_loader(data.train, data.batch_size))
+    return trainer, seconds + time.perf_counter() - start
 
 
 def environment():

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .checks import Interval
 from .cpu import flush_denormals
 
 SEED_ENV, EPOCHS_ENV, SCHEDULE_ENV = "MNIST_MLP_SEED", "MNIST_MLP_EPOCHS", "MNIST_MLP_SCHEDULE"
@@ -71,7 +72,7 @@ def start(cwd=None):
     """Flush subnormal floats to zero (Adam's averages for pixels almost never lit decay into
     them, and CPUs compute slowly with them) and return the run's settings."""
     flush_denormals()
-    seed = _whole(SEED_ENV, 0)
+    seed = _whole(SEED_ENV, 0, most=(2**32 - 3) // 3)  # notebook 2 trains 3N, 3N + 1, 3N + 2
     epochs = _whole(EPOCHS_ENV, EPOCHS, least=1)
     schedule = os.environ.get(SCHEDULE_ENV, "").strip() or "full"
     if schedule not in ("full", "short"):
@@ -98,10 +99,13 @@ def repository(cwd):
     return None
 
 
-def _whole(name, default, least=0):
+def _whole(name, default, least=0, most=None):
+    """The environment variable `name` as a whole number from `least` to `most` (`default` if
+    unset)."""
     text = os.environ.get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit() or int(text) < least:
-        raise ValueError(f"{name} must be a whole number >= {least}, got {text!r}")
-    return int(text)
+    try:
+        return Interval(whole=True, low=least, high=most).parse(text)
+    except ValueError as err:
+        raise ValueError(f"{name} {err}") from None

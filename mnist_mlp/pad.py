@@ -12,7 +12,7 @@ from PIL import Image
 from torch import nn
 
 from .attacks import pgd, smallest_flip
-from .checks import is_count
+from .checks import Interval, require
 from .digits import FIELD, grey, lightness, resize, to_mnist
 from .evaluation import outputs
 from .formatting import br, percent
@@ -144,8 +144,7 @@ def top_digits(model, field, k=TOP):
     1 x 28 x 28, as `to_mnist` returns), as [(digit, probability)], most likely first; read in
     evaluation mode, the model's mode left as it was. E.g. top_digits(model, to_mnist(photo))."""
     probs = probabilities(model, field)
-    if not (is_count(k) and k <= len(probs)):
-        raise ValueError(f"k must be a whole number from 1 to {len(probs)}, got {k!r}")
+    require("k", k, Interval(whole=True, low=1, high=len(probs)))
     values, digits = probs.topk(int(k))
     return [(int(d), float(p)) for p, d in zip(values, digits)]
 

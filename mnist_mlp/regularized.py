@@ -8,11 +8,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from .attacks import loss_gradient, virtual_adversarial_loss
-from .checks import check_arguments, is_number
+from .checks import NONNEGATIVE, OPTIMIZERS, SCHEDULES, check_arguments, require
 from .model import ACTIVATIONS, MLP
-
-OPTIMIZERS = ("sgd", "adam", "adamw")
-SCHEDULES = ("constant", "onecycle")
 
 
 class RegularizedMLP(MLP):
@@ -28,7 +25,7 @@ class RegularizedMLP(MLP):
     def __init__(self, num_outputs, hidden_sizes, lr, af="sigmoid", optimizer="sgd",
                  batch_norm=False, noise=0.0, dropout=0.0, weight_decay=0.0,
                  schedule="constant", label_smoothing=0.0, clean_statistics=False,
-                 adversarial=0.0, vat=0.0, vat_xi=1e-3, vat_iterations=1):
+                 adversarial=0.0, vat=0.0, vat_xi=1e-3, vat_iterations=1, num_inputs=28 * 28):
         check_arguments({"optimizer": optimizer, "batch_norm": batch_norm, "noise": noise,
                          "dropout": dropout, "weight_decay": weight_decay,
                          "schedule": schedule, "label_smoothing": label_smoothing,
@@ -38,7 +35,7 @@ class RegularizedMLP(MLP):
                         optimizer=OPTIMIZERS, schedule=SCHEDULES)
         # Read by hidden_layer while MLP builds the layers (plain values: no Module needed yet).
         self.batch_norm, self.noise, self.dropout = batch_norm, noise, dropout
-        super().__init__(num_outputs, hidden_sizes, lr, af)
+        super().__init__(num_outputs, hidden_sizes, lr, af, num_inputs)
         self.save_hyperparameters()  # every option, for Config, the board and checkpoints
         if noise:
             self.net.insert(1, GaussianNoise(noise))  # on the pixels, right after Flatten
@@ -161,9 +158,7 @@ class GaussianNoise(nn.Module):
 
     def __init__(self, std):
         super().__init__()
-        if not (is_number(std) and std >= 0):
-            raise ValueError(f"noise standard deviation must be a finite number >= 0, "
-                             f"got {std!r}")
+        require("noise standard deviation", std, NONNEGATIVE)
         self.std = std
 
     def forward(self, X):

@@ -2,21 +2,21 @@
 command shares (`read_run`: `train --resume`, `evaluate`, `compare`, `collect`,
 `clean-statistics`), the checkpoint and lock beside each folder, and the collector's summary."""
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
 
 from .checkpoints import CheckpointError, read_checkpoint
-from .checks import NONNEGATIVE, ConfigError, require
+from .checks import NONNEGATIVE, SEED, UNIT, ConfigError, check_split, require
 from .config import Config
-from .data import check_split
 from .evaluation import binomial_interval
-from .experiment import SEED
 from .files import replacing, write_json
 from .presets import PRESETS
 
@@ -31,20 +31,95 @@ RUN_KEYS = ("preset", "seed", "val_split", "validate", "device")  # train's, bes
 METRIC_KEYS = ("epochs", "val_accuracy", "train_seconds")
 DEVICES = ("cpu", "cuda")
 
-_FRACTION = (lambda v: NONNEGATIVE[0](v) and v <= 1, "a number from 0 to 1")
 _RULES = {  # what `train` writes for each of RUN_KEYS and METRIC_KEYS (val_split: check_split)
     "preset": (lambda v: isinstance(v, str) and v != "", "a preset's name"),
     "seed": SEED,
     "device": (lambda v: isinstance(v, str) and v in DEVICES, " or ".join(map(repr, DEVICES))),
     "epochs": (lambda v: isinstance(v, list) and all(isinstance(row, dict) for row in v),
                "a list of per-epoch rows"),
-    "val_accuracy": (lambda v: v is None or _FRACTION[0](v), "null or a number from 0 to 1"),
+    "val_accuracy": (lambda v: v is None or UNIT.holds(v), "null or a number in [0, 1]"),
     "train_seconds": NONNEGATIVE,
 }
 
 
 class RunError(RuntimeError):
     """A run directory is missing, incomplete or corrupt, or cannot be written."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """What one `train` run is: a recipe (`config`, named `preset` or "custom"), a seed, the
+    split it trains and validates on, and its device. Its file is config.json (`to_dict`): the
+    Config's fields beside RUN_KEYS. `--resume` keeps or continues a run only where the saved
+    one has the same `to_dict()` (`differences`), and the collector writes the `train` command
+    that makes it again (`command`), with the flags the parser reads."""
+
+    preset: str
+    config: Config
+    seed: int = 0
+    val_split: int = 0
+    validate: bool = True
+    device: str = "cpu"
+
+    def __post_init__(self):
+        if not (self.preset in PRESETS or self.preset == "custom"):
+            raise ConfigError(f"preset must be one of {', '.join(PRESETS)} or 'custom', got "
+                              f"{self.preset!r}")
+        if not isinstance(self.config, Config):
+            raise ConfigError(f"config must be a Config, got {type(self.config).__name__}")
+        require("seed", self.seed, SEED)
+        require("device", self.device, _RULES["device"])
+        check_split(self.val_split, self.validate)
+        object.__setattr__(self, "seed", int(self.seed))  # NumPy's integers: JSON needs int
+        object.__setattr__(self, "val_split", int(self.val_split))
+
+    def to_dict(self):
+        """config.json's contents, in train's order."""
+        return {"preset": self.preset, **self.config.to_dict(), "val_split": self.val_split,
+                "validate": self.validate, "device": self.device, "seed": self.seed}
+
+    @classmethod
+    def from_dict(cls, values):
+        """The Run a config.json (or a checkpoint's settings) describes; ConfigError if none."""
+        if not isinstance(values, dict):
+            raise ConfigError(f"a run must be a JSON object, got {type(values).__name__}")
+        missing = [key for key in RUN_KEYS if key not in values]
+        if missing:
+            raise ConfigError(f"lacks {', '.join(missing)}")
+        return cls(values["preset"], Config.from_dict(values), values["seed"],
+                   values["val_split"], values["validate"], values["device"])
+
+    def replace(self, **changes):
+        return dataclasses.replace(self, **changes)
+
+    def differences(self, found):
+        """The settings of this run that `found` (a saved run's or checkpoint's dict) does not
+        share: what --resume names when it refuses."""
+        return sorted(key for key, value in self.to_dict().items() if found.get(key) != value)
+
+    def recipe_flags(self):
+        """The `train` arguments that rebuild this run's recipe: the preset, then a flag for each
+        Config field that differs from it (a custom run: from Config's defaults)."""
+        base = PRESETS[self.preset] if self.preset in PRESETS else Config()
+        words = [self.preset] if self.preset in PRESETS else []
+        for f in dataclasses.fields(Config):
+            value = getattr(self.config, f.name)
+            # a custom run names its layers even at Config's default: train needs a preset or
+            # --hidden-sizes
+            if value != getattr(base, f.name) or (f.name == "hidden_sizes" and not words):
+                words.append(flag(f.name, value))
+        return words
+
+    def split_flags(self):
+        """The `train` arguments for the run's split and device (none for train's defaults)."""
+        words = []
+        if self.val_split:
+            words.append(f"--val-split {self.val_split}")
+        if not self.validate:
+            words.append("--no-validation")
+        if self.device != "cpu":
+            words.append(f"--device {self.device}")
+        return words
 
 
 def check_writable(folder, advice="choose a writable --out"):
@@ -87,6 +162,9 @@ def write_run(path, config, metrics, model, curves, replace=False):
         raise RunError(f"{path} already holds a run: pass replace=True (--force on the "
                        "command line) to replace it, or write elsewhere")
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part"))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's 0700 would hide the run from the group
     old = tmp.with_suffix(".old")
     try:
         write_json(tmp / CONFIG, config)
@@ -162,9 +240,9 @@ def read_run(run_dir, evaluation=True):
         raise RunError(f"{run_dir} lacks {', '.join(missing)} in {CONFIG}/{METRICS}: is it a "
                        "finished run of `python -m mnist_mlp train`?")
     try:
-        for key in _RULES:
-            require(key, config[key] if key in RUN_KEYS else metrics[key], _RULES[key])
-        check_split(config["val_split"], config["validate"])
+        Run.from_dict(config)  # the run's own rules: preset, seed, split, device, recipe
+        for key in METRIC_KEYS:
+            require(key, metrics[key], _RULES[key])
     except ConfigError as err:
         raise RunError(f"{run_dir} is not a run `python -m mnist_mlp train` wrote: {err}") from None
     run = {"run": run_dir.name, "preset": config["preset"], "seed": config["seed"],
@@ -180,11 +258,11 @@ def read_evaluation(path):
     were recorded gets its interval from its confusion matrix)."""
     summary = read_json(path)
     try:
-        accuracy = require("test_accuracy", summary["test_accuracy"], _FRACTION)
+        accuracy = require("test_accuracy", summary["test_accuracy"], UNIT)
         if "test_interval" in summary:
             low, high = summary["test_interval"]
-            interval = [require("test_interval", low, _FRACTION),
-                        require("test_interval", high, _FRACTION)]
+            interval = [require("test_interval", low, UNIT),
+                        require("test_interval", high, UNIT)]
         else:
             images = sum(sum(row) for row in summary["confusion_matrix"])
             interval = list(binomial_interval(accuracy, images))
@@ -302,11 +380,6 @@ def _locked(run_dir):
         os.close(fd)
 
 
-def other_settings(found, run):
-    """The settings of `run` that `found` (a saved run's or checkpoint's) does not share."""
-    return sorted(key for key in run if found.get(key) != run[key])
-
-
 def check_same_run(path, run):
     """RunError unless `path` holds a finished run of exactly `run` (what --resume keeps)."""
     try:
@@ -314,7 +387,7 @@ def check_same_run(path, run):
     except RunError as err:
         raise RunError(f"--resume: {path} is not a finished run ({err}); delete it or pass "
                        "--force to train it again") from None
-    if differ := other_settings(found, run):
+    if differ := run.differences(found):
         raise RunError(f"--resume: {path} holds a run with other settings ({', '.join(differ)}"
                        "); choose another --out or pass --force to replace it")
 
@@ -325,26 +398,26 @@ def check_same_checkpoint(path, run):
         found = read_checkpoint(path)["settings"]
     except CheckpointError as err:
         raise RunError(f"--resume: {err}") from None
-    if differ := other_settings(found, run):
+    if differ := run.differences(found):
         raise RunError(f"--resume: {path} is an interrupted run with other settings "
                        f"({', '.join(differ)}); choose another --out or pass --force to "
                        "start it over")
 
 
-def runs_to_train(dirs, settings, resume=False, force=False):
-    """({seed: run folder} still to train, [run folders kept]) of `dirs` ({seed: run folder}).
-    With `resume`, a finished run of these `settings` is kept and a checkpoint of them is
-    continued (anything else there is a RunError); without, a run or checkpoint already there
-    is a RunError unless `force`."""
+def runs_to_train(dirs, runs, resume=False, force=False):
+    """({seed: run folder} still to train, [run folders kept]) of `dirs` ({seed: run folder}),
+    `runs` ({seed: Run}) saying what each is to hold. With `resume`, a finished run of the same
+    Run is kept and a checkpoint of it is continued (anything else there is a RunError);
+    without, a run or checkpoint already there is a RunError unless `force`."""
     todo, kept = dict(dirs), []
     if resume:
         for seed, path in dirs.items():
             if path.exists():
-                check_same_run(path, {**settings, "seed": seed})
+                check_same_run(path, runs[seed])
                 kept.append(path)
                 del todo[seed]
             elif checkpoint_of(path).exists():
-                check_same_checkpoint(checkpoint_of(path), {**settings, "seed": seed})
+                check_same_checkpoint(checkpoint_of(path), runs[seed])
     taken = [str(path) for path in todo.values() if path.exists()]
     if not resume:
         taken += [str(checkpoint_of(path)) for path in todo.values()
@@ -364,31 +437,19 @@ def flag(name, value):
     option = "--" + name.replace("_", "-")
     if isinstance(value, bool):
         return option if value else "--no-" + option[2:]
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return f"{option} {' '.join(map(str, value))}"
     return f"{option} {value}"
 
 
 def train_command(runs):
     """The `train` command that retrains these runs, or None if they differ beyond the seed."""
-    first = {k: v for k, v in runs[0]["config"].items() if k != "seed"}
-    if any({k: v for k, v in r["config"].items() if k != "seed"} != first for r in runs):
+    each = [Run.from_dict(r["config"]) for r in runs]
+    if any(run.replace(seed=0) != each[0].replace(seed=0) for run in each):
         return None
-    preset = first["preset"]
-    base = PRESETS[preset].to_dict() if preset in PRESETS else Config().to_dict()
-    words = ["python -m mnist_mlp train"] + ([preset] if preset in PRESETS else [])
-    # A custom run names its layers even where they are Config's default: train needs a preset
-    # or --hidden-sizes.
-    words += [flag(k, v) for k, v in first.items()
-              if k in base and (v != base[k] or (k == "hidden_sizes" and preset not in PRESETS))]
-    words.append("--seeds " + " ".join(str(r["seed"]) for r in runs))
-    if first["val_split"]:
-        words.append(f"--val-split {first['val_split']}")
-    if not first["validate"]:
-        words.append("--no-validation")
-    if first["device"] != "cpu":
-        words.append(f"--device {first['device']}")
-    return " ".join(words)
+    return " ".join(["python -m mnist_mlp train", *each[0].recipe_flags(),
+                     "--seeds " + " ".join(str(run.seed) for run in each),
+                     *each[0].split_flags()])
 
 
 def collect(runs):

@@ -112,7 +112,7 @@ def test_accuracy_under_attack_at_zero_is_the_clean_accuracy_and_falls_with_eps(
 
 @pytest.mark.parametrize("eps", [-0.1, 1.5, float("nan"), True, "0.1"])
 def test_a_bad_eps_is_one_clear_error(eps):
-    with pytest.raises(ValueError, match=r"^eps must be a number in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"^eps must be in \[0, 1\] \(pixel intensity\)"):
         fgsm(linear(), images(), torch.arange(8), eps)
 
 

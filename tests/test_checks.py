@@ -94,3 +94,20 @@ def test_require_returns_the_value_and_defaults_to_a_positive_integer():
     with pytest.raises(ConfigError, match="^max_errors must be a positive integer, got 0$"):
         require("max_errors", 0)
     assert require("lr", 0.5, RULES["lr"]) == 0.5
+
+
+def test_rules_say_what_they_test_and_read_text_by_the_same_rule():
+    import numpy as np
+
+    from mnist_mlp.checks import COUNT, FRACTION, PIXEL, SEED, Interval, Options
+
+    assert (COUNT.text, FRACTION.text, PIXEL.text) == (
+        "a positive integer", "in [0, 1)", "in [0, 1] (pixel intensity)")
+    assert SEED.text == "a whole number from 0 to 4294967295"
+    assert COUNT.holds(np.int64(3)) and FRACTION.holds(np.float32(0.5))  # NumPy's scalars too
+    assert not COUNT.holds(True) and not FRACTION.holds(1.0) and PIXEL.holds(1.0)
+    assert COUNT.parse("7") == 7 and Interval(whole=False, low=0).parse("0.5") == 0.5
+    for bad in ("0", "x", "1.5"):
+        with pytest.raises(ValueError, match=f"must be a positive integer, got '{bad}'"):
+            COUNT.parse(bad)
+    assert Options(("sgd", "adam")).text == "'sgd' or 'adam'"

@@ -8,15 +8,14 @@ from dataclasses import fields
 import numpy as np
 import pytest
 import torch
-from sklearn.metrics import precision_recall_fscore_support
 from tiny import TinyMNIST
 
-from mnist_mlp import MNIST, ConfigError, cli, evaluate_accuracy
+from mnist_mlp import MNIST, ConfigError, commands, evaluate_accuracy
 from mnist_mlp import runs as run_folders
 from mnist_mlp.checkpoints import read_checkpoint
 from mnist_mlp.cli import main
 from mnist_mlp.config import Config
-from mnist_mlp.evaluation import binomial_interval, most_confused, per_class_scores
+from mnist_mlp.evaluation import binomial_interval
 from mnist_mlp.experiment import set_seed
 from mnist_mlp.presets import PRESETS
 from mnist_mlp.regularized import RegularizedMLP
@@ -106,7 +105,7 @@ def test_compare_groups_seeds_as_mean_and_std(runs, capsys):
 
 
 def test_compare_shows_test_accuracy_for_evaluated_runs_only(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
     assert main(["train", "C", *FAST, "--seeds", "0", "1", "--out", str(tmp_path)]) == 0
     dirs = [str(tmp_path / f"C-seed{s}") for s in (0, 1)]
     capsys.readouterr()
@@ -127,7 +126,7 @@ def test_compare_shows_test_accuracy_for_evaluated_runs_only(tmp_path, capsys, m
 
 def test_evaluate_takes_several_runs_and_records_accuracy_and_interval(tmp_path, capsys,
                                                                       monkeypatch):
-    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
     assert main(["train", "C", *FAST, "--seeds", "0", "1", "--out", str(tmp_path)]) == 0
     capsys.readouterr()
     dirs = [tmp_path / f"C-seed{s}" for s in (0, 1)]
@@ -152,7 +151,7 @@ class NoTestSet(TinyMNIST):
 
 @pytest.mark.parametrize("validation", [[], ["--val-split", "100"], ["--no-validation"]])
 def test_train_never_reads_the_test_set(validation, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "MNIST", NoTestSet)
+    monkeypatch.setattr(commands, "MNIST", NoTestSet)
     assert main(["train", "C", *FAST, *validation, "--out", str(tmp_path)]) == 0
     metrics = json.loads((tmp_path / "C-seed0" / "metrics.json").read_text())
     assert "test_accuracy" not in metrics
@@ -196,7 +195,7 @@ def test_unparsable_flags_exit_2_with_argparse_usage(argv, capsys):
 ])
 def test_bad_numbers_are_one_argparse_line_before_anything(argv, message, tmp_path, capsys,
                                                             monkeypatch):
-    monkeypatch.setattr(cli, "MNIST", no_data)
+    monkeypatch.setattr(commands, "MNIST", no_data)
     out = tmp_path / "out"
     with pytest.raises(SystemExit) as exit_info:
         main([*argv, *(["--out", str(out)] if argv[0] == "train" else [])])
@@ -262,7 +261,7 @@ def no_data(**kwargs):
 
 
 def test_an_existing_run_is_refused_before_any_training(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "MNIST", no_data)
+    monkeypatch.setattr(commands, "MNIST", no_data)
     (tmp_path / "C-seed1").mkdir()
     (tmp_path / "C-seed1" / "mine.txt").write_text("a user's file")
     assert main(["train", "C", "--seeds", "0", "1", "--out", str(tmp_path)]) == 2
@@ -275,7 +274,7 @@ def test_an_existing_run_is_refused_before_any_training(tmp_path, capsys, monkey
 
 
 def test_force_replaces_an_existing_run_and_leaves_nothing_beside_it(tmp_path, monkeypatch):
-    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
     (tmp_path / "C-seed0").mkdir()
     (tmp_path / "C-seed0" / "old.txt").write_text("an earlier run")
     assert main(["train", "C", *FAST, "--force", "--out", str(tmp_path)]) == 0
@@ -285,7 +284,7 @@ def test_force_replaces_an_existing_run_and_leaves_nothing_beside_it(tmp_path, m
 
 
 def test_resume_keeps_finished_seeds_and_trains_the_others(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
     assert main(["train", "C", *FAST, "--seeds", "1", "--out", str(tmp_path)]) == 0
     finished = (tmp_path / "C-seed1" / "model.pt").read_bytes()
     capsys.readouterr()
@@ -296,16 +295,16 @@ def test_resume_keeps_finished_seeds_and_trains_the_others(tmp_path, capsys, mon
     assert "training C (seed 0)" in out and "training C (seed 1)" not in out
     assert (tmp_path / "C-seed1" / "model.pt").read_bytes() == finished
     assert sorted(p.name for p in tmp_path.iterdir()) == ["C-seed0", "C-seed1"]
-    monkeypatch.setattr(cli, "MNIST", no_data)  # all finished: nothing is loaded or trained
+    monkeypatch.setattr(commands, "MNIST", no_data)  # all finished: nothing is loaded or trained
     assert main(["train", "C", *FAST, "--seeds", "0", "1", "--resume", "--out",
                  str(tmp_path)]) == 0
     assert capsys.readouterr().out.endswith("every seed is finished: nothing to train\n")
 
 
 def test_resume_refuses_a_run_of_other_settings(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
     assert main(["train", "C", *FAST, "--out", str(tmp_path)]) == 0
-    monkeypatch.setattr(cli, "MNIST", no_data)
+    monkeypatch.setattr(commands, "MNIST", no_data)
     assert main(["train", "C", *FAST, "--lr", "0.01", "--resume", "--out", str(tmp_path)]) == 2
     assert capsys.readouterr().err.strip() == (
         f"error: --resume: {tmp_path / 'C-seed0'} holds a run with other settings (lr); choose "
@@ -316,7 +315,7 @@ def test_resume_refuses_a_run_of_other_settings(tmp_path, capsys, monkeypatch):
 
 
 def interrupt_at_epoch(epoch):
-    """A stand-in for cli.progress that raises KeyboardInterrupt (Ctrl-C) after `epoch`."""
+    """A stand-in for commands.progress that raises KeyboardInterrupt (Ctrl-C) after `epoch`."""
     def make(total):
         def stop(row):
             if row["epoch"] == epoch:
@@ -326,16 +325,16 @@ def interrupt_at_epoch(epoch):
 
 
 def test_resume_continues_an_interrupted_run_as_if_never_stopped(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
     straight, stopped = tmp_path / "straight", tmp_path / "stopped"
     argv = ["train", "C", "--hidden", "32", "--epochs", "3", "--out"]
     assert main([*argv, str(straight)]) == 0
     assert [p.name for p in straight.iterdir()] == ["C-seed0"]  # the checkpoint is gone
-    monkeypatch.setattr(cli, "progress", interrupt_at_epoch(2))
+    monkeypatch.setattr(commands, "progress", interrupt_at_epoch(2))
     assert main([*argv, str(stopped)]) == 130
     assert [p.name for p in stopped.iterdir()] == ["C-seed0.checkpoint.pt"]  # epoch 1 kept
     monkeypatch.undo()
-    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
     capsys.readouterr()
     assert main([*argv, str(stopped)]) == 2  # not without --resume (or --force)
     assert "C-seed0.checkpoint.pt already exists: pass --force" in capsys.readouterr().err
@@ -352,11 +351,11 @@ def test_resume_continues_an_interrupted_run_as_if_never_stopped(tmp_path, capsy
 
 def test_resume_refuses_a_checkpoint_of_other_settings_or_a_corrupt_one(tmp_path, capsys,
                                                                         monkeypatch):
-    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
-    monkeypatch.setattr(cli, "progress", interrupt_at_epoch(2))
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
+    monkeypatch.setattr(commands, "progress", interrupt_at_epoch(2))
     argv = ["train", "C", "--hidden", "32", "--epochs", "3", "--out", str(tmp_path)]
     assert main(argv) == 130
-    monkeypatch.setattr(cli, "MNIST", no_data)
+    monkeypatch.setattr(commands, "MNIST", no_data)
     checkpoint = tmp_path / "C-seed0.checkpoint.pt"
     capsys.readouterr()
     assert main([*argv, "--lr", "0.01", "--resume"]) == 2
@@ -367,8 +366,8 @@ def test_resume_refuses_a_checkpoint_of_other_settings_or_a_corrupt_one(tmp_path
     assert main([*argv, "--resume"]) == 2
     assert capsys.readouterr().err.strip().startswith(
         f"error: --resume: {checkpoint} is not a readable checkpoint")
-    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
-    monkeypatch.setattr(cli, "progress", lambda total: None)  # no interrupt, no lines
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
+    monkeypatch.setattr(commands, "progress", lambda total: None)  # no interrupt, no lines
     assert main([*argv, "--force"]) == 0  # starts over
     assert [p.name for p in tmp_path.iterdir()] == ["C-seed0"]
 
@@ -379,14 +378,14 @@ def test_resume_refuses_a_checkpoint_of_other_settings_or_a_corrupt_one(tmp_path
 ])
 def test_other_mistakes_stop_before_the_data_is_loaded(argv, message, tmp_path, capsys,
                                                        monkeypatch):
-    monkeypatch.setattr(cli, "MNIST", no_data)
+    monkeypatch.setattr(commands, "MNIST", no_data)
     assert main(["train", "C", *argv, "--out", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err.strip() == f"error: {message}"
     assert not (tmp_path / "out").exists()
 
 
 def test_a_value_error_inside_training_is_a_bug_not_a_usage_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
 
     def broken_loss(self, Y_hat, Y, averaged=True):
         raise ValueError("raised deep inside torch")
@@ -406,8 +405,8 @@ def test_unwritable_out(tmp_path, capsys):
 
 def test_a_resumed_checkpoint_from_a_gpu_machine_trains_on_the_cpu(tmp_path, monkeypatch):
     """Before: set_random_state put CUDA's generators back unconditionally."""
-    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
-    monkeypatch.setattr(cli, "progress", interrupt_at_epoch(2))
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
+    monkeypatch.setattr(commands, "progress", interrupt_at_epoch(2))
     argv = ["train", "C", "--hidden", "32", "--epochs", "3", "--out", str(tmp_path)]
     assert main(argv) == 130
     checkpoint = tmp_path / "C-seed0.checkpoint.pt"
@@ -421,7 +420,7 @@ def test_a_resumed_checkpoint_from_a_gpu_machine_trains_on_the_cpu(tmp_path, mon
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.cuda, "set_rng_state", no_cuda)
     monkeypatch.setattr(torch.cuda, "set_rng_state_all", no_cuda)
-    monkeypatch.setattr(cli, "progress", lambda total: None)
+    monkeypatch.setattr(commands, "progress", lambda total: None)
     assert main([*argv, "--resume"]) == 0
     assert [p.name for p in tmp_path.iterdir()] == ["C-seed0"]
 
@@ -439,7 +438,7 @@ def test_a_resumed_checkpoint_from_a_gpu_machine_trains_on_the_cpu(tmp_path, mon
 def test_compare_answers_a_damaged_run_in_one_line(damage, message, tmp_path, capsys,
                                                    monkeypatch):
     """Before: TypeError (metrics.json `[]`) and KeyError (no train_seconds, no preset)."""
-    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
     assert main(["train", "C", *FAST, "--seeds", "0", "1", "--out", str(tmp_path)]) == 0
     damage(tmp_path / "C-seed0")
     capsys.readouterr()
@@ -459,9 +458,9 @@ def edit(path, change):
 def test_evaluate_a_run_it_cannot_write_is_one_line_before_loading_data(tmp_path, capsys,
                                                                         monkeypatch):
     """Before: an OSError traceback once the test set had been read."""
-    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
     assert main(["train", "C", *FAST, "--out", str(tmp_path)]) == 0
-    monkeypatch.setattr(cli, "MNIST", no_data)
+    monkeypatch.setattr(commands, "MNIST", no_data)
 
     def read_only(*args, **kwargs):  # what a read-only folder answers (root ignores chmod)
         raise PermissionError(13, "Permission denied")
@@ -478,9 +477,9 @@ def test_evaluate_a_run_it_cannot_write_is_one_line_before_loading_data(tmp_path
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
 def test_evaluate_a_read_only_run_folder(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
     assert main(["train", "C", *FAST, "--out", str(tmp_path)]) == 0
-    monkeypatch.setattr(cli, "MNIST", no_data)
+    monkeypatch.setattr(commands, "MNIST", no_data)
     (tmp_path / "C-seed0").chmod(0o555)
     try:
         assert main(["evaluate", str(tmp_path / "C-seed0")]) == 2
@@ -508,20 +507,6 @@ def test_missing_or_corrupt_runs_are_clear_errors(runs, tmp_path, capsys):
     (broken / "config.json").write_text("{not json")
     assert main(["compare", str(broken)]) == 2
     assert "config.json is not readable JSON" in capsys.readouterr().err
-
-
-def test_per_class_scores_match_sklearn():
-    rng = np.random.default_rng(0)
-    true, pred = rng.integers(0, 10, 500), rng.integers(0, 10, 500)
-    pred[:300] = true[:300]
-    cm = np.zeros((10, 10), int)
-    np.add.at(cm, (true, pred), 1)
-    ours = per_class_scores(cm)
-    theirs = precision_recall_fscore_support(true, pred, labels=range(10), zero_division=0)
-    for a, b in zip(ours, theirs):
-        np.testing.assert_allclose(a, b)
-    count, t, p = most_confused(cm, 1)[0]
-    assert count == max(cm[i, j] for i in range(10) for j in range(10) if i != j) == cm[t, p]
 
 
 @pytest.mark.slow
@@ -601,14 +586,6 @@ def test_every_json_file_of_a_run_is_strict(runs):
     assert [p.name for p in written] == ["config.json", "evaluation.json", "metrics.json"]
     for path in written:
         strict_json(path)
-
-
-def test_set_seed_takes_numpy_integers_as_python_ints():
-    # Regression: np.int64 passed the seed rule, then random.seed raised a TypeError.
-    set_seed(np.int64(3))
-    drawn = torch.rand(3)
-    set_seed(3)
-    assert torch.equal(drawn, torch.rand(3))
 
 
 def test_the_command_line_in_process_leaves_the_callers_matplotlib_backend(monkeypatch, capsys):

@@ -5,11 +5,11 @@ from dataclasses import fields
 import pytest
 
 from mnist_mlp import MLP, ConfigError
-from mnist_mlp.config import Config
+from mnist_mlp.config import TRAINING_FIELDS, Config
 from mnist_mlp.presets import PRESETS
 from mnist_mlp.regularized import RegularizedMLP
 
-TRAINING = {"batch_size", "epochs"}  # what the data and the Trainer take, not the model
+TRAINING = set(TRAINING_FIELDS)  # what the data and the Trainer take, not the model
 
 
 def test_presets_are_configs_with_the_originals_values():
@@ -21,15 +21,15 @@ def test_presets_are_configs_with_the_originals_values():
     assert PRESETS["E"].hidden_sizes == (256, 256) and PRESETS["E"].batch_size == 64
     assert PRESETS["F"].batch_norm and PRESETS["F"].schedule == "onecycle"
     assert PRESETS["F"].clean_statistics and not PRESETS["E"].clean_statistics
-    # the long presets change only the training's length (and H its batch): F's recipe otherwise
-    assert PRESETS["G"] == PRESETS["F"].replace(epochs=100)
-    assert PRESETS["H"] == PRESETS["F"].replace(epochs=150, batch_size=128)
-    # I is H with virtual adversarial training in place of the Gaussian noise (docs/vat.md)
-    assert PRESETS["I"] == PRESETS["H"].replace(noise=0.0, vat=2.0, vat_xi=1e-6)
+    # every preset builds its model, with its own hyperparameters
+    for config in PRESETS.values():
+        model = config.model()
+        assert all(model.hparams[name] == value for name, value in config.to_dict().items()
+                   if name in model.hparams and name != "hidden_sizes")
 
 
 def test_every_field_is_a_model_argument_or_a_training_setting():
-    model_args = set(inspect.signature(RegularizedMLP).parameters) - {"num_outputs"}
+    model_args = set(inspect.signature(RegularizedMLP).parameters) - {"num_outputs", "num_inputs"}
     assert {f.name for f in fields(Config)} == model_args | TRAINING
 
 
@@ -99,3 +99,34 @@ def test_lists_become_tuples_so_configs_compare_and_hash():
     config = Config(hidden_sizes=[256, 256])
     assert config.hidden_sizes == (256, 256)
     assert hash(config) == hash(Config(hidden_sizes=(256, 256)))
+
+
+def test_the_choices_config_offers_are_the_ones_the_models_build():
+    from mnist_mlp.checks import ACTIVATION_NAMES
+    from mnist_mlp.model import ACTIVATIONS
+
+    assert tuple(ACTIVATIONS) == ACTIVATION_NAMES
+    for optimizer in ("sgd", "adam", "adamw"):
+        Config(optimizer=optimizer).model()  # each choice builds
+
+
+def imported_by(code):
+    """The top-level packages a fresh interpreter holds after running `code`."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", f"import sys; {code}; "
+                          "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"],
+                         capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+def test_the_schema_and_the_presets_import_no_training_or_plotting_stack():
+    loaded = imported_by("import mnist_mlp.config, mnist_mlp.presets")
+    assert not loaded & {"torch", "d2l", "sklearn", "seaborn", "matplotlib"}
+
+
+def test_listing_presets_and_asking_for_help_load_no_torch():
+    loaded = imported_by("from mnist_mlp import cli; cli.main(['presets']); "
+                         "cli.parser().format_help()")
+    assert "torch" not in loaded

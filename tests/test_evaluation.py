@@ -1,5 +1,4 @@
 """The helpers against reference computations (scikit-learn, hand counts)."""
-from importlib import metadata
 from types import SimpleNamespace
 
 import numpy as np
@@ -25,7 +24,7 @@ def trained():
 def predictions(trained, data):
     trained.eval()
     with torch.no_grad():
-        X = torch.stack([data.val[i][0] for i in range(len(data.val))])
+        X, _ = data.val[torch.arange(len(data.val))]  # the split as one batch: one indexing
         return trained(X).argmax(dim=1).numpy()
 
 
@@ -111,21 +110,31 @@ def test_binomial_interval_is_wilsons(accuracy, n, low, high):
     assert found[0] <= accuracy <= found[1]
 
 
-def test_results_file_records_models_and_environment(tmp_path, trained):
-    import json
+@pytest.mark.parametrize("k, n", [(50, 100), (9926, 10_000), (10_000, 10_000), (0, 40), (3, 7)])
+def test_binomial_interval_matches_scipys_wilson_interval(k, n):
+    from scipy.stats import binomtest
 
-    from mnist_mlp.experiment import record, save_results
-    path = save_results([record("C", trained, 0.91234, 12.345, 1)], tmp_path / "out" / "r.json")
-    payload = json.loads(path.read_text())
-    [row] = payload["models"]
-    assert {key: row[key] for key in ("name", "hidden_sizes", "lr", "af", "optimizer", "epochs",
-                                      "val_accuracy", "train_seconds")} == {
-        "name": "C", "hidden_sizes": [128], "lr": 0.001, "af": "relu", "optimizer": "adam",
-        "epochs": 1, "val_accuracy": 0.9123, "train_seconds": 12.35}
-    assert set(row) - {"name", "epochs", "val_accuracy", "train_seconds"} == set(trained.hparams)
-    env = payload["environment"]
-    assert env["libraries"]["torch"] == metadata.version("torch") and env["cpu_count"] >= 1
-    assert not list(path.parent.glob("*.part"))
+    from mnist_mlp.evaluation import binomial_interval
+    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    # scipy's z is the exact 97.5 % quantile (1.95996...), ours the 1.96 of the tables
+    assert binomial_interval(k / n, n) == pytest.approx((ci.low, ci.high), abs=2e-5)
+
+
+def test_per_class_scores_match_sklearn():
+    from sklearn.metrics import precision_recall_fscore_support
+
+    from mnist_mlp.evaluation import most_confused, per_class_scores
+    rng = np.random.default_rng(0)
+    true, pred = rng.integers(0, 10, 500), rng.integers(0, 9, 500)  # 9 is never predicted
+    pred[:300] = np.minimum(true[:300], 8)
+    cm = np.zeros((10, 10), int)
+    np.add.at(cm, (true, pred), 1)
+    ours = per_class_scores(cm)
+    theirs = precision_recall_fscore_support(true, pred, labels=range(10), zero_division=0)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b)
+    count, t, p = most_confused(cm, 1)[0]
+    assert count == max(cm[i, j] for i in range(10) for j in range(10) if i != j) == cm[t, p]
 
 
 def test_ensemble_accuracy_averages_probabilities():

@@ -22,7 +22,8 @@ def test_architecture_follows_hidden_sizes_and_activation():
     assert MLP(10, [128], 0.1).net[2].__class__ is nn.Sigmoid  # the original's default
     assert linear_shapes(MLP(10, [], 0.1)) == [(10, 784)]
     assert MLP(10, (64,), 0.1).hparams == {"num_outputs": 10, "hidden_sizes": (64,), "lr": 0.1,
-                                           "af": "sigmoid"}  # the original's four arguments
+                                           "af": "sigmoid",  # the original's four arguments
+                                           "num_inputs": 784}  # and the pixels, 28 x 28
 
 
 def test_forward_matches_a_hand_written_reference():
@@ -92,3 +93,11 @@ def test_model_a_learns_with_plain_sgd(data):
     model = MLP(num_outputs=10, hidden_sizes=[128], lr=0.1)
     fit(model, data, max_epochs=1)
     assert evaluate_accuracy(model, data.val_dataloader()) >= 0.85
+
+
+def test_other_image_sizes_need_only_num_inputs():
+    # MNIST(resize=(32, 32)) gives 32 x 32 images; the original's nn.LazyLinear inferred it
+    model = MLP(num_outputs=10, hidden_sizes=[16], lr=0.1, num_inputs=32 * 32)
+    assert model(torch.rand(5, 1, 32, 32)).shape == (5, 10)
+    with pytest.raises(ConfigError, match="num_inputs must be a positive integer"):
+        MLP(num_outputs=10, hidden_sizes=[16], lr=0.1, num_inputs=0)

@@ -11,9 +11,10 @@ import pytest
 import torch
 from tiny import TinyMNIST
 
-from mnist_mlp import cli, evaluate_accuracy
+from mnist_mlp import ConfigError, cli, commands, evaluate_accuracy
 from mnist_mlp.checkpoints import random_state, set_random_state
 from mnist_mlp.evaluation import binomial_interval
+from mnist_mlp.presets import PRESETS
 from mnist_mlp.runs import RunError, claim, collect, load_run, lock_of, read_run
 
 TINY_C = ["train", "C", "--hidden", "32", "--epochs", "2"]
@@ -65,7 +66,7 @@ def test_read_run_fills_newer_fields_and_reads_no_test_accuracy_from_training(tm
     (lambda run: edit(run / "metrics.json", lambda m: m.update(epochs={"1": 0.3})),
      "epochs must be a list of per-epoch rows"),
     (lambda run: edit(run / "metrics.json", lambda m: m.update(val_accuracy=97)),
-     "val_accuracy must be null or a number from 0 to 1, got 97"),
+     "val_accuracy must be null or a number in [0, 1], got 97"),
     (lambda run: edit(run / "config.json", lambda c: c.update(seed=-1)),
      "seed must be a whole number from 0 to 4294967295, got -1"),
     (lambda run: edit(run / "config.json", lambda c: c.update(val_split=60000)),
@@ -132,7 +133,7 @@ def test_collect_to_an_unwritable_place_is_one_line_before_any_reading(tmp_path,
                                                                       monkeypatch):
     good = fake_run(tmp_path / "E-seed0", 0)
     (tmp_path / "file").write_text("")
-    monkeypatch.setattr(cli, "MNIST", no_data)
+    monkeypatch.setattr(commands, "MNIST", no_data)
     assert cli.main(["collect", str(good), "--ensemble", "--out",
                      str(tmp_path / "file" / "x.json")]) == 2
     assert capsys.readouterr().err.startswith(f"error: cannot write into {tmp_path / 'file'}")
@@ -143,7 +144,7 @@ def no_data(**kwargs):
 
 
 def test_collect_reports_test_accuracy_only_for_evaluated_runs(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
     assert cli.main([*TINY_C, "--seeds", "0", "1", "--out", str(tmp_path)]) == 0
     assert cli.main(["evaluate", str(tmp_path / "C-seed1"), "--errors", "3"]) == 0
     capsys.readouterr()
@@ -160,7 +161,7 @@ def test_collect_reports_test_accuracy_only_for_evaluated_runs(tmp_path, monkeyp
 
 
 def test_ensemble_of_one_run_is_its_test_accuracy_and_of_two_is_recorded(tmp_path, monkeypatch):
-    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
     assert cli.main([*TINY_C, "--seeds", "0", "1", "--out", str(tmp_path)]) == 0
     one = tmp_path / "one.json"
     assert cli.main(["collect", str(tmp_path / "C-seed0"), "--ensemble", "--out", str(one)]) == 0
@@ -178,7 +179,7 @@ def test_ensemble_of_one_run_is_its_test_accuracy_and_of_two_is_recorded(tmp_pat
 
 
 def test_an_older_run_becomes_the_run_train_writes_now(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
     assert cli.main([*TINY_F, "--no-clean-statistics", "--out", str(tmp_path / "old")]) == 0
     assert cli.main([*TINY_F, "--out", str(tmp_path / "new")]) == 0
     old = tmp_path / "old" / "F-seed0"
@@ -201,10 +202,10 @@ def test_an_older_run_becomes_the_run_train_writes_now(tmp_path, monkeypatch, ca
 
 
 def test_clean_statistics_refuses_in_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
     assert cli.main([*TINY_F, "--out", str(tmp_path)]) == 0
     assert cli.main([*TINY_C, "--out", str(tmp_path)]) == 0
-    monkeypatch.setattr(cli, "MNIST", no_data)
+    monkeypatch.setattr(commands, "MNIST", no_data)
     clean = tmp_path / "clean"
     for run, message in [("F-seed0", "F-seed0 already has clean statistics: nothing to add"),
                          ("C-seed0", "C-seed0 has no batch normalisation")]:
@@ -219,7 +220,7 @@ def test_clean_statistics_refuses_in_one_line_and_writes_nothing(tmp_path, monke
 def test_a_second_train_into_a_folder_in_training_stops_in_one_line(tmp_path, capsys,
                                                                     monkeypatch):
     """Before: both trained; the second exited 2 at the end and left its checkpoint."""
-    monkeypatch.setattr(cli, "MNIST", no_data)
+    monkeypatch.setattr(commands, "MNIST", no_data)
     with claim([tmp_path / "C-seed0"]):  # what a `train` running now holds
         assert lock_of(tmp_path / "C-seed0").read_text() == f"{os.getpid()}\n"
         assert cli.main([*TINY_C, "--out", str(tmp_path)]) == 2
@@ -231,14 +232,14 @@ def test_a_second_train_into_a_folder_in_training_stops_in_one_line(tmp_path, ca
 
 
 def test_a_lock_left_by_a_killed_process_does_not_stop_the_next_train(tmp_path, monkeypatch):
-    monkeypatch.setattr(cli, "MNIST", TinyMNIST)
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
     lock_of(tmp_path / "C-seed0").write_text("12345\n")  # its holder died: no flock on it
     assert cli.main([*TINY_C, "--out", str(tmp_path)]) == 0
     assert [p.name for p in tmp_path.iterdir()] == ["C-seed0"]
 
 
 TRAIN_TINY = ("import sys; sys.path.insert(0, {tests!r}); from tiny import TinyMNIST; "
-              "from mnist_mlp import cli; cli.MNIST = TinyMNIST; "
+              "from mnist_mlp import cli, commands; commands.MNIST = TinyMNIST; "
               "sys.exit(cli.main(sys.argv[1:]))")
 
 
@@ -318,3 +319,27 @@ def test_collects_command_for_a_custom_run_is_one_train_accepts(tmp_path, hidden
     args = cli.parser().parse_args(shlex.split(command)[3:])  # after "python -m mnist_mlp"
     name, parsed = cli.train_config(args)
     assert name == "custom" and parsed == Config.from_dict(config) and args.seeds == [4]
+
+
+def test_a_run_round_trips_through_its_file_and_names_what_differs():
+    from mnist_mlp.runs import Run
+
+    run = Run("F", PRESETS["F"], seed=3, val_split=10_000)
+    assert Run.from_dict(json.loads(json.dumps(run.to_dict()))) == run
+    saved = {**run.to_dict(), "lr": 0.01, "seed": 4}
+    assert run.differences(saved) == ["lr", "seed"]
+    assert run.differences(run.to_dict()) == []
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"seed": -1}, "seed must be a whole number"),
+    ({"device": "tpu"}, "device must be 'cpu' or 'cuda'"),
+    ({"val_split": 60_000}, "val_split must be a whole number from 0 to 59999"),
+    ({"val_split": 5, "validate": False}, "leave val_split 0"),
+    ({"preset": ""}, "preset must be one of A"),
+])
+def test_a_run_refuses_what_train_never_writes(changes, message):
+    from mnist_mlp.runs import Run
+
+    with pytest.raises(ConfigError, match=message):
+        Run("F", PRESETS["F"]).replace(**changes)

@@ -76,3 +76,15 @@ def test_a_loss_that_stops_being_finite_ends_training_in_that_epoch():
     with pytest.raises(TrainingDiverged, match=r"nan in epoch 1 with lr=1e\+10: .*lower learning"):
         d2l.Trainer(max_epochs=5).fit(model, TinyData())
     assert model.trainer.epoch == 0 and model.history.epochs == []
+
+
+def test_set_seed_takes_numpy_integers_as_python_ints():
+    import numpy as np
+
+    from mnist_mlp.experiment import set_seed
+
+    # Regression: np.int64 passed the seed rule, then random.seed raised a TypeError.
+    set_seed(np.int64(3))
+    drawn = torch.rand(3)
+    set_seed(3)
+    assert torch.equal(drawn, torch.rand(3))
