@@ -143,7 +143,8 @@ QUOTES = [
     Quote("01", "termina acima dela (cerca de cinco vezes maior, nas sementes de `results/`)",
           lambda: [r["history"][-1]["val_loss"] / r["history"][-1]["train_loss"]
                    for p in "DE" for r in runs("sementes_caderno1.json", "preset", p)], 5, 1.5),
-    Quote("01", "e termina cerca de 0,02 acima dele", lambda: end_above_minimum("E"), 0.02, 0.01),
+    Quote("01", "e termina, em média, cerca de 0,02 acima dele",
+          lambda: end_above_minimum("E"), 0.02, 0.01),
     Quote("01", "as de C e D chegam ao mínimo mais tarde (da sétima à décima época)",
           lambda: first_epochs("C") + first_epochs("D"), (7, 10), 0, "range"),
     Quote("01", "dobrar a camada oculta rende cerca de 0,3 ponto sobre C",
@@ -191,7 +192,7 @@ QUOTES = [
           lambda: 100 * mean(attack("F 20 epochs", "PGD margin", 0.3)), 7, 0.5),
     Quote("04", "o deixou acertando cerca de 7% dos dígitos (cinco sementes)",
           lambda: 100 * mean(attack("F 20 epochs", "PGD margin", 0.3)), 7, 0.5),
-    Quote("04", "F acerta cerca de 71% dos dígitos",
+    Quote("04", "F acerta cerca de\n71% dos dígitos".replace("\n", " "),
           lambda: 100 * mean(attack("F 20 epochs", "PGD margin", 0.1)), 71, 0.5),
     Quote("04", "e E cerca de 9% (cinco sementes)",
           lambda: 100 * mean(attack("E", "PGD margin", 0.1)), 9, 0.5),
@@ -202,7 +203,7 @@ QUOTES = [
           lambda: 100 * stdev(adversarial_gain()) / math.sqrt(5), 0.02, 0.005),
     Quote("04", "O alcance quase não muda de um modelo para outro (de cerca de 1,6 a 1,8)",
           lambda: [v for m in MODELS4 for v in reach(m)], (1.55, 1.85), 0, "range"),
-    Quote("04", "enquanto a robustez vai de cerca de 9% a quase 90%",
+    Quote("04", "enquanto a acurácia sob o ataque vai de cerca de 9% a quase 90%",
           lambda: [100 * mean(attack(m, "PGD margin", 0.1)) for m in MODELS4], (9, 90), 0.5,
           "range"),
     # the appendix: the long presets (results/longo_*.json) and the published results
@@ -214,7 +215,7 @@ QUOTES = [
                    for n in "GH"], 0.2, 0.05),
     Quote("ap", "fica abaixo da Ladder por mais de três erros-padrão da diferença",
           lambda: -z_new_digits(long_tests("sementes_F.json"), 0.9943), 3, 0, "above"),
-    Quote("ap", "e abaixo do VAT publicado por 2,7",
+    Quote("ap", "compatível com o VAT publicado por pouco (z = −2,7",
           lambda: -z_new_digits(long_tests("sementes_F.json"), 0.9936), 2.7, 0.05),
 ]
 
