@@ -25,14 +25,14 @@ PGD_EPSILONS, PGD_STEPS = (0.1, 0.3), 20
 
 def fgsm(model, X, y, eps, loss="cross_entropy"):
     """As imagens `X` mais `eps` vezes o sinal do gradiente da perda em relação a elas."""
-    check_attack(model, X, eps, loss)
+    check_attack(model, X, y, eps, loss)
     return (X + eps * loss_gradient(model, X, y, loss).sign()).clamp(0, 1)
 
 
 def pgd(model, X, y, eps, steps=10, step_size=None, generator=None, loss="cross_entropy"):
     """`steps` passos do FGSM de tamanho `step_size`, cada um projetado de volta a no máximo
     `eps` de `X` (e a [0, 1]), a partir de um ponto sorteado nessa vizinhança."""
-    check_attack(model, X, eps, loss, steps, step_size)
+    check_attack(model, X, y, eps, loss, steps, step_size, generator)
     step_size = 2.5 * eps / steps if step_size is None else step_size  # caminho de 2,5 eps
     start = torch.rand(X.shape, generator=generator, dtype=X.dtype) * 2 - 1  # em [-1, 1]
     X_adv = (X + eps * start.to(X.device)).clamp(0, 1)
@@ -93,7 +93,7 @@ def smallest_flip(model, image, attack=fgsm, most=0.5, tolerance=0.002, **option
         raise ValueError(f"expected one 28 x 28 image, as to_mnist returns, got shape "
                          f"{tuple(X.shape)}")
     X = X.reshape(1, 1, 28, 28)
-    check_attack(model, X, most)
+    check_attack(model, X, torch.zeros(1, dtype=torch.long), most)  # y: read below, once checked
     require("tolerance", tolerance, POSITIVE)  # 0 would bisect for ever
     with torch.no_grad():
         before = int(model(X.to(device_of(model))).argmax())
@@ -158,14 +158,29 @@ def _divergence(model, X, p, r):
     return F.kl_div(F.log_softmax(model(X + r), dim=1), p, reduction="batchmean")
 
 
+def _shape(value):
+    """The shape of an array or tensor, as a tuple, or '' for anything else."""
+    return tuple(value.shape) if hasattr(value, "shape") else ""
+
+
 def unit(d):
     """Cada imagem de `d` dividida pela sua norma L2 (sobre os 784 pixels)."""
-    norms = d.flatten(1).norm(dim=1).clamp_min(1e-12)
-    return d / norms.view(-1, *[1] * (d.dim() - 1))
+    return F.normalize(d.flatten(1), dim=1).view_as(d)
 
 
-def check_attack(model, X, eps, loss="cross_entropy", steps=1, step_size=None):
+def check_attack(model, X, y, eps, loss="cross_entropy", steps=1, step_size=None,
+                 generator=None):
     """ValueError, em uma linha, para um ataque que não mediria o que promete."""
+    if not (isinstance(X, torch.Tensor) and X.is_floating_point()):
+        raise ValueError(f"the images must be a float tensor, as MNIST's loaders give them, "
+                         f"got {type(X).__name__}: torch.as_tensor(X, dtype=torch.float32)")
+    if not (isinstance(y, torch.Tensor) and y.dtype == torch.long and y.shape == X.shape[:1]):
+        raise ValueError(f"the labels must be a torch.long tensor of one label per image, got "
+                         f"{type(y).__name__} {_shape(y)} for {len(X)} images: "
+                         "torch.as_tensor(y, dtype=torch.long)")
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise ValueError(f"generator must be a torch.Generator, got {type(generator).__name__}: "
+                         "torch.Generator().manual_seed(n)")
     if loss not in LOSSES:
         raise ValueError(f"loss={loss!r} is not supported; use 'cross_entropy' or 'margin'")
     if model.training:

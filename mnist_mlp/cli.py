@@ -6,7 +6,7 @@ import argparse
 from dataclasses import fields
 from pathlib import Path
 
-from .checks import COUNT, NONNEGATIVE_COUNT, SEED, TRAIN_IMAGES
+from .checks import COUNT, NONNEGATIVE_COUNT, RULES, SEED, TRAIN_IMAGES
 from .config import Config
 from .presets import PRESETS
 
@@ -33,7 +33,17 @@ def train_config(args):
     if preset is not None and preset not in PRESETS:
         raise UsageError(f"unknown preset {args.preset!r}; valid presets: " + ", ".join(PRESETS))
     given = {name: getattr(args, name) for name in NAMES if getattr(args, name) is not None}
-    return preset or "custom", PRESETS.get(preset, Config()).replace(**given)
+    config = PRESETS.get(preset, Config()).replace(**given)
+    for name, needs in config.idle().items():
+        if given.get(name, False) is not False:  # --no-clean-statistics asks for nothing
+            raise UsageError(f"{flag_of(name)} does nothing without {flag_of(needs)}: add "
+                             f"{flag_of(needs)} or drop {flag_of(name)}")
+    return preset or "custom", config
+
+
+def flag_of(name):
+    """The flag of Config field `name`."""
+    return "--" + name.replace("_", "-")
 
 
 def argument(rule):
@@ -72,8 +82,8 @@ def add_config_flags(parser):
             options.update(nargs="+", type=POSITIVE_INT, metavar="N")
         elif kind == "choice":
             options["choices"] = f.metadata["choices"]
-        else:
-            options["type"] = {"int": int, "float": float}[kind]  # the range is Config's to check
+        else:  # the field's own rule: its error names the flag, not the field
+            options["type"] = argument(RULES[f.name])
         parser.add_argument(*names, **options)
 
 

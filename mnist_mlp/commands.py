@@ -129,11 +129,18 @@ def describe_validation(accuracy, val_split, run_dir):
     return f"validation accuracy {accuracy:.4f} ({held_out})"
 
 
+FIGURES = ("confusion_matrix.png", "confusion_errors.png", "errors.png")  # evaluate's PNGs
+
+
 def cmd_evaluate(args):
     runs = [read_run(run_dir, evaluation=False) for run_dir in args.run_dirs]  # all checked,
     for run_dir in args.run_dirs:  # and writable, before MNIST is read
         check_writable(run_dir, f"evaluate writes {EVALUATION} and its figures into the run's "
                        "folder")
+        for name in (EVALUATION, *FIGURES):
+            if (run_dir / name).is_dir():
+                raise RunError(f"{run_dir / name} is a folder where evaluate writes a file: "
+                               "move it away")
     models = [load_model(run_dir, run["config"]) for run_dir, run in zip(args.run_dirs, runs)]
     data = MNIST(batch_size=256)
     for run_dir, model in zip(args.run_dirs, models):
@@ -158,10 +165,10 @@ def evaluate_run(run_dir, model, data, max_errors):
     print("\nmost confused (true -> predicted): "
           + "; ".join(f"{t} -> {p} ({n})" for n, t, p in pairs))
     errors, confidences = confident_errors(model, data.test_dataloader(), max_errors)
-    written = [save_figure(plot_confusion_matrix(cm), run_dir / "confusion_matrix.png"),
-               save_figure(plot_confusion_matrix(cm, errors_only=True),
-                           run_dir / "confusion_errors.png"),
-               save_figure(error_grid(errors, confidences), run_dir / "errors.png", dpi=90)]
+    matrix, matrix_errors, grid = (run_dir / name for name in FIGURES)
+    written = [save_figure(plot_confusion_matrix(cm), matrix),
+               save_figure(plot_confusion_matrix(cm, errors_only=True), matrix_errors),
+               save_figure(error_grid(errors, confidences), grid, dpi=90)]
     summary = {"test_accuracy": accuracy, "test_images": images, "test_interval": [low, high],
                "confusion_matrix": cm.tolist(),
                "per_class": {str(d): {"precision": float(precision[d]), "recall": float(recall[d]),

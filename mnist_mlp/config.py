@@ -11,6 +11,8 @@ from .checks import ACTIVATION_NAMES, OPTIMIZERS, SCHEDULES, ConfigError, check_
 
 # The d2l.Trainer's fields; every other field is an argument of RegularizedMLP.
 TRAINING_FIELDS = ("batch_size", "epochs")
+# Fields that change nothing unless another is set: {field: the field it needs}.
+NEEDS = {"vat_xi": "vat", "vat_iterations": "vat", "clean_statistics": "batch_norm"}
 
 
 def _field(default, help, kind, choices=None):
@@ -66,6 +68,10 @@ class Config:
 
         return RegularizedMLP(num_outputs, **{f.name: getattr(self, f.name) for f in fields(self)
                                               if f.name not in TRAINING_FIELDS})
+
+    def idle(self):
+        """{field: the field it needs} for the fields that change nothing in this Config."""
+        return {name: needs for name, needs in NEEDS.items() if not getattr(self, needs)}
 
     def to_dict(self):
         """Every field, JSON-ready."""

@@ -91,8 +91,8 @@ def fetch(name, raw):
             if mirror else
             f"if this machine is offline, set {MIRROR_ENV} to a folder or URL holding the four "
             f"MNIST .gz files, or copy the uncompressed files into {raw}")
-    raise DataError(f"could not fetch MNIST file {name}; nothing was written.\n  "
-                    + "\n  ".join(failures) + f"\nTo fix: {hint}.")
+    raise DataError(f"could not fetch MNIST file {name} ({'; '.join(failures)}); nothing was "
+                    f"written; to fix: {hint}")
 
 
 def _join(source, filename):

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import torch
-from sklearn.metrics import confusion_matrix
+from sklearn import metrics
 
 from .checks import POSITIVE, UNIT, require
 from .formatting import br
@@ -54,6 +54,16 @@ def outputs(model, data_iter):
         finally:  # o modo volta antes de o lote sair: o laço de quem chama roda como fora dele
             model.train(was_training)
         yield X.cpu(), y.cpu(), scores
+
+
+def confusion_matrix(y_true, y_pred, labels):
+    """scikit-learn's confusion_matrix, refusing the answers it would drop without a word (a
+    class beyond `labels`, e.g. from a model with more than ten outputs)."""
+    beyond = sorted(set(torch.cat([y_true, y_pred]).tolist()) - set(labels))
+    if beyond:
+        raise ValueError(f"class {beyond[0]} is beyond the matrix's {len(labels)} classes: "
+                         f"pass num_classes={max(beyond) + 1}")
+    return metrics.confusion_matrix(y_true, y_pred, labels=labels)
 
 
 def confusion(model, data_iter, num_classes=10):

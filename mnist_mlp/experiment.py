@@ -35,6 +35,7 @@ def fit(model, data, max_epochs, num_gpus=0, checkpoint=None, settings=None):
     A model with `clean_statistics` ends with `recompute_statistics` over the training images,
     in order and in training-size batches, inside the seconds.
     """
+    check_inputs(model, data)
     trainer = (d2l.Trainer(max_epochs=max_epochs, num_gpus=num_gpus) if checkpoint is None else
                CheckpointedTrainer(checkpoint, settings, max_epochs=max_epochs, num_gpus=num_gpus))
     if trainer.gpus and hasattr(data, "to"):
@@ -46,6 +47,17 @@ def fit(model, data, max_epochs, num_gpus=0, checkpoint=None, settings=None):
     if model.hparams.get("clean_statistics"):
         model.recompute_statistics(batch_loader(data.train, data.batch_size))
     return trainer, seconds + time.perf_counter() - start
+
+
+def check_inputs(model, data):
+    """ValueError if the images' pixels are not what the model's first layer takes (an MNIST
+    made with resize= and a model without num_inputs=), before any training starts."""
+    first = next((m for m in model.modules() if isinstance(m, torch.nn.Linear)), None)
+    pixels = getattr(getattr(data, "train", None), "pixels", None)
+    if first is not None and pixels is not None and pixels[0].numel() != first.in_features:
+        raise ValueError(f"the images have {pixels[0].numel()} pixels, the model's first layer "
+                         f"takes {first.in_features}: build it with "
+                         f"num_inputs={pixels[0].numel()}")
 
 
 def environment():

@@ -133,6 +133,9 @@ def probabilities(model, field):
     if X.numel() != FIELD * FIELD:
         raise ValueError(f"expected one {FIELD} x {FIELD} image, as to_mnist returns, got shape "
                          f"{tuple(X.shape)}: pass images one at a time")
+    if not (torch.isfinite(X).all() and X.min() >= 0 and X.max() <= 1):
+        raise ValueError("expected pixels in [0, 1] (ink 1, paper 0), as to_mnist returns, got "
+                         f"values from {X.min():g} to {X.max():g}: divide 0-255 images by 255")
     X = X.reshape(1, 1, FIELD, FIELD)
     # outputs() evaluates without noise and with running batch statistics, then restores the mode
     (_, _, scores), = outputs(model, [(X, torch.zeros(1, dtype=torch.long))])

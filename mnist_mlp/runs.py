@@ -99,11 +99,15 @@ class Run:
 
     def recipe_flags(self):
         """The `train` arguments that rebuild this run's recipe: the preset, then a flag for each
-        Config field that differs from it (a custom run: from Config's defaults)."""
+        Config field that differs from it (a custom run: from Config's defaults) and does
+        something (`Config.idle`: train refuses a flag that would not)."""
         base = PRESETS[self.preset] if self.preset in PRESETS else Config()
         words = [self.preset] if self.preset in PRESETS else []
+        idle = self.config.idle()
         for f in dataclasses.fields(Config):
             value = getattr(self.config, f.name)
+            if f.name in idle:
+                continue
             # a custom run names its layers even at Config's default: train needs a preset or
             # --hidden-sizes
             if value != getattr(base, f.name) or (f.name == "hidden_sizes" and not words):
@@ -179,7 +183,10 @@ def write_run(path, config, metrics, model, curves, replace=False):
             os.replace(old, path)  # the earlier run goes back
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    if old.is_dir() and not old.is_symlink():
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        old.unlink(missing_ok=True)  # a file that stood where the run goes
     return path
 
 
@@ -410,6 +417,10 @@ def runs_to_train(dirs, runs, resume=False, force=False):
     Run is kept and a checkpoint of it is continued (anything else there is a RunError);
     without, a run or checkpoint already there is a RunError unless `force`."""
     todo, kept = dict(dirs), []
+    for path in dirs.values():
+        if path.exists() and not path.is_dir():  # not a run: --force should not delete it
+            raise RunError(f"{path} is a file, not a run folder: move it away or choose "
+                           "another --out")
     if resume:
         for seed, path in dirs.items():
             if path.exists():

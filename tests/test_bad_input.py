@@ -44,3 +44,60 @@ def test_a_drawing_that_is_not_a_png_says_so_in_portuguese(payload):
         decode("data:image/png;base64," + payload)
     assert "BytesIO" not in str(info.value)
 
+
+
+@pytest.mark.parametrize("scale, word", [(255.0, "255"), (float("nan"), "nan")])
+def test_top_digits_of_pixels_outside_zero_to_one(model, scale, word):
+    # Before: a 0-255 image (or NaN) was read as a digit, with confident nonsense.
+    field = np.full((28, 28), scale, dtype=np.float32)
+    with pytest.raises(ValueError, match=f"expected pixels in \\[0, 1\\].*{word}"):
+        top_digits(model, field)
+
+
+def test_a_confusion_matrix_does_not_drop_a_class_beyond_its_own():
+    # Before: scikit-learn dropped predictions of classes 10 and 11 without a word.
+    import torch
+
+    from mnist_mlp.evaluation import confusion
+
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 12))
+    with torch.no_grad():
+        model[1].bias[11] = 100.0  # every image is class 11
+    batches = [(torch.rand(4, 1, 28, 28), torch.arange(4))]
+    with pytest.raises(ValueError, match="class 11 is beyond the matrix's 10 classes: pass "
+                                         "num_classes=12"):
+        confusion(model, batches)
+    assert confusion(model, batches, num_classes=12)[:4, 11].tolist() == [1, 1, 1, 1]
+
+
+@pytest.mark.parametrize("labels, generator, message", [
+    (np.array([3, 1]), None, "the labels must be a torch.long tensor .* ndarray \\(2,\\)"),
+    ([3, 1], None, "the labels must be a torch.long tensor .* list  for 2 images"),
+    ("tensor", np.random.default_rng(0), "generator must be a torch.Generator, got Generator"),
+])
+def test_attacks_given_numpy_labels_or_generators(model, labels, generator, message):
+    # Before: torch's TypeError from deep inside cross_entropy or torch.rand.
+    import torch
+
+    from mnist_mlp.attacks import fgsm, pgd
+
+    X = torch.rand(2, 1, 28, 28)
+    y = torch.tensor([3, 1]) if isinstance(labels, str) else labels
+    with pytest.raises(ValueError, match=message):
+        if generator is None:
+            fgsm(model, X, y, 0.1)
+        pgd(model, X, y, 0.1, steps=1, generator=generator)
+
+
+def test_training_images_of_another_size_than_the_model_takes():
+    # Before: torch's "mat1 and mat2 shapes cannot be multiplied (64x1024 and 784x8)".
+    from types import SimpleNamespace
+
+    import torch
+
+    from mnist_mlp.experiment import fit
+
+    data = SimpleNamespace(train=SimpleNamespace(pixels=torch.zeros(2, 1, 32, 32)))
+    with pytest.raises(ValueError, match="the images have 1024 pixels, the model's first layer "
+                                         "takes 784: build it with num_inputs=1024"):
+        fit(RegularizedMLP(10, [8], 0.01), data, 1)

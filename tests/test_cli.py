@@ -192,6 +192,17 @@ def test_unparsable_flags_exit_2_with_argparse_usage(argv, capsys):
      "train: error: argument --no-validation: not allowed with argument --val-split"),
     (["evaluate", "runs/A-seed0", "--errors", "0"],
      "evaluate: error: argument --errors: must be a positive integer, got '0'"),
+    # Before: Config's rule named the field ("error: dropout must be ..."), not the flag.
+    (["train", "A", "--lr", "-1"],
+     "train: error: argument --lr: must be a finite number > 0, got '-1'"),
+    (["train", "A", "--epochs", "0"],
+     "train: error: argument --epochs: must be a positive integer, got '0'"),
+    (["train", "F", "--dropout", "1.5"],
+     "train: error: argument --dropout: must be in [0, 1), got '1.5'"),
+    (["train", "F", "--label-smoothing", "1"],
+     "train: error: argument --label-smoothing: must be in [0, 1), got '1'"),
+    (["train", "F", "--noise", "-1"],
+     "train: error: argument --noise: must be a finite number >= 0, got '-1'"),
 ])
 def test_bad_numbers_are_one_argparse_line_before_anything(argv, message, tmp_path, capsys,
                                                             monkeypatch):
@@ -210,20 +221,6 @@ def test_set_seed_refuses_what_a_generator_would_refuse():
             set_seed(seed)
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["train", "A", "--lr", "-1"], "error: lr must be a finite number > 0, got -1.0"),
-    (["train", "A", "--epochs", "0"], "error: epochs must be a positive integer, got 0"),
-])
-def test_bad_values_exit_2_with_one_line_before_loading_data(argv, message, capsys, tmp_path):
-    assert main([*argv, "--out", str(tmp_path)]) == 2
-    assert capsys.readouterr().err.strip() == message
-
-
-def test_bad_dropout_is_reported_before_loading_data(capsys, tmp_path):
-    assert main(["train", "F", "--dropout", "1.5", "--out", str(tmp_path)]) == 2
-    assert "dropout must be in [0, 1)" in capsys.readouterr().err
-
-
 def test_flags_override_batch_norm_and_noise(capsys, tmp_path):
     from mnist_mlp.cli import parser, train_config
     preset, config = train_config(parser().parse_args(["train", "F", "--no-batch-norm",
@@ -233,8 +230,29 @@ def test_flags_override_batch_norm_and_noise(capsys, tmp_path):
     assert train_config(parser().parse_args(["train", "F"]))[1] == PRESETS["F"]
     assert train_config(parser().parse_args(["train", "--hidden-sizes", "8"]))[1] == Config(
         hidden_sizes=(8,))
-    assert main(["train", "F", "--noise", "-1", "--out", str(tmp_path)]) == 2
-    assert "noise must be a finite number >= 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "F", "--vat-xi", "0.001"], "--vat-xi does nothing without --vat: add --vat"),
+    (["train", "H", "--vat-iterations", "2"], "--vat-iterations does nothing without --vat"),
+    (["train", "C", "--clean-statistics"],
+     "--clean-statistics does nothing without --batch-norm: add --batch-norm"),
+])
+def test_a_flag_that_would_change_nothing_is_refused(argv, message, tmp_path, capsys):
+    # Before: accepted, and the run recorded a setting that played no part in it.
+    assert main([*argv, "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {message}")
+    assert not (tmp_path / "out").exists()
+
+
+def test_flags_that_do_something_or_ask_for_nothing_are_taken():
+    from mnist_mlp.cli import parser, train_config
+    for argv, expected in [(["C", "--no-clean-statistics"], PRESETS["C"]),
+                           (["F", "--vat", "1", "--vat-xi", "0.01"],
+                            PRESETS["F"].replace(vat=1.0, vat_xi=0.01)),
+                           (["C", "--batch-norm", "--clean-statistics"],
+                            PRESETS["C"].replace(batch_norm=True, clean_statistics=True))]:
+        assert train_config(parser().parse_args(["train", *argv]))[1] == expected
 
 
 def test_every_hyperparameter_has_its_flag():
@@ -271,6 +289,32 @@ def test_an_existing_run_is_refused_before_any_training(tmp_path, capsys, monkey
                    "another --out")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["C-seed1"]  # seed 0 not trained
     assert (tmp_path / "C-seed1" / "mine.txt").read_text() == "a user's file"
+
+
+def test_force_does_not_delete_a_file_standing_where_a_run_goes(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(commands, "MNIST", no_data)
+    (tmp_path / "C-seed0").write_text("a user's notes")
+    assert main(["train", "C", "--force", "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == (f"error: {tmp_path / 'C-seed0'} is a file, not a "
+                                               "run folder: move it away or choose another --out")
+    assert (tmp_path / "C-seed0").read_text() == "a user's notes"
+
+
+def test_evaluate_refuses_a_folder_where_it_writes_a_file_before_reading_mnist(runs, capsys,
+                                                                               monkeypatch):
+    # Regression: the PNGs were written, then writing evaluation.json ended in a traceback.
+    import shutil
+
+    run = runs.parent / "evaluate-folder" / "C-seed0"
+    shutil.copytree(runs / "C-seed0", run)
+    for name in ("evaluation.json", "confusion_matrix.png", "confusion_errors.png", "errors.png"):
+        (run / name).unlink(missing_ok=True)
+    (run / "evaluation.json").mkdir()
+    monkeypatch.setattr(commands, "MNIST", no_data)
+    assert main(["evaluate", str(run)]) == 2
+    assert capsys.readouterr().err.strip() == (f"error: {run / 'evaluation.json'} is a folder "
+                                               "where evaluate writes a file: move it away")
+    assert sorted(p.name for p in run.glob("*.png")) == ["curves.png"]
 
 
 def test_force_replaces_an_existing_run_and_leaves_nothing_beside_it(tmp_path, monkeypatch):

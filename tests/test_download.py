@@ -106,3 +106,11 @@ def test_data_folder_comes_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.delenv(download.DATA_ENV)
     root = download.default_root()
     assert root.is_absolute() and root.name in ("data", "mnist_mlp")
+
+
+def test_a_failed_fetch_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.delenv(download.MIRROR_ENV, raising=False)
+    monkeypatch.setattr(download, "MIRRORS", ("http://127.0.0.1:1/a/", "http://127.0.0.1:1/b/"))
+    with pytest.raises(DataError) as err:
+        load_raw(tmp_path)
+    assert "\n" not in str(err.value) and str(err.value).count("127.0.0.1:1") == 2

@@ -109,3 +109,10 @@ def test_a_run_older_than_a_config_field_still_loads(tmp_path):
     (run / "config.json").write_text(json.dumps({**config, "dropout": 2}))
     with pytest.raises(RunError, match=r"config.json describes no valid model: dropout must"):
         load_run(run)
+
+
+def test_replacing_a_file_with_a_run_leaves_nothing_beside_it(tmp_path):
+    # Regression: the file was renamed aside to .old and then never removed (rmtree of a file).
+    (tmp_path / "A-seed0").write_text("a stray file")
+    write(tmp_path / "A-seed0", replace=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["A-seed0"]

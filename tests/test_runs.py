@@ -321,6 +321,19 @@ def test_collects_command_for_a_custom_run_is_one_train_accepts(tmp_path, hidden
     assert name == "custom" and parsed == Config.from_dict(config) and args.seeds == [4]
 
 
+def test_collects_command_leaves_out_settings_that_did_nothing():
+    # An H run written when xi's default was 1e-6 (without VAT it played no part): the command
+    # must not carry --vat-xi, which train refuses without --vat.
+    import shlex
+
+    config = {**PRESETS["H"].replace(vat_xi=1e-6).to_dict(), "preset": "H", "seed": 1,
+              "val_split": 0, "validate": False, "device": "cpu"}
+    command = collect([{"config": config, "preset": "H", "seed": 1}])["command"]
+    assert "--vat-xi" not in command
+    args = cli.parser().parse_args(shlex.split(command)[3:])
+    assert cli.train_config(args) == ("H", PRESETS["H"])
+
+
 def test_a_run_round_trips_through_its_file_and_names_what_differs():
     from mnist_mlp.runs import Run
 
