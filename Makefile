@@ -103,6 +103,7 @@ references: $(STAMP) ## seeds 0-9 of the notebooks' models: build/sementes_cader
 	    --out build/sementes_caderno4_$$seeds.json || exit 1; \
 	done
 	$(PY) -m tools.notebook2_seeds $(R)/caderno3/*-seed? --out build/sementes_caderno2.json
+	$(PY) -m tools.strong_pgd $(R)/caderno4/*/F-seed[5-9] --out build/pgd_forte_caderno4.json
 	@echo "results/ names seeds 0-4's files sementes_caderno{1,3,4}.json; then python -m tools.budget"
 
 long: $(STAMP) ## the long preset H (LONG=G or I): 3 seeds (~23 min each for H), build/longo_$(LONG).json

@@ -72,6 +72,12 @@ class Quote:
     kind: str = "about"  # "about", "above" (quantity > quoted), "below", "range" (quoted: (a, b))
 
 
+def lost_to_strong_pgd(adversarial):
+    """Test images (of 1,000) the stronger PGD took that the 20-step one left, per seed."""
+    return [r["lost to the stronger attack"] for r in read("pgd_forte_caderno4.json")["runs"]
+            if (r["adversarial"] > 0) == adversarial]
+
+
 def ensemble_gains():
     out = []
     for e in read("sementes_caderno2.json")["ensembles"]:
@@ -196,6 +202,13 @@ QUOTES = [
           lambda: 100 * mean(attack("F 20 epochs", "PGD margin", 0.1)), 71, 0.5),
     Quote("04", "e E cerca de 9% (cinco sementes)",
           lambda: 100 * mean(attack("E", "PGD margin", 0.1)), 9, 0.5),
+    # notebook 4, section 5: the stronger PGD (results/pgd_forte_caderno4.json)
+    Quote("04", "com um PGD pela margem de 100 passos",
+          lambda: read("pgd_forte_caderno4.json")["attack"]["steps"], 100, 0),
+    Quote("04", "tirou do modelo adversarial de 2 a 4 imagens em mil",
+          lambda: lost_to_strong_pgd(True), (2, 4), 0, "range"),
+    Quote("04", "e do modelo sem treino adversarial de 18 a 35",
+          lambda: lost_to_strong_pgd(False), (18, 35), 0, "range"),
     Quote("04", "ficou à frente em todas, por 0,29 ponto em média",
           lambda: 100 * mean(adversarial_gain()), 0.29, 0.005),
     Quote("04", "ficou à frente em todas", lambda: min(adversarial_gain()), 0, 0, "above"),
