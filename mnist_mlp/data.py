@@ -103,6 +103,17 @@ class MNISTSplit(torch.utils.data.Dataset):
         return to_float(self.pixels.index_select(0, index)), self.targets.index_select(0, index)
 
 
+def join(splits):
+    """One split with the examples of `splits`, in order, e.g. a split and its moved copies:
+    join([moved(data.train, dx) for dx in range(-3, 4)])."""
+    splits = list(splits)
+    if not splits or not all(isinstance(split, MNISTSplit) for split in splits):
+        raise ValueError("join takes a non-empty list of splits (MNISTSplit), e.g. "
+                         "[data.train, moved(data.train, 1)]")
+    return MNISTSplit(*(torch.cat(parts) for parts in
+                        zip(*((split.data, split.targets, split.pixels) for split in splits))))
+
+
 def batch_loader(split, batch_size, shuffle=False):
     """A DataLoader of (X, y) batches that indexes the split once per batch.
 

@@ -192,3 +192,19 @@ def test_new_pixels_reach_the_next_batch(data):
     assert torch.equal(X_new, X.flatten(1)[:, permutation].reshape(-1, 1, 28, 28))
     X_val, _ = next(iter(shuffled.val_dataloader()))
     assert torch.equal(X_val.flatten(1), data.val[list(range(64))][0].flatten(1)[:, permutation])
+
+
+def test_join_keeps_every_example_in_order_and_refuses_what_is_not_a_split():
+    from mnist_mlp.data import MNISTSplit, join
+
+    def split(label, n):
+        pixels = torch.full((n, 1, 28, 28), label, dtype=torch.uint8)
+        return MNISTSplit(pixels[:, 0], torch.full((n,), label), pixels)
+
+    joined = join([split(1, 2), split(7, 3)])
+    assert len(joined) == 5 and joined.targets.tolist() == [1, 1, 7, 7, 7]
+    X, y = joined[torch.tensor([1, 2])]
+    assert y.tolist() == [1, 7] and X[1].max() == pytest.approx(7 / 255)
+    for bad in ([], [split(1, 2), "train"]):
+        with pytest.raises(ValueError, match="join takes a non-empty list of splits"):
+            join(bad)
