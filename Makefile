@@ -74,7 +74,8 @@ results: $(STAMP) ## models A-F, 3 seeds each, 10,000 held-out images (~15 min):
 	set -o pipefail; $(PY) -m mnist_mlp compare build/runs/*-seed*/ | tee build/seeds.md
 
 # A long preset's three seeds on all 60,000 images (H by default, ~70 min on a 2-core CPU;
-# LONG=G for G, ~45 min; LONG=I for I, H with virtual adversarial training, ~90 min on a Xeon),
+# LONG=G for G, ~45 min; LONG=I for I, H with a virtual-adversarial term, ~90 min on a Xeon;
+# LONG=J for J, H with VAT as the paper computes it, about as long as I),
 # then their test accuracies, ensemble and environment in build/longo_$(LONG).json (results/ holds the committed copies). Interrupted, `make long` again
 # keeps the finished seeds and continues the one in progress from its last epoch (--resume).
 LONG ?= H

@@ -36,7 +36,7 @@ def runs(tmp_path_factory):
 def test_presets_lists_a_to_i(capsys):
     assert main(["presets"]) == 0
     table = capsys.readouterr().out
-    for name in "ABCDEFGHI":
+    for name in "ABCDEFGHIJ":
         assert f"| {name} |" in table
     header = table.splitlines()[0]
     assert all(f" {f.name} |" in header for f in fields(Config))

@@ -13,7 +13,7 @@ TRAINING = set(TRAINING_FIELDS)  # what the data and the Trainer take, not the m
 
 
 def test_presets_are_configs_with_the_originals_values():
-    assert list(PRESETS) == list("ABCDEFGHI")
+    assert list(PRESETS) == list("ABCDEFGHIJ")
     assert all(isinstance(config, Config) for config in PRESETS.values())
     assert PRESETS["A"] == Config()  # the defaults are model A's
     assert {name: PRESETS[name].lr for name in "ABCDE"} == {
