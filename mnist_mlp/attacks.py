@@ -14,7 +14,7 @@ from torch.nn import functional as F
 
 from .checks import COUNT, PIXEL, POSITIVE, Interval, require
 from .data import batch_loader
-from .evaluation import device_of
+from .evaluation import batches, device_of
 
 LOSSES = ("cross_entropy", "margin")
 L2_NORM = Interval(whole=False, low=0, note="(an L2 norm)")  # VAT's eps
@@ -60,11 +60,15 @@ def loss_gradient(model, X, y, loss="cross_entropy"):
 
 def accuracy_under_attack(model, data_iter, attack, eps, **options):
     """A fração dos exemplos que o modelo ainda acerta depois de `attack(model, X, y, eps)`."""
+    if not callable(attack):
+        raise ValueError(f"attack must be a function such as fgsm or pgd, got {attack!r}")
     hits = []
-    for X, y in data_iter:
+    for X, y in batches(data_iter):
         X_adv = attack(model, X, y, eps, **options)
         with torch.no_grad():
             hits.append(model(X_adv.to(device_of(model))).argmax(dim=1).cpu() == y.cpu())
+    if not hits:
+        raise ValueError("data_iter gave no batches; pass e.g. data.test_dataloader()")
     return torch.cat(hits).double().mean().item()
 
 
@@ -110,6 +114,8 @@ def smallest_flip(model, image, attack=fgsm, most=0.5, tolerance=0.002, **option
     low, high, found = 0.0, most, (after, X_adv)
     while high - low > tolerance:  # o FGSM não é monótono em eps: a bisseção acha *um* eps
         middle = (low + high) / 2
+        if not low < middle < high:  # abaixo do espaçamento dos floats o meio não sai do lugar
+            break
         after, X_adv = answer(middle)
         if after == before:
             low = middle
@@ -171,9 +177,11 @@ def unit(d):
 def check_attack(model, X, y, eps, loss="cross_entropy", steps=1, step_size=None,
                  generator=None):
     """ValueError, em uma linha, para um ataque que não mediria o que promete."""
-    if not (isinstance(X, torch.Tensor) and X.is_floating_point()):
-        raise ValueError(f"the images must be a float tensor, as MNIST's loaders give them, "
-                         f"got {type(X).__name__}: torch.as_tensor(X, dtype=torch.float32)")
+    dtype = next(model.parameters(), torch.empty(0)).dtype
+    if not (isinstance(X, torch.Tensor) and X.dtype == dtype and X.numel()):
+        raise ValueError(f"the images must be a non-empty {dtype} tensor, as MNIST's loaders "
+                         f"give them, got {getattr(X, 'dtype', type(X).__name__)} "
+                         f"{_shape(X)}: torch.as_tensor(X, dtype={dtype})")
     if not (isinstance(y, torch.Tensor) and y.dtype == torch.long and y.shape == X.shape[:1]):
         raise ValueError(f"the labels must be a torch.long tensor of one label per image, got "
                          f"{type(y).__name__} {_shape(y)} for {len(X)} images: "

@@ -35,7 +35,8 @@ def describe(hparams, optimizer=None):
     rate = f"taxa de pico {lr}" if hp.get("schedule") == "onecycle" else f"taxa {lr}"
     title = f"MLP {sizes} · {af} · {name}, {rate}"
     options = [text.format(br(hp[key], "g")) if "{}" in text else text
-               for key, text in OPTION_NAMES.items() if hp.get(key) and hp[key] != "constant"]
+               for key, text in OPTION_NAMES.items() if hp.get(key) and hp[key] != "constant"
+               and (key != "clean_statistics" or hp.get("batch_norm"))]  # idle without it
     lines = [title, ""]
     for option in options:  # a line of about the first's length, then the next
         if len(lines[-1]) + len(option) > 80:

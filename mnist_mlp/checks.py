@@ -63,9 +63,9 @@ class Interval:
     def parse(self, text):
         """The value in `text` if it keeps the rule, else ValueError 'must be ..., got ...'."""
         text = str(text).strip()
-        try:  # ASCII digits only: int() would also take '١', '1_000' and '+5'
+        try:  # ASCII digits only: int() and float() would also take '١', '1_000' and '+5'
             value = (int(text) if re.fullmatch(r"-?[0-9]+", text) else None) if self.whole \
-                else float(text)
+                else (float(text) if text.isascii() and "_" not in text else None)
         except ValueError:
             value = None
         if value is None or not self.holds(value):

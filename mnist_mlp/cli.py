@@ -38,6 +38,10 @@ def train_config(args):
         if given.get(name, False) is not False:  # --no-clean-statistics asks for nothing
             raise UsageError(f"{flag_of(name)} does nothing without {flag_of(needs)}: add "
                              f"{flag_of(needs)} or drop {flag_of(name)}")
+    # a preset's setting that another flag made idle (F --no-batch-norm: clean statistics) is
+    # recorded as Config's default, so the run says what it did
+    defaults = Config()
+    config = config.replace(**{name: getattr(defaults, name) for name in config.idle()})
     return preset or "custom", config
 
 
@@ -79,7 +83,8 @@ def add_config_flags(parser):
         if kind == "bool":
             options["action"] = argparse.BooleanOptionalAction
         elif kind == "sizes":
-            options.update(nargs="+", type=POSITIVE_INT, metavar="N")
+            # none at all is the original's softmax regression (MLP(10, [], lr))
+            options.update(nargs="*", type=POSITIVE_INT, metavar="N")
         elif kind == "choice":
             options["choices"] = f.metadata["choices"]
         else:  # the field's own rule: its error names the flag, not the field

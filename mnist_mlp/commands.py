@@ -1,6 +1,7 @@
 """The commands of `python -m mnist_mlp` that need the training stack (torch, d2l, MNIST):
 train, evaluate, compare, collect and clean-statistics. `cli` parses the command line and
 imports this module only for them, so `presets` and `--help` answer at once."""
+import json
 import statistics
 import sys
 import time
@@ -188,10 +189,23 @@ def distinct(run_dirs):
         seen[key] = run_dir
 
 
+def same_runs(run_dirs, runs):
+    """UsageError if two folders hold the same run (the same recipe and seed: a copy)."""
+    seen = {}
+    for run_dir, run in zip(run_dirs, runs):
+        key = json.dumps(run["config"], sort_keys=True)
+        if key in seen:
+            raise UsageError(f"{seen[key]} and {run_dir} hold the same run (same recipe and "
+                             "seed; a copy?): name one of them")
+        seen[key] = run_dir
+
+
 def cmd_compare(args):
     distinct(args.run_dirs)
+    runs = [read_run(run_dir) for run_dir in args.run_dirs]  # every run checked first
+    same_runs(args.run_dirs, runs)
     groups = defaultdict(list)
-    for run in [read_run(run_dir) for run_dir in args.run_dirs]:  # every run checked first
+    for run in runs:
         key = tuple(sorted((k, str(v)) for k, v in run["config"].items() if k != "seed"))
         groups[key].append(run)
     print("| run | architecture | optimizer, lr | seeds | validation accuracy | "
@@ -218,12 +232,13 @@ def mean_std(values):
 def cmd_collect(args):
     distinct(args.run_dirs)
     runs = [read_run(run_dir) for run_dir in args.run_dirs]  # every run checked first
+    same_runs(args.run_dirs, runs)
     if args.out.is_dir():
         raise UsageError(f"--out {args.out} is a folder: name the JSON file to write")
-    for run_dir in args.run_dirs:
-        if args.out.resolve().is_relative_to(Path(run_dir).resolve()):
-            raise UsageError(f"--out {args.out} is inside the run folder {run_dir}, whose files "
-                             "it would replace: write the summary elsewhere, e.g. results/")
+    for folder in (args.out.resolve().parent, *args.out.resolve().parents):
+        if (folder / "config.json").is_file():
+            raise UsageError(f"--out {args.out} is inside the run folder {folder}, whose files "
+                             "it could replace: write the summary elsewhere, e.g. results/")
     result = collect(runs)
     with output_folder(args.out.parent, "choose another --out"):
         if args.ensemble:  # an explicit test-set reading, as `evaluate`
@@ -252,6 +267,10 @@ def ensemble(run_dirs, models):
 def cmd_clean_statistics(args):
     runs = [read_run(run_dir, evaluation=False) for run_dir in args.run_dirs]
     targets = [args.out / Path(run_dir).name for run_dir in args.run_dirs]
+    for folder in (args.out.resolve(), *args.out.resolve().parents):
+        if (folder / "config.json").is_file():
+            raise UsageError(f"--out {args.out} is inside the run folder {folder}: write the new "
+                             "runs beside it, e.g. --out runs/clean")
     for run_dir, run, target in zip(args.run_dirs, runs, targets):
         if run["config"]["clean_statistics"]:
             raise RunError(f"{run_dir} already has clean statistics: nothing to add")

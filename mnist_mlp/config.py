@@ -22,6 +22,12 @@ def _field(default, help, kind, choices=None):
     return field(default=default, metadata={"help": help, "kind": kind, "choices": choices})
 
 
+def _float(value):
+    """A Python float; a NumPy float by its shortest text, so float32's 0.1 stays 0.1 (float()
+    would give 0.10000000149011612, a different setting in the run file)."""
+    return float(str(value)) if type(value).__module__ == "numpy" else float(value)
+
+
 @dataclass(frozen=True)
 class Config:
     """The hyperparameters of one run; the defaults are the original notebook's model A."""
@@ -53,13 +59,15 @@ class Config:
         check_arguments({f.name: getattr(self, f.name) for f in fields(self)},
                         **{f.name: f.metadata["choices"] for f in fields(self)
                            if f.metadata["choices"]})
+        if self.batch_norm and self.batch_size < 2:
+            raise ConfigError("batch_norm needs batches of 2 images or more, got batch_size 1")
         # Python numbers, so that configs compare, hash and go to JSON (NumPy's pass the rules)
         for f in fields(self):
             value = getattr(self, f.name)
             kind = f.metadata["kind"]
             if kind in ("int", "float", "sizes"):
                 value = (tuple(int(size) for size in value) if kind == "sizes" else
-                         int(value) if kind == "int" else float(value))
+                         int(value) if kind == "int" else _float(value))
                 object.__setattr__(self, f.name, value)
 
     def model(self, num_outputs=10):

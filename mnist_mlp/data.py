@@ -120,11 +120,14 @@ def batch_loader(split, batch_size, shuffle=False):
     Shuffled, it draws from torch's global generator exactly what `DataLoader(split,
     batch_size, shuffle=True)` draws, so a seed gives torchvision's batches in torchvision's
     order; in order, it draws nothing from it, so validating does not move the next shuffle.
+    Shuffled, a last batch of one image is left out: batch normalisation cannot train on one
+    image (every other split and size keeps all its batches).
     """
     order = (torch.utils.data.RandomSampler(split) if shuffle
              else torch.utils.data.SequentialSampler(split))
-    # int(): a NumPy integer passes the package's rule but not torch's
-    batches = torch.utils.data.BatchSampler(order, int(batch_size), drop_last=False)
+    batch_size = int(batch_size)  # a NumPy integer passes the package's rule but not torch's
+    lone = shuffle and len(split) % batch_size == 1
+    batches = torch.utils.data.BatchSampler(order, batch_size, drop_last=lone)
     # Each iteration draws a seed for worker processes (there are none) from `generator`:
     # the global one when shuffling, as DataLoader does; a private one otherwise.
     return torch.utils.data.DataLoader(split, sampler=batches, batch_size=None,

@@ -25,7 +25,7 @@ LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R 601: grey from red, green and bl
 # Strokes make neighbouring pixels alike; in noise they are unrelated. Their correlation is
 # refused below NOISE_SDS standard deviations of its spread in noise (1 / sqrt(pairs)), and
 # below NOISE_FLOOR: scikit-learn's 8 x 8 digits reach 0.28 at least, MNIST's 0.55.
-NOISE_SDS, NOISE_FLOOR = 2.5, 0.1
+NOISE_SDS, NOISE_FLOOR, MIN_PAIRS = 2.5, 0.1, 100
 
 
 def to_mnist(image):
@@ -145,7 +145,9 @@ def neighbour_correlation(pixels):
 
 def _refuse_noise(pixels):
     pairs = pixels.shape[0] * (pixels.shape[1] - 1) + (pixels.shape[0] - 1) * pixels.shape[1]
-    limit = max(NOISE_SDS / np.sqrt(max(pairs, 1)), NOISE_FLOOR)
+    if pairs < MIN_PAIRS:  # too few to tell noise from strokes (an 8 x 8 image has 112)
+        return
+    limit = max(NOISE_SDS / np.sqrt(pairs), NOISE_FLOOR)
     found = neighbour_correlation(pixels)
     if found < limit:
         raise ValueError(f"the image looks like noise, not a digit: neighbouring pixels are "

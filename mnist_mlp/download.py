@@ -42,7 +42,9 @@ def default_root():
 
 def raw_folder(root):
     """torchvision's layout, so `torchvision.datasets.MNIST(root)` reads the same files."""
-    return Path(root) / "MNIST" / "raw"
+    if not isinstance(root, (str, os.PathLike)):
+        raise ValueError(f"root must be a folder's path, got {type(root).__name__}")
+    return Path(root).expanduser() / "MNIST" / "raw"
 
 
 def md5(data):

@@ -98,7 +98,29 @@ def batches(data_iter):
     if isinstance(data_iter, torch.utils.data.Dataset):
         raise ValueError("got a split (e.g. data.val): pass its batches, e.g. "
                          "data.val_dataloader()")
-    return data_iter
+    return (check_batch(batch) for batch in data_iter)
+
+
+def check_batch(batch):
+    """(X, y) if it is a batch as MNIST's loaders give it, else a ValueError saying what is off:
+    a wrong answer count would otherwise pass silently (labels N x 1 broadcast against N)."""
+    if not (isinstance(batch, (tuple, list)) and len(batch) == 2
+            and all(isinstance(t, torch.Tensor) for t in batch)):
+        raise ValueError("each batch must be a pair of tensors (images, labels), as "
+                         "data.val_dataloader() gives")
+    X, y = batch
+    integers = not y.is_floating_point() and y.dtype != torch.bool
+    if not (integers and y.dim() == 1 and len(y) == len(X)):
+        raise ValueError(f"the labels must be integers, one per image, shape ({len(X)},), got "
+                         f"{y.dtype} of shape {tuple(y.shape)}")
+    if len(y) and y.min() < 0:
+        raise ValueError(f"the labels must be digits from 0, got {int(y.min())}")
+    if X.numel() and not (X.is_floating_point() and torch.isfinite(X).all()
+                          and X.min() >= 0 and X.max() <= 1):
+        raise ValueError("the images must be floats in [0, 1], as MNIST's loaders give them, got "
+                         f"{X.dtype} from {float(X.min()):g} to {float(X.max()):g}: divide 0-255 "
+                         "pixels by 255")
+    return X, y
 
 
 def device_of(model):

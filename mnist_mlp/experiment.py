@@ -35,6 +35,7 @@ def fit(model, data, max_epochs, num_gpus=0, checkpoint=None, settings=None):
     A model with `clean_statistics` ends with `recompute_statistics` over the training images,
     in order and in training-size batches, inside the seconds.
     """
+    require("max_epochs", max_epochs)  # a positive integer
     check_inputs(model, data)
     trainer = (d2l.Trainer(max_epochs=max_epochs, num_gpus=num_gpus) if checkpoint is None else
                CheckpointedTrainer(checkpoint, settings, max_epochs=max_epochs, num_gpus=num_gpus))
@@ -44,15 +45,26 @@ def fit(model, data, max_epochs, num_gpus=0, checkpoint=None, settings=None):
     trainer.fit(model, data)
     seconds = trainer.seconds if checkpoint is not None else time.perf_counter() - start
     start = time.perf_counter()
-    if model.hparams.get("clean_statistics"):
+    if model.hparams.get("clean_statistics") and model.hparams.get("batch_norm"):
         model.recompute_statistics(batch_loader(data.train, data.batch_size))
     return trainer, seconds + time.perf_counter() - start
 
 
 def check_inputs(model, data):
-    """ValueError if the images' pixels are not what the model's first layer takes (an MNIST
-    made with resize= and a model without num_inputs=), before any training starts."""
-    first = next((m for m in model.modules() if isinstance(m, torch.nn.Linear)), None)
+    """ValueError, before any training starts, for a model and data that do not go together:
+    not a model and an MNIST, images of another size than the first layer takes (an MNIST made
+    with resize= and a model without num_inputs=), or fewer outputs than digits."""
+    if not isinstance(model, torch.nn.Module) or not hasattr(data, "train_dataloader"):
+        raise ValueError(f"fit takes a model and the MNIST object, got {type(model).__name__} "
+                         f"and {type(data).__name__}: e.g. fit(model, MNIST(), 10)")
+    layers = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    targets = getattr(getattr(data, "train", None), "targets", None)
+    if layers and targets is not None and len(targets):
+        top = int(targets.max())
+        if layers[-1].out_features <= top:
+            raise ValueError(f"the model has {layers[-1].out_features} outputs, the labels go "
+                             f"up to {top}: build it with num_outputs={top + 1}")
+    first = layers[0] if layers else None
     pixels = getattr(getattr(data, "train", None), "pixels", None)
     if first is not None and pixels is not None and pixels[0].numel() != first.in_features:
         raise ValueError(f"the images have {pixels[0].numel()} pixels, the model's first layer "

@@ -44,11 +44,10 @@ class NotebookRun:
         """O modelo `name` (E ou F) da primeira semente do segundo caderno, em modo de avaliação:
         os pesos que ele gravou em out/modelos/ ou, sem eles (no Colab), treinado aqui pela
         mesma receita (E nas 50.000 imagens por 10 épocas, F nas 60.000 por 20)."""
-        import torch  # the training stack, only when a notebook asks for a model
-
-        from .data import MNIST
+        from .data import MNIST  # the training stack, only when a notebook asks for a model
         from .experiment import fit, set_seed
         from .presets import PRESETS
+        from .runs import load_weights
 
         if name not in NOTEBOOK2_EPOCHS:
             raise ValueError(f"notebook 2 trains E and F, not {name!r}")
@@ -57,7 +56,8 @@ class NotebookRun:
         model = config.model()
         path = self.out / "modelos" / f"{name}-seed{self.models_seed}.pt"
         if path.is_file():
-            model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+            load_weights(model, path, f"notebook 2's {name}",
+                         "delete it and run notebook 2 again (or this cell, to train it here)")
             print(f"modelo {name}: lido de modelos/{path.name}, gravado pelo segundo caderno")
         else:
             data = (MNIST(batch_size=config.batch_size, val_split=10_000) if name == "E" else

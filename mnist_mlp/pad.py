@@ -129,6 +129,9 @@ def prepare(image, raw=False):
 
 def probabilities(model, field):
     """The model's ten probabilities (softmax) for one 28 x 28 image, in evaluation mode."""
+    if not isinstance(field, (np.ndarray, torch.Tensor)):
+        raise ValueError(f"expected the 28 x 28 array to_mnist returns, got "
+                         f"{type(field).__name__}: top_digits(model, to_mnist(image))")
     X = torch.as_tensor(field, dtype=torch.float32)
     if X.numel() != FIELD * FIELD:
         raise ValueError(f"expected one {FIELD} x {FIELD} image, as to_mnist returns, got shape "

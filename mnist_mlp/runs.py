@@ -14,7 +14,16 @@ import matplotlib.pyplot as plt
 import torch
 
 from .checkpoints import CheckpointError, read_checkpoint
-from .checks import NONNEGATIVE, SEED, UNIT, ConfigError, check_split, require
+from .checks import (
+    NONNEGATIVE,
+    SEED,
+    UNIT,
+    ConfigError,
+    check_split,
+    is_count,
+    is_number,
+    require,
+)
 from .config import Config
 from .evaluation import binomial_interval
 from .files import replacing, write_json
@@ -35,11 +44,17 @@ _RULES = {  # what `train` writes for each of RUN_KEYS and METRIC_KEYS (val_spli
     "preset": (lambda v: isinstance(v, str) and v != "", "a preset's name"),
     "seed": SEED,
     "device": (lambda v: isinstance(v, str) and v in DEVICES, " or ".join(map(repr, DEVICES))),
-    "epochs": (lambda v: isinstance(v, list) and all(isinstance(row, dict) for row in v),
-               "a list of per-epoch rows"),
+    "epochs": (lambda v: isinstance(v, list) and all(map(_epoch_row, v)),
+               "a list of per-epoch rows, each an epoch number and finite losses"),
     "val_accuracy": (lambda v: v is None or UNIT.holds(v), "null or a number in [0, 1]"),
     "train_seconds": NONNEGATIVE,
 }
+
+
+def _epoch_row(row):
+    """A row of metrics.json's epochs: {"epoch": n, "train_loss": x, ...}, every value finite."""
+    return (isinstance(row, dict) and is_count(row.get("epoch"))
+            and all(is_number(value) for value in row.values()))
 
 
 class RunError(RuntimeError):
@@ -250,6 +265,9 @@ def read_run(run_dir, evaluation=True):
         Run.from_dict(config)  # the run's own rules: preset, seed, split, device, recipe
         for key in METRIC_KEYS:
             require(key, metrics[key], _RULES[key])
+        if (metrics["val_accuracy"] is None) == bool(config["validate"]):
+            raise ConfigError(f"val_accuracy is {metrics['val_accuracy']} for a run with "
+                              f"validate={config['validate']}")
     except ConfigError as err:
         raise RunError(f"{run_dir} is not a run `python -m mnist_mlp train` wrote: {err}") from None
     run = {"run": run_dir.name, "preset": config["preset"], "seed": config["seed"],
@@ -270,6 +288,8 @@ def read_evaluation(path):
             low, high = summary["test_interval"]
             interval = [require("test_interval", low, UNIT),
                         require("test_interval", high, UNIT)]
+            if not low <= accuracy <= high:
+                raise ValueError(f"test_interval {interval} does not hold test_accuracy {accuracy}")
         else:
             images = sum(sum(row) for row in summary["confusion_matrix"])
             interval = list(binomial_interval(accuracy, images))
@@ -284,21 +304,29 @@ def load_model(run_dir, config):
     evaluation mode."""
     run_dir = Path(run_dir)
     model = Config.from_dict(config).model()
+    load_weights(model, run_dir / WEIGHTS, f"the model {CONFIG} describes",
+                 f"train the run again, or restore its {CONFIG}")
+    model.eval()
+    return model
+
+
+def load_weights(model, path, described, advice):
+    """Load the weights in `path` into `model`, or a RunError in one line: missing, corrupt, or
+    not fitting the model (`described`, e.g. "the model config.json describes"; then `advice`)."""
     try:
-        state = torch.load(run_dir / WEIGHTS, map_location="cpu", weights_only=True)
+        state = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
-        raise RunError(f"{run_dir / WEIGHTS} is missing: the run has no weights") from None
+        raise RunError(f"{path} is missing: the run has no weights") from None
     except Exception as err:  # torch raises several types for truncated or foreign files
-        raise RunError(f"{run_dir / WEIGHTS} is corrupt ({type(err).__name__}: "
-                       f"{_first_detail(err)})") from err
+        # (not the UnpicklingError's first line: it advises weights_only=False, unsafe here)
+        detail = ("not a file of tensors torch.save wrote" if "Weights only" in str(err)
+                  else _first_detail(err))
+        raise RunError(f"{path} is corrupt ({type(err).__name__}: {detail})") from err
     try:
         model.load_state_dict(state)
     except Exception as err:  # a RuntimeError listing each mismatch, or a TypeError
-        raise RunError(f"{run_dir / WEIGHTS} does not fit the model {CONFIG} describes "
-                       f"({_first_detail(err)}); train the run again, or restore its "
-                       f"{CONFIG}") from err
-    model.eval()
-    return model
+        raise RunError(f"{path} does not fit {described} ({_first_detail(err)}); "
+                       f"{advice}") from err
 
 
 def _first_detail(err):
@@ -421,6 +449,9 @@ def runs_to_train(dirs, runs, resume=False, force=False):
         if path.exists() and not path.is_dir():  # not a run: --force should not delete it
             raise RunError(f"{path} is a file, not a run folder: move it away or choose "
                            "another --out")
+        if checkpoint_of(path).exists() and not checkpoint_of(path).is_file():
+            raise RunError(f"{checkpoint_of(path)} is a folder where the checkpoint goes: move "
+                           "it away or choose another --out")
     if resume:
         for seed, path in dirs.items():
             if path.exists():

@@ -79,13 +79,15 @@ class Classifier(d2l.Classifier):
         self.history.add("val_loss", self.loss(Y_hat, Y), len(Y))
         self.history.add("val_acc", self.accuracy(Y_hat, Y), len(Y))
         if self._last_batch(train=False):
+            self._check_finite("val_loss")  # a blow-up in the epoch's last step shows here
             self._end_epoch()
 
-    def _check_finite(self):
-        value = self.history.mean("train_loss")
+    def _check_finite(self, name="train_loss"):
+        value = self.history.mean(name)
         if not math.isfinite(value):
+            what = "training" if name == "train_loss" else "validation"
             raise TrainingDiverged(
-                f"the training loss became {value} in epoch {self.trainer.epoch + 1} with "
+                f"the {what} loss became {value} in epoch {self.trainer.epoch + 1} with "
                 f"lr={self.lr:g}: training stopped; try a lower learning rate")
 
     def _last_batch(self, train):

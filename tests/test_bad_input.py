@@ -97,7 +97,115 @@ def test_training_images_of_another_size_than_the_model_takes():
 
     from mnist_mlp.experiment import fit
 
-    data = SimpleNamespace(train=SimpleNamespace(pixels=torch.zeros(2, 1, 32, 32)))
+    data = SimpleNamespace(train=SimpleNamespace(pixels=torch.zeros(2, 1, 32, 32),
+                                                 targets=torch.tensor([3, 7])),
+                           train_dataloader=None)
     with pytest.raises(ValueError, match="the images have 1024 pixels, the model's first layer "
                                          "takes 784: build it with num_inputs=1024"):
         fit(RegularizedMLP(10, [8], 0.01), data, 1)
+
+
+@pytest.mark.parametrize("change, message", [
+    # Before: labels N x 1 broadcast against N predictions: 0.10 instead of 0.84, no error.
+    (lambda X, y: (X, y[:, None]), r"the labels must be integers, one per image, shape \(4,\)"),
+    (lambda X, y: (X, -y - 1), "the labels must be digits from 0"),
+    (lambda X, y: (X * 255, y), r"the images must be floats in \[0, 1\].*divide 0-255"),
+    (lambda X, y: (X * float("nan"), y), r"the images must be floats in \[0, 1\]"),
+    (lambda X, y: (X, y, y), r"each batch must be a pair of tensors"),
+])
+def test_evaluation_refuses_batches_that_are_not_mnists(model, change, message):
+    import torch
+
+    from mnist_mlp import evaluate_accuracy
+    from mnist_mlp.attacks import accuracy_under_attack, fgsm
+    from mnist_mlp.evaluation import correct
+
+    batch = change(torch.rand(4, 1, 28, 28), torch.tensor([0, 1, 2, 3]))
+    for measure in (lambda b: evaluate_accuracy(model, b), lambda b: correct(model, b),
+                    lambda b: accuracy_under_attack(model, b, fgsm, 0.1)):
+        with pytest.raises(ValueError, match=message):
+            measure([batch])
+
+
+def test_attacks_take_the_models_dtype_and_a_function():
+    import torch
+
+    from mnist_mlp.attacks import accuracy_under_attack, fgsm
+
+    X, y = torch.rand(2, 1, 28, 28), torch.tensor([3, 1])
+    with pytest.raises(ValueError, match="non-empty torch.float32 tensor.*got torch.float64"):
+        fgsm(model_of_floats := RegularizedMLP(10, [8], 0.01).eval(), X.double(), y, 0.1)
+    with pytest.raises(ValueError, match="non-empty torch.float32 tensor"):
+        fgsm(model_of_floats, X[:0], y[:0], 0.1)
+    with pytest.raises(ValueError, match="attack must be a function such as fgsm"):
+        accuracy_under_attack(model_of_floats, [(X, y)], "fgsm", 0.1)
+
+
+def test_smallest_flip_ends_below_the_floats_spacing(model):
+    # Before: tolerance 1e-19 bisected for ever (the middle stopped moving).
+    import torch
+
+    torch.manual_seed(0)
+    image = torch.rand(28, 28)
+    found = smallest_flip(model, image, most=0.5, tolerance=1e-19)
+    assert found is None or 0 < found[0] <= 0.5
+
+
+def test_top_digits_of_an_image_not_yet_through_to_mnist(model):
+    from PIL import Image
+
+    with pytest.raises(ValueError, match=r"expected the 28 x 28 array to_mnist returns, got Image"):
+        top_digits(model, Image.new("L", (28, 28)))
+
+
+def test_a_one_image_last_batch_is_left_out_of_training_only():
+    # Before: batch norm raised "Expected more than 1 value per channel" after a whole epoch.
+    import torch
+
+    from mnist_mlp.checks import ConfigError
+    from mnist_mlp.config import Config
+    from mnist_mlp.data import batch_loader
+
+    split = torch.utils.data.TensorDataset(torch.rand(65, 1, 28, 28), torch.zeros(65).long())
+    assert [len(y) for _, y in batch_loader(split, 64, shuffle=True)] == [64]
+    assert [len(y) for _, y in batch_loader(split, 64)] == [64, 1]
+    assert [len(y) for _, y in batch_loader(split, 60, shuffle=True)] == [60, 5]
+    with pytest.raises(ConfigError, match="batch_norm needs batches of 2 images or more"):
+        Config(batch_norm=True, batch_size=1)
+
+
+def test_fit_refuses_what_is_not_a_model_and_mnist_and_too_few_outputs():
+    from types import SimpleNamespace
+
+    import torch
+    from tiny import TinyData
+
+    from mnist_mlp.experiment import fit
+
+    with pytest.raises(ValueError, match="fit takes a model and the MNIST object"):
+        fit(RegularizedMLP(10, [8], 0.01), TinyData().train, 1)
+    with pytest.raises(ValueError, match="max_epochs must be a positive integer, got 0"):
+        fit(RegularizedMLP(10, [8], 0.01), TinyData(), 0)
+    data = SimpleNamespace(train=SimpleNamespace(pixels=torch.zeros(2, 1, 28, 28),
+                                                 targets=torch.tensor([3, 9])),
+                           train_dataloader=None)
+    with pytest.raises(ValueError, match="the model has 5 outputs, the labels go up to 9: "
+                                         "build it with num_outputs=10"):
+        fit(RegularizedMLP(5, [8], 0.01), data, 1)
+
+
+def test_numpy_float32_settings_keep_their_value_and_idle_ones_do_nothing():
+    from mnist_mlp.board import describe
+    from mnist_mlp.config import Config
+
+    assert Config(lr=np.float32(0.1)).lr == 0.1  # not 0.10000000149011612, another setting
+    title = describe(RegularizedMLP(10, [8], 0.01, clean_statistics=True).hparams)
+    assert "estatísticas sem ruído" not in title  # without batch norm there were none
+
+
+def test_tiny_images_are_not_judged_noise():
+    from mnist_mlp.digits import to_mnist
+
+    plus = np.full((3, 3), 255.0)
+    plus[1, :] = plus[:, 1] = 0.0  # a dark plus on white paper
+    assert to_mnist(plus).shape == (1, 28, 28)

@@ -1,6 +1,7 @@
 """Regressions from a fresh maintainer's bad-input probes: each mistake is one clear line, and
 nothing silently wrong (issue 38)."""
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -60,12 +61,13 @@ def test_smallest_flip_refuses_a_tolerance_it_would_bisect_for_ever(small):
 
 
 def test_numpy_scalars_become_python_numbers_that_go_to_json():
-    config = Config(epochs=np.int64(2), lr=np.float32(0.1), hidden_sizes=[np.int64(8)])
+    config = Config(epochs=np.int64(2), lr=np.float32(0.05), hidden_sizes=[np.int64(8)])
     assert type(config.epochs) is int and type(config.lr) is float
+    assert config.lr == 0.05  # float32's 0.05 by its text, not 0.05000000074505806
     assert config.hidden_sizes == (8,) and type(config.hidden_sizes[0]) is int
     run = Run("custom", config, seed=np.int64(3))
     assert json.loads(json.dumps(run.to_dict()))["seed"] == 3
-    assert "--lr 0.1" in " ".join(run.recipe_flags())  # not 0.10000000149011612
+    assert "--lr 0.05 " in " ".join(run.recipe_flags()) + " "
     split = torch.utils.data.TensorDataset(torch.rand(40, 1, 28, 28), torch.zeros(40).long())
     assert len(next(iter(batch_loader(split, np.int64(16))))[1]) == 16
 
@@ -81,6 +83,11 @@ def test_a_run_names_a_preset_and_holds_a_config():
     (["collect", "RUN", "--out", "RUN/config.json"], "is inside the run folder"),
     (["collect", "RUN", "RUN", "--out", "out.json"], "is named twice"),
     (["compare", "RUN", "RUN"], "is named twice"),
+    # a copy of a run counted as a second seed; another run's folder as --out
+    (["compare", "RUN", "COPY"], "hold the same run (same recipe and seed; a copy?)"),
+    (["collect", "RUN", "COPY", "--out", "out.json"], "hold the same run"),
+    (["collect", "COPY", "--out", "RUN/config.json"], "is inside the run folder"),
+    (["clean-statistics", "COPY", "--out", "RUN/new"], "is inside the run folder"),
 ])
 def test_collect_and_compare_refuse_what_would_harm_or_double_a_run(tmp_path, capsys, argv,
                                                                      message):
@@ -93,8 +100,10 @@ def test_collect_and_compare_refuse_what_would_harm_or_double_a_run(tmp_path, ca
     (run / "metrics.json").write_text(json.dumps(
         {"epochs": [], "val_accuracy": 0.97, "train_seconds": 20.0}))
     before = (run / "config.json").read_bytes()
-    argv = [a.replace("RUN", str(run)).replace("out.json", str(tmp_path / "out.json"))
-            for a in argv]
+    copy = tmp_path / "copy" / "E-seed0"
+    shutil.copytree(run, copy)
+    argv = [a.replace("RUN", str(run)).replace("COPY", str(copy))
+            .replace("out.json", str(tmp_path / "out.json")) for a in argv]
     assert main(argv) == 2
     assert message in capsys.readouterr().err
     assert (run / "config.json").read_bytes() == before
@@ -118,3 +127,68 @@ def test_the_notebooks_seed_is_ascii_digits_whose_three_seeds_set_seed_takes(tmp
     with pytest.raises(ValueError, match="MNIST_MLP_SEED must be a whole number"):
         start(tmp_path / "notebooks")
     assert not (tmp_path / "build").exists()
+
+
+@pytest.mark.parametrize("metrics, message", [
+    ({"epochs": [{"train_loss": 0.5}]}, "a list of per-epoch rows, each an epoch number"),
+    ({"epochs": [{"epoch": 1, "train_loss": float("nan")}]}, "each an epoch number and finite"),
+    ({"val_accuracy": None}, "val_accuracy is None for a run with validate=True"),
+])
+def test_a_hand_edited_metrics_file_is_one_line(tmp_path, metrics, message):
+    from mnist_mlp.runs import RunError, read_run
+
+    run = tmp_path / "E-seed0"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps(
+        {**PRESETS["E"].to_dict(), "preset": "E", "seed": 0, "val_split": 10000,
+         "validate": True, "device": "cpu"}))
+    (run / "metrics.json").write_text(json.dumps(
+        {"epochs": [{"epoch": 1, "train_loss": 0.5}], "val_accuracy": 0.97,
+         "train_seconds": 20.0, **metrics}))
+    with pytest.raises(RunError, match=message):
+        read_run(run)
+
+
+def test_an_interval_that_does_not_hold_its_accuracy_is_refused(tmp_path):
+    from mnist_mlp.runs import RunError, read_evaluation
+
+    path = tmp_path / "evaluation.json"
+    path.write_text(json.dumps({"test_accuracy": 0.8476, "test_interval": [0.99, 0.1]}))
+    with pytest.raises(RunError, match=r"does not hold test_accuracy 0\.8476"):
+        read_evaluation(path)
+
+
+def test_force_onto_a_folder_where_the_checkpoint_goes(tmp_path, capsys, monkeypatch):
+    from mnist_mlp import commands
+
+    monkeypatch.setattr(commands, "MNIST", lambda **kwargs: pytest.fail("MNIST was read"))
+    (tmp_path / "C-seed0.checkpoint.pt").mkdir()
+    assert main(["train", "C", "--force", "--out", str(tmp_path)]) == 2
+    assert "C-seed0.checkpoint.pt is a folder where the checkpoint goes" in capsys.readouterr().err
+
+
+def test_a_data_folder_with_a_tilde_is_the_home_folder(monkeypatch, tmp_path):
+    from mnist_mlp.download import raw_folder
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert raw_folder("~/x") == tmp_path / "x" / "MNIST" / "raw"
+    with pytest.raises(ValueError, match="root must be a folder's path, got int"):
+        raw_folder(123)
+
+
+def test_notebook_2s_weights_that_are_garbage_are_one_line(tmp_path):
+    from mnist_mlp.notebook import NotebookRun
+    from mnist_mlp.runs import RunError
+
+    (tmp_path / "modelos").mkdir()
+    (tmp_path / "modelos" / "E-seed0.pt").write_bytes(b"not weights")
+    run = NotebookRun(seed=0, epochs=1, short=True, out=tmp_path, results=tmp_path)
+    with pytest.raises(RunError, match=r"E-seed0.pt is corrupt \(UnpicklingError: not a file"):
+        run.notebook2_model("E")
+
+
+def test_a_number_with_underscores_is_refused_as_integers_are():
+    from mnist_mlp.checks import POSITIVE
+
+    with pytest.raises(ValueError, match="must be a finite number > 0, got '1_0'"):
+        POSITIVE.parse("1_0")

@@ -88,3 +88,18 @@ def test_set_seed_takes_numpy_integers_as_python_ints():
     drawn = torch.rand(3)
     set_seed(3)
     assert torch.equal(drawn, torch.rand(3))
+
+
+def test_a_validation_loss_that_is_not_finite_ends_training_too():
+    # Regression: only the training loss was checked; a NaN validation loss went on to
+    # metrics.json (a JSON error) and the checkpoint was left for --resume to fail on again.
+    class NaNWhenEvaluated(MLP):
+        def forward(self, X):
+            scores = super().forward(X)
+            return scores if self.training else scores * float("nan")
+
+    set_seed(0)
+    model = NaNWhenEvaluated(2, [8], 0.1, af="relu")
+    with pytest.raises(TrainingDiverged, match=r"the validation loss became nan in epoch 1"):
+        d2l.Trainer(max_epochs=3).fit(model, TinyData())
+    assert model.history.epochs == []
