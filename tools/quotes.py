@@ -31,15 +31,24 @@ def runs(name, key, value):
     return [r for r in read(name)["runs"] if r[key] == value]
 
 
-def first_epochs(preset):
-    """The run's epochs (1-based) where notebook 1's five seeds of `preset` reach their minimum
+# Notebook 1's seeds: 0-4 (the lesson's table), 5-9 (the budget's file), or all ten.
+FIRST, LATER = ("sementes_caderno1.json",), ("sementes_caderno1_5-9.json",)
+TEN = FIRST + LATER
+
+
+def seeds1(preset, files=FIRST):
+    return [r for name in files for r in runs(name, "preset", preset)]
+
+
+def first_epochs(preset, files=FIRST):
+    """The run's epochs (1-based) where notebook 1's seeds of `preset` reach their minimum
     validation loss."""
     return [min(r["history"], key=lambda h: h["val_loss"])["epoch"]
-            for r in runs("sementes_caderno1.json", "preset", preset)]
+            for r in seeds1(preset, files)]
 
 
-def val_mean(preset):
-    return mean(r["val_accuracy"] for r in runs("sementes_caderno1.json", "preset", preset))
+def val_mean(preset, files=FIRST):
+    return mean(r["val_accuracy"] for r in seeds1(preset, files))
 
 
 def attack(model, name, eps):
@@ -101,6 +110,15 @@ def error_ratio_f_e():
     return f / e
 
 
+def f_minus_e(in_errors=False):
+    """F's mean test accuracy minus E's over the ten seeds (points, or standard errors)."""
+    e, f = ([r["test_accuracy"] for r in runs("sementes_caderno2.json", "preset", p)]
+            for p in "EF")
+    gap = mean(f) - mean(e)
+    return gap / math.sqrt(stdev(e) ** 2 / len(e) + stdev(f) ** 2 / len(f)) if in_errors \
+        else 100 * gap
+
+
 def original(name):
     return read("original.json")["models"][name]["val_accuracy"]
 
@@ -120,9 +138,15 @@ def c_minus_b_in_errors():
     return (mean(c) - mean(b)) / math.sqrt((stdev(b) ** 2 + stdev(c) ** 2) / len(b))
 
 
-def end_above_minimum(preset):
+def end_above_minimum(preset, files=FIRST):
     return mean(r["history"][-1]["val_loss"] - min(h["val_loss"] for h in r["history"])
-                for r in runs("sementes_caderno1.json", "preset", preset))
+                for r in seeds1(preset, files))
+
+
+def d_minus_c_in_errors(files):
+    """D's mean minus C's over notebook 1's seeds in `files`, in standard errors."""
+    c, d = ([r["val_accuracy"] for r in seeds1(p, files)] for p in "CD")
+    return (mean(d) - mean(c)) / math.sqrt(stdev(c) ** 2 / len(c) + stdev(d) ** 2 / len(d))
 
 
 def adversarial_gain():
@@ -140,21 +164,27 @@ MODELS4 = ("E", "F 20 epochs", "F 5 epochs", "F adversarial 5 epochs")
 
 QUOTES = [
     # notebook 1: the original's results, and five seeds of A-E (results/sementes_caderno1.json)
-    Quote("01", "C fica cerca de 0,3 ponto acima de B",
-          lambda: 100 * (val_mean("C") - val_mean("B")), 0.3, 0.1),
-    Quote("01", "C fica cerca de 0,3 ponto acima de B, mais de três erros-padrão da diferença",
+    Quote("01", "C fica cerca de 0,35 ponto acima de B",
+          lambda: 100 * (val_mean("C") - val_mean("B")), 0.35, 0.02),
+    Quote("01", "C fica cerca de 0,35 ponto acima de B, mais de três erros-padrão da diferença",
           c_minus_b_in_errors, 3, 0, "above"),
-    Quote("01", "a perda de validação de E passa pelo mínimo entre a quarta e a sétima época",
-          lambda: first_epochs("E"), (4, 7), 0, "range"),
+    Quote("01", "a perda de validação de E passa pelo mínimo entre a terceira e a nona época",
+          lambda: first_epochs("E", TEN), (3, 9), 0, "range"),
     Quote("01", "termina acima dela (cerca de cinco vezes maior, nas sementes de `results/`)",
           lambda: [r["history"][-1]["val_loss"] / r["history"][-1]["train_loss"]
                    for p in "DE" for r in runs("sementes_caderno1.json", "preset", p)], 5, 1.5),
     Quote("01", "e termina, em média, cerca de 0,02 acima dele",
-          lambda: end_above_minimum("E"), 0.02, 0.01),
+          lambda: end_above_minimum("E", TEN), 0.02, 0.005),
     Quote("01", "as de C e D chegam ao mínimo mais tarde (da sétima à décima época)",
-          lambda: first_epochs("C") + first_epochs("D"), (7, 10), 0, "range"),
+          lambda: first_epochs("C", TEN) + first_epochs("D", TEN), (7, 10), 0, "range"),
     Quote("01", "dobrar a camada oculta rende cerca de 0,3 ponto sobre C",
-          lambda: 100 * (val_mean("D") - val_mean("C")), 0.3, 0.1),
+          lambda: 100 * (val_mean("D") - val_mean("C")), 0.3, 0.05),
+    Quote("01", "nas sementes 5 a 9 de `results/`, só 0,1",
+          lambda: 100 * (val_mean("D", LATER) - val_mean("C", LATER)), 0.1, 0.02),
+    Quote("01", "e nas dez, cerca de 0,2 ponto: detectável",
+          lambda: 100 * (val_mean("D", TEN) - val_mean("C", TEN)), 0.2, 0.02),
+    Quote("01", "e nas dez, cerca de 0,2 ponto: detectável", lambda: d_minus_c_in_errors(TEN), 3,
+          0, "above"),
     Quote("01", "O E do original acertou 0,9775", original_e, 0.9775, 5e-5),
     Quote("01", "fica abaixo de D (0,9794)", lambda: original("D"), 0.9794, 5e-5),
     Quote("01", "e de C (0,9781)", lambda: original("C"), 0.9781, 5e-5),
@@ -162,7 +192,9 @@ QUOTES = [
     Quote("01", "o 5 lido como 3 (22 vezes)", lambda: original_matrix(5, 3), 22, 0),
     # notebook 2: ten seeds of E and F and three ensembles (results/sementes_caderno2.json)
     Quote("02", "F erra bem menos que E (nas dez sementes de `results/sementes_caderno2.json`, "
-          "cerca da metade)", error_ratio_f_e, 0.5, 0.1),
+          "cerca da metade:", error_ratio_f_e, 0.5, 0.1),
+    Quote("02", "uma diferença de cerca de 1,2 ponto", f_minus_e, 1.2, 0.05),
+    Quote("02", "mais de dez erros-padrão da diferença", lambda: f_minus_e(True), 10, 0, "above"),
     Quote("02", "cada *ensemble* ficou de 0,02 a 0,04 ponto acima da média das suas três redes",
           lambda: [100 * g for g in ensemble_gains()], (0.015, 0.045), 0, "range"),
     Quote("02", "o valor-p foi pequeno (p = 0,007", lambda: mcnemar_ps()[0], 0.007, 5e-4),
