@@ -118,7 +118,7 @@ RULES = {  # argument: its rule (an Interval, Options, or a (test, what to pass)
     "hidden_sizes": (lambda v: isinstance(v, (list, tuple)) and all(map(is_count, v)),
                      "a list of positive integers, e.g. [256, 256]"),
     "lr": POSITIVE,
-    "batch_size": COUNT,
+    "batch_size": Interval(whole=True, low=1, high=60_000),  # at most MNIST's training images
     "epochs": COUNT,
     "batch_norm": BOOLEAN,
     "noise": NONNEGATIVE,
@@ -148,7 +148,8 @@ def check_arguments(values, **choices):
 def check_split(val_split, validate):
     """ConfigError unless `val_split` is a whole number below 60,000 that `validate` allows."""
     require("validate", validate, BOOLEAN)
-    require("val_split", val_split, Interval(whole=True, low=0, high=TRAIN_IMAGES - 1))
+    # two training images at least: a lone one is left out of its epoch (batch norm)
+    require("val_split", val_split, Interval(whole=True, low=0, high=TRAIN_IMAGES - 2))
     if val_split and not validate:
         raise ConfigError("validate=False trains on all training images: leave val_split 0")
 

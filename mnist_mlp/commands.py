@@ -74,6 +74,8 @@ def cmd_train(args):
     runs = {seed: Run(preset, config, seed, args.val_split, not args.no_validation, args.device)
             for seed in seeds}
     dirs = {seed: args.out / f"{preset}-seed{seed}" for seed in seeds}
+    if run := run_folder_holding(args.out):  # a later --force there would delete the new runs
+        raise UsageError(f"--out {args.out} is inside the run folder {run}: train beside it")
     with output_folder(args.out), claim(dirs.values()):
         todo, kept = runs_to_train(dirs, runs, resume=args.resume, force=args.force)
         for path in kept:
@@ -189,6 +191,12 @@ def distinct(run_dirs):
         seen[key] = run_dir
 
 
+def run_folder_holding(folder):
+    """The run folder (one with a config.json) that is `folder` or holds it, or None."""
+    folder = Path(folder).resolve()
+    return next((f for f in (folder, *folder.parents) if (f / "config.json").is_file()), None)
+
+
 def same_runs(run_dirs, runs):
     """UsageError if two folders hold the same run (the same recipe and seed: a copy)."""
     seen = {}
@@ -235,10 +243,9 @@ def cmd_collect(args):
     same_runs(args.run_dirs, runs)
     if args.out.is_dir():
         raise UsageError(f"--out {args.out} is a folder: name the JSON file to write")
-    for folder in (args.out.resolve().parent, *args.out.resolve().parents):
-        if (folder / "config.json").is_file():
-            raise UsageError(f"--out {args.out} is inside the run folder {folder}, whose files "
-                             "it could replace: write the summary elsewhere, e.g. results/")
+    if run := run_folder_holding(args.out.parent):
+        raise UsageError(f"--out {args.out} is inside the run folder {run}, whose files "
+                         "it could replace: write the summary elsewhere, e.g. results/")
     result = collect(runs)
     with output_folder(args.out.parent, "choose another --out"):
         if args.ensemble:  # an explicit test-set reading, as `evaluate`
@@ -267,10 +274,9 @@ def ensemble(run_dirs, models):
 def cmd_clean_statistics(args):
     runs = [read_run(run_dir, evaluation=False) for run_dir in args.run_dirs]
     targets = [args.out / Path(run_dir).name for run_dir in args.run_dirs]
-    for folder in (args.out.resolve(), *args.out.resolve().parents):
-        if (folder / "config.json").is_file():
-            raise UsageError(f"--out {args.out} is inside the run folder {folder}: write the new "
-                             "runs beside it, e.g. --out runs/clean")
+    if run := run_folder_holding(args.out):
+        raise UsageError(f"--out {args.out} is inside the run folder {run}: write the new "
+                         "runs beside it, e.g. --out runs/clean")
     for run_dir, run, target in zip(args.run_dirs, runs, targets):
         if run["config"]["clean_statistics"]:
             raise RunError(f"{run_dir} already has clean statistics: nothing to add")

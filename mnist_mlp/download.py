@@ -42,8 +42,8 @@ def default_root():
 
 def raw_folder(root):
     """torchvision's layout, so `torchvision.datasets.MNIST(root)` reads the same files."""
-    if not isinstance(root, (str, os.PathLike)):
-        raise ValueError(f"root must be a folder's path, got {type(root).__name__}")
+    if not isinstance(root, (str, os.PathLike)) or str(root).strip() == "":
+        raise ValueError(f"root must be a folder's path, got {root!r}")
     return Path(root).expanduser() / "MNIST" / "raw"
 
 

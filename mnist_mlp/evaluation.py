@@ -141,7 +141,20 @@ def ensemble_accuracy(models, data_iter):
 
 def correct(model, data_iter):
     """Um tensor booleano, um valor por exemplo de `data_iter`: True onde o modelo acerta."""
-    return torch.cat([scores.argmax(dim=1) == y for _, y, scores in outputs(model, data_iter)])
+    hits = [scores.argmax(dim=1) == y for _, y, scores in outputs(model, in_order(data_iter))]
+    if not hits:
+        raise ValueError("data_iter gave no batches; pass e.g. data.val_dataloader()")
+    return torch.cat(hits)
+
+
+def in_order(data_iter):
+    """`data_iter`, or a ValueError if it shuffles: each pass would give other images, and two
+    readings paired image by image (McNemar) would pair different images."""
+    sampler = getattr(data_iter, "sampler", None)
+    if isinstance(getattr(sampler, "sampler", sampler), torch.utils.data.RandomSampler):
+        raise ValueError("this loader shuffles, so each pass reads the images in another order: "
+                         "pair readings on data.val_dataloader() or data.test_dataloader()")
+    return data_iter
 
 
 def ensemble_correct(models, data_iter):
@@ -149,7 +162,9 @@ def ensemble_correct(models, data_iter):
     models = list(models)
     if not models:
         raise ValueError("ensemble_accuracy needs at least one model")
-    batches = list(data_iter)
+    batches = list(in_order(data_iter))
+    if not batches:
+        raise ValueError("data_iter gave no batches; pass e.g. data.val_dataloader()")
     probs = [torch.cat([torch.softmax(scores, dim=1) for _, _, scores in outputs(m, batches)])
              for m in models]
     return sum(probs).argmax(dim=1) == torch.cat([y.cpu() for _, y in batches])

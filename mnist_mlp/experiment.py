@@ -36,6 +36,9 @@ def fit(model, data, max_epochs, num_gpus=0, checkpoint=None, settings=None):
     in order and in training-size batches, inside the seconds.
     """
     require("max_epochs", max_epochs)  # a positive integer
+    if checkpoint is not None and settings is None:  # None == None would resume any checkpoint
+        raise ValueError("fit(checkpoint=...) needs settings=..., what the run is (e.g. "
+                         "run.to_dict()), so that another run's checkpoint is refused")
     check_inputs(model, data)
     trainer = (d2l.Trainer(max_epochs=max_epochs, num_gpus=num_gpus) if checkpoint is None else
                CheckpointedTrainer(checkpoint, settings, max_epochs=max_epochs, num_gpus=num_gpus))

@@ -418,7 +418,10 @@ def _locked(run_dir):
 def check_same_run(path, run):
     """RunError unless `path` holds a finished run of exactly `run` (what --resume keeps)."""
     try:
-        found = read_run(path, evaluation=False)["config"]
+        finished = read_run(path, evaluation=False)
+        if not (path / WEIGHTS).is_file() or not finished["history"]:
+            raise RunError(f"{path} lacks its {WEIGHTS} or its epochs")
+        found = finished["config"]
     except RunError as err:
         raise RunError(f"--resume: {path} is not a finished run ({err}); delete it or pass "
                        "--force to train it again") from None

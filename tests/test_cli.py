@@ -420,7 +420,7 @@ def test_resume_refuses_a_checkpoint_of_other_settings_or_a_corrupt_one(tmp_path
 
 @pytest.mark.parametrize("argv, message", [
     (["--seeds", "0", "1", "0"], "--seeds lists a seed twice: 0 1 0"),
-    (["--val-split", "60000"], "val_split must be a whole number from 0 to 59999, got 60000"),
+    (["--val-split", "60000"], "val_split must be a whole number from 0 to 59998, got 60000"),
 ])
 def test_other_mistakes_stop_before_the_data_is_loaded(argv, message, tmp_path, capsys,
                                                        monkeypatch):

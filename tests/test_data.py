@@ -85,8 +85,8 @@ def test_dataset_items_are_like_torchvision(data):
     ({"resize": (28,)}, "resize must be an int or a"),
     ({"resize": (28, -1)}, "each side of resize must be a positive integer"),
     ({"resize": 28.0}, "resize must be an int or a"),
-    ({"val_split": -1}, "val_split must be a whole number from 0 to 59999"),
-    ({"val_split": 60000}, "val_split must be a whole number from 0 to 59999"),
+    ({"val_split": -1}, "val_split must be a whole number from 0 to 59998"),
+    ({"val_split": 60000}, "val_split must be a whole number from 0 to 59998"),
     ({"val_split": 5000, "validate": False}, "validate=False trains on all training images"),
 ])
 def test_bad_arguments_are_clear_errors_before_any_file_is_read(kwargs, message, monkeypatch):

@@ -172,7 +172,7 @@ def test_a_data_folder_with_a_tilde_is_the_home_folder(monkeypatch, tmp_path):
 
     monkeypatch.setenv("HOME", str(tmp_path))
     assert raw_folder("~/x") == tmp_path / "x" / "MNIST" / "raw"
-    with pytest.raises(ValueError, match="root must be a folder's path, got int"):
+    with pytest.raises(ValueError, match="root must be a folder's path, got 123"):
         raw_folder(123)
 
 
@@ -192,3 +192,55 @@ def test_a_number_with_underscores_is_refused_as_integers_are():
 
     with pytest.raises(ValueError, match="must be a finite number > 0, got '1_0'"):
         POSITIVE.parse("1_0")
+
+
+def test_resume_does_not_keep_a_run_that_lost_its_weights(tmp_path, capsys, monkeypatch):
+    # Regression: --resume printed "finished: kept" for a run folder without model.pt.
+    from mnist_mlp import commands
+
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
+    argv = ["train", "--hidden-sizes", "8", "--epochs", "1", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    (tmp_path / "custom-seed0" / "model.pt").unlink()
+    capsys.readouterr()
+    assert main([*argv, "--resume"]) == 2
+    assert "is not a finished run" in capsys.readouterr().err
+
+
+def test_fit_with_a_checkpoint_needs_the_runs_settings(tmp_path):
+    from tiny import TinyData
+
+    from mnist_mlp.experiment import fit
+
+    with pytest.raises(ValueError, match=r"fit\(checkpoint=...\) needs settings"):
+        fit(Config(hidden_sizes=(8,)).model(), TinyData(), 1, checkpoint=tmp_path / "c.pt")
+
+
+def test_train_out_inside_a_run_folder_is_refused(tmp_path, capsys):
+    run = tmp_path / "custom-seed0"
+    run.mkdir()
+    (run / "config.json").write_text("{}")
+    assert main(["train", "--hidden-sizes", "8", "--out", str(run / "more")]) == 2
+    assert f"is inside the run folder {run}" in capsys.readouterr().err
+    assert not (run / "more").exists()
+
+
+def test_pairing_refuses_a_shuffled_loader():
+    split = torch.utils.data.TensorDataset(torch.rand(8, 1, 28, 28), torch.zeros(8).long())
+    model = Config(hidden_sizes=(8,)).model().eval()
+    from mnist_mlp.evaluation import correct, ensemble_correct
+
+    for read in (lambda b: correct(model, b), lambda b: ensemble_correct([model], b)):
+        with pytest.raises(ValueError, match="this loader shuffles"):
+            read(batch_loader(split, 4, shuffle=True))
+        assert len(read(batch_loader(split, 4))) == 8
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: Config(batch_size=10**20), "batch_size must be a whole number from 1 to 60000"),
+    (lambda: __import__("mnist_mlp.download").download.raw_folder(""),
+     "root must be a folder's path, got ''"),
+])
+def test_sizes_and_folders_that_cannot_be(call, message):
+    with pytest.raises((ConfigError, ValueError), match=message):
+        call()

@@ -70,7 +70,7 @@ def test_read_run_fills_newer_fields_and_reads_no_test_accuracy_from_training(tm
     (lambda run: edit(run / "config.json", lambda c: c.update(seed=-1)),
      "seed must be a whole number from 0 to 4294967295, got -1"),
     (lambda run: edit(run / "config.json", lambda c: c.update(val_split=60000)),
-     "val_split must be a whole number from 0 to 59999, got 60000"),
+     "val_split must be a whole number from 0 to 59998, got 60000"),
     (lambda run: (run / "evaluation.json").write_text('{"test_accuracy": "high"}'),
      "evaluation.json is not an evaluation `python -m mnist_mlp evaluate` wrote"),
 ])
@@ -347,7 +347,7 @@ def test_a_run_round_trips_through_its_file_and_names_what_differs():
 @pytest.mark.parametrize("changes, message", [
     ({"seed": -1}, "seed must be a whole number"),
     ({"device": "tpu"}, "device must be 'cpu' or 'cuda'"),
-    ({"val_split": 60_000}, "val_split must be a whole number from 0 to 59999"),
+    ({"val_split": 60_000}, "val_split must be a whole number from 0 to 59998"),
     ({"val_split": 5, "validate": False}, "leave val_split 0"),
     ({"preset": ""}, "preset must be one of A"),
 ])
