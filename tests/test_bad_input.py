@@ -89,17 +89,22 @@ def test_attacks_given_numpy_labels_or_generators(model, labels, generator, mess
         pgd(model, X, y, 0.1, steps=1, generator=generator)
 
 
-def test_training_images_of_another_size_than_the_model_takes():
-    # Before: torch's "mat1 and mat2 shapes cannot be multiplied (64x1024 and 784x8)".
+def images(size, labels):
+    """What fit reads of an MNIST before training: its training split's pixels and labels."""
     from types import SimpleNamespace
 
     import torch
 
+    pixels = torch.zeros(len(labels), 1, size, size)
+    return SimpleNamespace(train=SimpleNamespace(pixels=pixels, targets=torch.tensor(labels)),
+                           train_dataloader=None)
+
+
+def test_training_images_of_another_size_than_the_model_takes():
+    # Before: torch's "mat1 and mat2 shapes cannot be multiplied (64x1024 and 784x8)".
     from mnist_mlp.experiment import fit
 
-    data = SimpleNamespace(train=SimpleNamespace(pixels=torch.zeros(2, 1, 32, 32),
-                                                 targets=torch.tensor([3, 7])),
-                           train_dataloader=None)
+    data = images(32, [3, 7])
     with pytest.raises(ValueError, match="the images have 1024 pixels, the model's first layer "
                                          "takes 784: build it with num_inputs=1024"):
         fit(RegularizedMLP(10, [8], 0.01), data, 1)
@@ -175,9 +180,7 @@ def test_a_one_image_last_batch_is_left_out_of_training_only():
 
 
 def test_fit_refuses_what_is_not_a_model_and_mnist_and_too_few_outputs():
-    from types import SimpleNamespace
 
-    import torch
     from tiny import TinyData
 
     from mnist_mlp.experiment import fit
@@ -186,9 +189,7 @@ def test_fit_refuses_what_is_not_a_model_and_mnist_and_too_few_outputs():
         fit(RegularizedMLP(10, [8], 0.01), TinyData().train, 1)
     with pytest.raises(ValueError, match="max_epochs must be a positive integer, got 0"):
         fit(RegularizedMLP(10, [8], 0.01), TinyData(), 0)
-    data = SimpleNamespace(train=SimpleNamespace(pixels=torch.zeros(2, 1, 28, 28),
-                                                 targets=torch.tensor([3, 9])),
-                           train_dataloader=None)
+    data = images(28, [3, 9])
     with pytest.raises(ValueError, match="the model has 5 outputs, the labels go up to 9: "
                                          "build it with num_outputs=10"):
         fit(RegularizedMLP(5, [8], 0.01), data, 1)
