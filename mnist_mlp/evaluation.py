@@ -61,8 +61,9 @@ def confusion_matrix(y_true, y_pred, labels):
     class beyond `labels`, e.g. from a model with more than ten outputs)."""
     beyond = sorted(set(torch.cat([y_true, y_pred]).tolist()) - set(labels))
     if beyond:
-        raise ValueError(f"class {beyond[0]} is beyond the matrix's {len(labels)} classes: "
-                         f"pass num_classes={max(beyond) + 1}")
+        raise ValueError(f"class {beyond[0]} is beyond the matrix's {len(labels)} classes: the "
+                         f"model has more outputs than digits (confusion(..., "
+                         f"num_classes={max(beyond) + 1}) counts them all)")
     return metrics.confusion_matrix(y_true, y_pred, labels=labels)
 
 
@@ -244,6 +245,7 @@ def binomial_interval(accuracy, n, z=1.96):
     require("n", n)
     require("z", z, POSITIVE)
     require("accuracy", accuracy, UNIT)
+    n, accuracy = int(n), float(accuracy)  # NumPy's int32 would overflow in 4 n n
     centre = (accuracy + z * z / (2 * n)) / (1 + z * z / n)
     half = z / (1 + z * z / n) * math.sqrt(accuracy * (1 - accuracy) / n + z * z / (4 * n * n))
     # The interval always holds the accuracy measured; rounding must not push it out.

@@ -223,3 +223,9 @@ def test_a_loop_over_outputs_runs_with_the_callers_grad_mode_and_model_mode():
         break
     assert torch.is_grad_enabled() and model.training
 
+
+
+def test_binomial_interval_takes_numpy_counts_without_overflow():
+    import numpy as np
+
+    assert binomial_interval(0.98, np.int32(60_000)) == binomial_interval(0.98, 60_000)
