@@ -7,4 +7,8 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 from .cli import main  # noqa: E402  (after the backend is chosen)
 
-sys.exit(main())
+try:
+    sys.exit(main())
+except BrokenPipeError:  # `... presets | head`: the reader left; Python's own advice
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(1)

@@ -565,6 +565,15 @@ def test_module_entry_point_help():
 
 
 @pytest.mark.slow
+def test_a_reader_that_leaves_the_pipe_early_gets_no_traceback():
+    # Regression: `python -m mnist_mlp presets | head -1` ended in a BrokenPipeError traceback.
+    proc = subprocess.Popen([sys.executable, "-m", "mnist_mlp", "presets"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader leaves before the table is written, as head can
+    assert proc.wait() in (0, 1) and b"Traceback" not in proc.stderr.read()
+
+
+@pytest.mark.slow
 @pytest.mark.needs_mnist
 def test_ctrl_c_prints_one_line_exits_130_and_writes_nothing(tmp_path):
     import signal
