@@ -14,7 +14,7 @@ from torch.nn import functional as F
 
 from .checks import COUNT, PIXEL, POSITIVE, Interval, require
 from .data import batch_loader
-from .evaluation import batches, device_of
+from .evaluation import batches, device_of, dtype_of
 
 LOSSES = ("cross_entropy", "margin")
 L2_NORM = Interval(whole=False, low=0, note="(an L2 norm)")  # VAT's eps
@@ -91,8 +91,7 @@ def smallest_flip(model, image, attack=fgsm, most=0.5, tolerance=0.002, **option
     """(eps, imagem atacada, dígito antes, dígito depois) para um `eps` pequeno, até `most`, que
     muda o dígito mais provável de uma imagem 28 x 28, achado por bisseção (o ataque não é
     monótono em eps: não é garantido que seja o menor); None se nem `most` o muda."""
-    dtype = next(model.parameters(), torch.empty(0)).dtype  # float32, or the model's own
-    X = torch.as_tensor(image, dtype=dtype)
+    X = torch.as_tensor(image, dtype=dtype_of(model))  # float32, or the model's own
     if X.numel() != 28 * 28:
         raise ValueError(f"expected one 28 x 28 image, as to_mnist returns, got shape "
                          f"{tuple(X.shape)}")
@@ -177,7 +176,7 @@ def unit(d):
 def check_attack(model, X, y, eps, loss="cross_entropy", steps=1, step_size=None,
                  generator=None):
     """ValueError, em uma linha, para um ataque que não mediria o que promete."""
-    dtype = next(model.parameters(), torch.empty(0)).dtype
+    dtype = dtype_of(model)
     if not (isinstance(X, torch.Tensor) and X.dtype == dtype and X.numel()):
         raise ValueError(f"the images must be a non-empty {dtype} tensor, as MNIST's loaders "
                          f"give them, got {getattr(X, 'dtype', type(X).__name__)} "

@@ -7,7 +7,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from .checks import COUNT, NONNEGATIVE_COUNT, RULES, SEED, TRAIN_IMAGES
-from .config import Config
+from .config import Config, flag_of
 from .presets import PRESETS
 
 NAMES = [f.name for f in fields(Config)]
@@ -45,11 +45,6 @@ def train_config(args):
     return preset or "custom", config
 
 
-def flag_of(name):
-    """The flag of Config field `name`."""
-    return "--" + name.replace("_", "-")
-
-
 def argument(rule):
     """An argparse type from a rule of mnist_mlp.checks: its `parse`, whose error argparse
     prints in one line as 'argument --x: must be <rule>, got <text>'."""
@@ -76,7 +71,7 @@ class Parser(argparse.ArgumentParser):
 def add_config_flags(parser):
     """One flag per Config field, with its type, choices and help; unset flags stay None."""
     for f in fields(Config):
-        names = ["--" + f.name.replace("_", "-")] + (["--hidden"] if f.name == "hidden_sizes"
+        names = [flag_of(f.name)] + (["--hidden"] if f.name == "hidden_sizes"
                                                      else [])
         options = {"dest": f.name, "default": None, "help": f.metadata["help"]}
         kind = f.metadata["kind"]

@@ -22,6 +22,11 @@ def _field(default, help, kind, choices=None):
     return field(default=default, metadata={"help": help, "kind": kind, "choices": choices})
 
 
+def flag_of(name):
+    """The command line's flag for Config field `name`, e.g. --hidden-sizes."""
+    return "--" + name.replace("_", "-")
+
+
 def _float(value):
     """A Python float; a NumPy float by its shortest text, so float32's 0.1 stays 0.1 (float()
     would give 0.10000000149011612, a different setting in the run file)."""

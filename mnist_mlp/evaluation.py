@@ -59,7 +59,7 @@ def outputs(model, data_iter):
 def confusion_matrix(y_true, y_pred, labels):
     """scikit-learn's confusion_matrix, refusing the answers it would drop without a word (a
     class beyond `labels`, e.g. from a model with more than ten outputs)."""
-    beyond = sorted(set(torch.cat([y_true, y_pred]).tolist()) - set(labels))
+    beyond = sorted(set(torch.cat([y_true, y_pred]).unique().tolist()) - set(labels))
     if beyond:
         raise ValueError(f"class {beyond[0]} is beyond the matrix's {len(labels)} classes: the "
                          f"model has more outputs than digits (confusion(..., "
@@ -130,6 +130,11 @@ def device_of(model):
         raise ValueError(f"expected a model first, got {type(model).__name__}: e.g. "
                          "evaluate_accuracy(model, data.val_dataloader())")
     return next(model.parameters(), torch.empty(0)).device
+
+
+def dtype_of(model):
+    """The dtype of the model's first parameter (float32 for a model without any)."""
+    return next(model.parameters(), torch.empty(0)).dtype
 
 
 def ensemble_accuracy(models, data_iter):

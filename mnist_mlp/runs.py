@@ -24,7 +24,7 @@ from .checks import (
     is_number,
     require,
 )
-from .config import Config
+from .config import Config, flag_of
 from .evaluation import binomial_interval
 from .files import replacing, write_json
 from .presets import PRESETS
@@ -479,7 +479,7 @@ def runs_to_train(dirs, runs, resume=False, force=False):
 
 def flag(name, value):
     """The `train` flag that sets Config field `name` to `value`."""
-    option = "--" + name.replace("_", "-")
+    option = flag_of(name)
     if isinstance(value, bool):
         return option if value else "--no-" + option[2:]
     if isinstance(value, (list, tuple)):
