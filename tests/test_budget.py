@@ -3,13 +3,12 @@ every assert of a Verificação cell is a claim there, with the same thresholds.
 import ast
 import math
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
 
 from tools import budget
-from tools.listings import NOTEBOOKS
+from tools.listings import NOTEBOOKS, key
 
 
 def verification_cells(path):
@@ -58,7 +57,7 @@ def test_every_claim_rests_on_five_runs_or_more_with_each_cpu_class_inside():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_assert_of_a_notebook_is_a_claim_of_the_budget(path):
-    mine = [c for c in budget.CLAIMS if Path(path).name.startswith(c.notebook)]
+    mine = [c for c in budget.CLAIMS if c.notebook == key(path)]
     cells = verification_cells(path)
     conditions = [cond for cell in cells for cond in asserted(cell)]
     claimed = {c.condition for c in mine}

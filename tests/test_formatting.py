@@ -27,7 +27,8 @@ def test_mean_std_is_sample_deviation():
     assert mean_std([1234.5, 1236.5], ",.1f", comma=False) == "1,235.5 ± 1.4"  # the CLI's point
 
 
-NOTEBOOKS = sorted(Path(__file__).parents[1].glob("notebooks/*.ipynb"))
+NOTEBOOKS = [*sorted(Path(__file__).parents[1].glob("notebooks/*.ipynb")),
+             *sorted(Path(__file__).parents[1].glob("solucoes/*.ipynb"))]
 # A number with a decimal point (0.98, 12.5), but not a version (2.11.0), a name (d2l.ai) or a
 # number with a thousands dot (60.000, 1.135).
 DECIMAL_POINT = re.compile(r"(?<![\w.])(\d+)\.(\d+)(?![\w.])")

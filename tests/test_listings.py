@@ -5,9 +5,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools.listings import KEY, NOTEBOOKS, render, stale
+from tools.listings import KEY, LESSONS, NOTEBOOKS, render, stale
 
-LESSONS = [path for path in NOTEBOOKS if path.name[:2].isdigit()]
+NUMBERED = [path for path in LESSONS if path.name[:2].isdigit()]
 
 
 def markdown_words(nb, listings=True):
@@ -41,7 +41,7 @@ def test_no_code_cell_writes_prose(path):
             assert "Markdown(" not in cell.source, f"{path.name} cell {i} builds markdown"
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NUMBERED, ids=lambda p: p.stem)
 def test_each_lesson_ends_with_summary_exercises_and_references(path):
     text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
                      if c.cell_type == "markdown")
@@ -52,6 +52,6 @@ def test_each_lesson_ends_with_summary_exercises_and_references(path):
 
 
 def test_notebook_1_keeps_the_originals_length():
-    nb = nbformat.read(Path(NOTEBOOKS[0]), as_version=4)
-    assert NOTEBOOKS[0].name.startswith("01_")
+    nb = nbformat.read(Path(LESSONS[0]), as_version=4)
+    assert LESSONS[0].name.startswith("01_")
     assert markdown_words(nb, listings=True) <= 3000

@@ -19,8 +19,18 @@ from pathlib import Path
 
 import nbformat
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+ROOT = Path(__file__).resolve().parents[1]
+LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SOLUTIONS = sorted((ROOT / "solucoes").glob("*.ipynb"))  # the answer key, one per lesson
+NOTEBOOKS = LESSONS + SOLUTIONS
 KEY = "listing"
+
+
+def key(path):
+    """How tools/quotes.py and tools/budget.py name a notebook: the lesson's prefix ("01", "ap"),
+    or "solucoes/" and it for the lesson's answer key."""
+    path = Path(path)
+    return ("solucoes/" if path.parent.name == "solucoes" else "") + path.name[:2]
 
 
 def source_of(target):

@@ -19,7 +19,11 @@ from statistics import mean, stdev
 
 import nbformat
 
+from tools.listings import NOTEBOOKS as ALL_NOTEBOOKS
+from tools.listings import key as notebook_key
+
 ROOT = Path(__file__).resolve().parents[1]
+FLOOR = 0.5003474  # the label-smoothed loss's floor (eps 0.1, 10 classes; tools/budget.py)
 RESULTS = ROOT / "results"
 
 
@@ -162,6 +166,71 @@ def reach(model):
 
 MODELS4 = ("E", "F 20 epochs", "F 5 epochs", "F adversarial 5 epochs")
 
+# The answer key of notebook 1: its exercises over seeds 0-4 (results/respostas_caderno1.json).
+def answers1(group):
+    return runs("respostas_caderno1.json", "group", group)
+
+
+def answers1_mean(group):
+    return mean(r["val_accuracy"] for r in answers1(group))
+
+
+def in_errors(x, y):
+    """mean(x) - mean(y) in standard errors of the difference (seeds of each, unpaired)."""
+    return (mean(x) - mean(y)) / math.sqrt(stdev(x) ** 2 / len(x) + stdev(y) ** 2 / len(y))
+
+
+def largest_drop(run):
+    accuracy = [h["val_acc"] for h in run["history"]]
+    return max([0.0] + [a - b for a, b in zip(accuracy, accuracy[1:])])
+
+
+def top_five_seeds(group, pair):
+    """In how many seeds the (true, predicted) pair is among the group's five largest errors."""
+    return sum(any((t, p) == pair for _, t, p in r["most confused (count, true, predicted)"])
+               for r in answers1(group))
+
+
+def accuracies1(preset, files=FIRST):
+    return [r["val_accuracy"] for r in seeds1(preset, files)]
+
+
+def accuracies_answers1(group):
+    return [r["val_accuracy"] for r in answers1(group)]
+
+
+def f_minutes_per_seed():
+    return mean(r["train_seconds"] for r in read("validacao_F.json")["runs"]) / 60
+
+
+def f_validation():
+    return [r["val_accuracy"] for r in read("validacao_F.json")["runs"]]
+
+
+def f_above_floor():
+    """F's last training loss above the label-smoothed floor, per seed (sementes_caderno2)."""
+    return [r["history"][-1]["train_loss"] - FLOOR
+            for r in runs("sementes_caderno2.json", "preset", "F")]
+
+
+def answers4(model, key):
+    """A measure of notebook 2's `model` (E or F) per seed, results/respostas_caderno4.json."""
+    return [r[model][key] for r in read("respostas_caderno4.json")["runs"]]
+
+
+def transfer4():
+    return [r["transfer, E's PGD margin 0.1 read by F"]
+            for r in read("respostas_caderno4.json")["runs"]]
+
+
+def margin_over_cross_entropy():
+    """Per seed, model and eps: images only the margin's FGSM fools over those only the
+    cross-entropy's fools."""
+    return [only_margin / max(only_ce, 1) for model in "EF" for eps in (0.1, 0.3)
+            for only_margin, only_ce, _ in answers4(
+                model, f"FGSM {eps}: only the margin fools, only the cross-entropy fools, p")]
+
+
 QUOTES = [
     # notebook 1: the original's results, and five seeds of A-E (results/sementes_caderno1.json)
     Quote("01", "C fica cerca de 0,35 ponto acima de B",
@@ -262,19 +331,144 @@ QUOTES = [
           lambda: -z_new_digits(long_tests("sementes_F.json"), 0.9943), 3, 0, "above"),
     Quote("ap", "compatível com o VAT publicado por pouco (z = −2,7",
           lambda: -z_new_digits(long_tests("sementes_F.json"), 0.9936), 2.7, 0.05),
+    # the answer key of notebook 1 (solucoes/01_solucoes.ipynb)
+    Quote("solucoes/01", "Dobrar os parâmetros rendeu cerca de 0,2 ponto nas dez sementes",
+          lambda: 100 * (val_mean("D", TEN) - val_mean("C", TEN)), 0.2, 0.02),
+    Quote("solucoes/01", "nas dez sementes: mais de três erros-padrão",
+          lambda: d_minus_c_in_errors(TEN), 3, 0, "above"),
+    Quote("solucoes/01", "pequeno diante dos cerca de 3 pontos da troca de A para B",
+          lambda: 100 * (val_mean("B", TEN) - val_mean("A", TEN)), 3, 0.2),
+    Quote("solucoes/01", "a taxa sozinha move a acurácia do SGD por mais de 30 pontos",
+          lambda: 100 * (answers1_mean("A-taxa-0.5") - answers1_mean("A-taxa-0.001")), 30, 0,
+          "above"),
+    Quote("solucoes/01", "de cerca de 65% com 0,001",
+          lambda: 100 * answers1_mean("A-taxa-0.001"), 65, 0.5),
+    Quote("solucoes/01", "a cerca de 97,4% com 0,5",
+          lambda: 100 * answers1_mean("A-taxa-0.5"), 97.4, 0.05),
+    Quote("solucoes/01", "Com 0,5, o SGD fica até um pouco acima de B",
+          lambda: answers1_mean("A-taxa-0.5") - val_mean("B"), 0, 0, "above"),
+    Quote("solucoes/01", "mas por menos de três erros-padrão da diferença",
+          lambda: in_errors(accuracies_answers1("A-taxa-0.5"), accuracies1("B")), 3, 0, "below"),
+    Quote("solucoes/01", "os lotes de 256 ficaram cerca de 0,26 ponto abaixo dos de 64",
+          lambda: 100 * (val_mean("C") - answers1_mean("C-lote-256")), 0.26, 0.01),
+    Quote("solucoes/01", "pouco mais de três erros-padrão da diferença: detectável, por pouco",
+          lambda: -in_errors(accuracies_answers1("C-lote-256"), accuracies1("C")), (3, 3.5), 0,
+          "range"),
+    Quote("solucoes/01", "cai de uma época para outra, pelo menos uma vez, por mais de um ponto",
+          lambda: [100 * largest_drop(r) for r in answers1("B-taxa-0.1")], 1, 0, "above"),
+    Quote("solucoes/01", "e termina perto de 91%",
+          lambda: 100 * answers1_mean("B-taxa-0.1"), 91, 0.5),
+    Quote("solucoes/01", "mais de 6 pontos abaixo de B",
+          lambda: 100 * (val_mean("B") - answers1_mean("B-taxa-0.1")), 6, 0, "above"),
+    Quote("solucoes/01", "termina mais de cinco vezes maior que a de B",
+          lambda: mean(r["history"][-1]["train_loss"] for r in answers1("B-taxa-0.1"))
+          / mean(r["history"][-1]["train_loss"] for r in seeds1("B")), 5, 0, "above"),
+    Quote("solucoes/01", "cuja curva de validação quase nunca desce",
+          lambda: [100 * largest_drop(r) for r in seeds1("B")], 0.05, 0, "below"),
+    Quote("solucoes/01", "E erra cerca de 2% das imagens",
+          lambda: mean(r["errors"] for r in answers1("E")) / 100, 2, 0.2),
+    Quote("solucoes/01", "e A cerca de 6%", lambda: mean(r["errors"] for r in answers1("A")) / 100,
+          6, 0.5),
+    Quote("solucoes/01", "está entre as cinco maiores confusões de A nas cinco sementes",
+          lambda: top_five_seeds("A", (4, 9)), 5, 0),
+    Quote("solucoes/01", "e entre as de E em quatro delas", lambda: top_five_seeds("E", (4, 9)),
+          4, 0),
+    # the answer key of notebook 2 (solucoes/02_solucoes.ipynb)
+    Quote("solucoes/02", "cada semente de F leva cerca de três minutos numa CPU de dois núcleos",
+          f_minutes_per_seed, 3, 0.5),
+    Quote("solucoes/02", "(cerca de oito minutos por variante numa CPU de dois núcleos)",
+          lambda: 3 * f_minutes_per_seed(), 8, 1),
+    Quote("solucoes/02", "com o $s$ de F, cerca de 0,05 ponto",
+          lambda: 100 * stdev(f_validation()), 0.05, 0.01),
+    Quote("solucoes/02", "isso é pouco mais de 0,1 ponto",
+          lambda: 300 * math.sqrt(1 / 3 + 1 / 5) * stdev(f_validation()), (0.1, 0.15), 0, "range"),
+    Quote("solucoes/02", "F fica acima de E por bem mais que três erros-padrão da diferença",
+          lambda: in_errors(f_validation(),
+                            [r["val_accuracy"] for r in read("sementes_E.json")["runs"]]), 3, 0,
+          "above"),
+    # the answer keys of notebooks 3 and 4 (solucoes/03_solucoes.ipynb, 04_solucoes.ipynb)
+    Quote("solucoes/03", "apagar essa tinta mudou a acurácia em (a) em menos de meio ponto em cada "
+          "uma das cinco sementes",
+          lambda: [abs(100 * (r["sklearn (a) without the never-inked pixels"]
+                              - r["sklearn"]["(a) campo inteiro"]))
+                   for r in runs("sementes_caderno3.json", "preset", "E")], 0.5, 0, "below"),
+    Quote("solucoes/04", "cerca de 7% dos dígitos sob a margem",
+          lambda: 100 * mean(attack("F 20 epochs", "PGD margin", 0.3)), 7, 0.5),
+    Quote("solucoes/04", "contra 78% sob a entropia cruzada",
+          lambda: 100 * mean(attack("F 20 epochs", "PGD cross_entropy", 0.3)), 78, 0.5),
+    Quote("solucoes/04", "deixa E com cerca de 28% dos dígitos",
+          lambda: 100 * mean(attack("E", "FGSM", 0.1)), 28, 0.5),
+    Quote("solucoes/01", "cerca de um terço dos erros",
+          lambda: mean(r["errors"] for r in answers1("E"))
+          / mean(r["errors"] for r in answers1("A")), 1 / 3, 0.05),
+    Quote("solucoes/01", "e o 7 lido como 2 aparecem nas duas listas em parte das sementes",
+          lambda: [min(top_five_seeds("A", pair), top_five_seeds("E", pair))
+                   for pair in ((9, 4), (5, 3), (7, 2))], (1, 4), 0, "range"),
+    Quote("solucoes/01", "o 3 lido como 5 e o 8 lido como 5 nunca estão entre os cinco "
+          "maiores de E",
+          lambda: [top_five_seeds("E", (3, 5)), top_five_seeds("E", (8, 5))], 0, 0),
+    Quote("solucoes/01", "dos pares das listas de A, o 3 lido como 5 e o 8 lido como 5",
+          lambda: [top_five_seeds("A", (3, 5)), top_five_seeds("A", (8, 5))], 0.5, 0, "above"),
+    Quote("solucoes/02", "a perda de treino final de F fica cerca de 0,03 acima do seu piso",
+          lambda: mean(f_above_floor()), 0.03, 0.01),
+    Quote("solucoes/02", "mais de dez vezes o que somam em F",
+          lambda: [0.5 / v for v in f_above_floor()], 10, 0, "above"),
+    Quote("solucoes/04", "as imagens que só a margem engana passam de dez vezes as que só a "
+          "entropia cruzada engana", margin_over_cross_entropy, 10, 0, "above"),
+    Quote("solucoes/04", "Em E, a margem tira cerca de 9 pontos a mais",
+          lambda: 100 * mean(a - b for a, b in zip(answers4("E", "FGSM cross_entropy 0.1"),
+                                                   answers4("E", "FGSM margin 0.1"))), 9, 1),
+    Quote("solucoes/04", "cerca de 24 pontos com $\\epsilon = 0{,}3$",
+          lambda: 100 * mean(a - b for a, b in zip(answers4("F", "FGSM cross_entropy 0.3"),
+                                                   answers4("F", "FGSM margin 0.3"))), 24, 1),
+    Quote("solucoes/04", "O sinal ao acaso tira de E cerca de 1 ponto",
+          lambda: 100 * mean(a - b for a, b in zip(answers4("E", "clean"),
+                                                   answers4("E", "random sign 0.1"))), 1, 0.5),
+    Quote("solucoes/04", "o FGSM, cerca de 70",
+          lambda: 100 * mean(a - b for a, b in zip(answers4("E", "clean"),
+                                                   answers4("E", "FGSM cross_entropy 0.1"))),
+          70, 2),
+    Quote("solucoes/04", "poucos centésimos dela",
+          lambda: [(c - r) / (c - f) for c, r, f in zip(answers4("E", "clean"),
+                                                       answers4("E", "random sign 0.1"),
+                                                       answers4("E", "FGSM cross_entropy 0.1"))],
+          0.05, 0, "below"),
+    Quote("solucoes/04", "o ataque feito em E engana F em cerca de 3% desses dígitos",
+          lambda: [100 * t["F fooled"] / t["both right, E fooled"] for t in transfer4()], 3, 0.5),
+    Quote("solucoes/04", "dezenas de vezes mais que um sinal ao acaso do mesmo tamanho",
+          lambda: [t["F fooled"] / t["F fooled by a random sign instead"] for t in transfer4()],
+          (20, 99), 0, "range"),
+    Quote("solucoes/04", "e quase sempre com o dígito errado de E",
+          lambda: [t["F fooled with E's wrong digit"] / t["F fooled"] for t in transfer4()], 0.9,
+          0, "above"),
+    Quote("solucoes/04", "acerta cerca de 82% dos dígitos sob o FGSM com $\\epsilon = 0{,}3$",
+          lambda: 100 * mean(attack("F 5 epochs", "FGSM", 0.3)), 82, 1),
+    Quote("solucoes/04", "e cerca de 2% sob o PGD pela margem (cinco sementes)",
+          lambda: 100 * mean(attack("F 5 epochs", "PGD margin", 0.3)), 2, 0.5),
 ]
 
 # Sentences that name the seeds of results/ beside a number that is not a measurement from it.
 NOT_QUOTES = [
+    # the answer key of notebook 2: what the cells read, and the exercise's own numbers
+    "As cinco sementes de F da seção 2 estão em `results/validacao_F.json`",
+    "Um exemplo da conta com números fixos, antes de treinar",
+    "a resposta pede as três sementes de 24 épocas e a mesma conta.",
+    "A última época de um treino curto não é a de 24",
+    "Antes de treinar, dá para saber o tamanho do que é detectável",
+    # the answer key of notebook 1: the exercise, and cells that announce what the code reads
+    "quanto isso rendeu nas dez sementes de `results/`?",
+    "Três treinos, com as sementes $3k$, $3k + 1$ e $3k + 2$",
+    "As cinco sementes de C com lotes de 256, em `results/respostas_caderno1.json`",
+    "As cinco sementes de B com taxa 0,1 em `results/respostas_caderno1.json`",
     "Cinco sementes da receita escolhida (24 épocas de 50.000 imagens",
     "A tabela dá a média das sementes com o intervalo de 95% do teste",
     "perto de 99%, o seu intervalo de 95% tem cerca de ±0,2 ponto",
     "Treine F sem o ruído",
     "Três sementes de G e de H treinaram então nas 60.000 imagens",
-    "quantas imagens de teste seriam necessárias para distinguir 0,74%",
+    "para distinguir 0,74% de erro de", "**A régua sem sementes.**",
 ]
 
-NOTEBOOKS = {p.name[:2]: p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))}
+NOTEBOOKS = {notebook_key(p): p for p in ALL_NOTEBOOKS}
 
 
 def prose(path):
