@@ -218,7 +218,8 @@ def cmd_compare(args):
         groups[key].append(run)
     print("| run | architecture | optimizer, lr | seeds | validation accuracy | "
           "test accuracy | s per run |\n|---|---|---|---|---|---|---|")
-    for runs in groups.values():
+    labels = row_labels([runs[0]["config"] for runs in groups.values()])
+    for runs, label in zip(groups.values(), labels):
         config = runs[0]["config"]
         arch = "-".join(map(str, [784, *config["hidden_sizes"], 10]))
         validation = ("-" if runs[0]["val_accuracy"] is None  # validate is in the group's key
@@ -226,10 +227,31 @@ def cmd_compare(args):
         tested = [r["test_accuracy"] for r in runs if "test_accuracy" in r]
         test = "-" if not tested else mean_std(tested) + (
             "" if len(tested) == len(runs) else f" ({len(tested)} of {len(runs)} evaluated)")
-        print(f"| {config['preset']} | {arch} {config['af']} | {config['optimizer']}, "
+        print(f"| {label} | {arch} {config['af']} | {config['optimizer']}, "
               f"{config['lr']} | {len(runs)} | {validation} | {test} | "
               f"{statistics.mean(r['train_seconds'] for r in runs):.0f} |")
     return 0
+
+
+# What compare's columns show of a run's settings; the seed is what a row averages over.
+COMPARE_COLUMNS = {"preset", "hidden_sizes", "af", "optimizer", "lr", "seed"}
+
+
+def row_labels(configs):
+    """Each row's run column: the preset, and for rows whose columns would read alike, the
+    settings that tell them apart (`C (batch_size 256)` beside `C (batch_size 64)`)."""
+    def value(config, key):
+        return json.dumps(config.get(key), sort_keys=True)
+
+    labels = []
+    for config in configs:
+        alike = [c for c in configs
+                 if all(value(c, k) == value(config, k) for k in COMPARE_COLUMNS - {"seed"})]
+        keys = sorted({k for c in alike for k in c} - COMPARE_COLUMNS)
+        differ = [k for k in keys if len({value(c, k) for c in alike}) > 1]
+        shown = ", ".join(f"{k} {config.get(k)}" for k in differ)
+        labels.append(config["preset"] + (f" ({shown})" if shown else ""))
+    return labels
 
 
 def mean_std(values):
@@ -243,6 +265,9 @@ def cmd_collect(args):
     same_runs(args.run_dirs, runs)
     if args.out.is_dir():
         raise UsageError(f"--out {args.out} is a folder: name the JSON file to write")
+    if args.out.is_file() and not is_summary(args.out):
+        raise UsageError(f"--out {args.out} exists and is not a summary `collect` wrote: name "
+                         "another file, or delete it first (nothing was written)")
     if run := run_folder_holding(args.out.parent):
         raise UsageError(f"--out {args.out} is inside the run folder {run}, whose files "
                          "it could replace: write the summary elsewhere, e.g. results/")
@@ -259,6 +284,17 @@ def cmd_collect(args):
     print(f"wrote {path} ({len(runs)} runs, {tested} evaluated on the test set"
           + (", and their ensemble)" if args.ensemble else ")"))
     return 0
+
+
+def is_summary(path):
+    """True if the file at `path` is a JSON summary `collect` wrote (runs and environment): the
+    only file --out may replace."""
+    try:
+        value = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return (isinstance(value, dict) and isinstance(value.get("runs"), list)
+            and "environment" in value)
 
 
 def ensemble(run_dirs, models):

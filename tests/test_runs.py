@@ -108,6 +108,29 @@ def test_collect_sorts_runs_by_seed_with_their_command(tmp_path, capsys):
     assert capsys.readouterr().out == f"wrote {out} (2 runs, 0 evaluated on the test set)\n"
 
 
+def test_collect_replaces_its_own_summary_and_nothing_else(tmp_path, capsys):
+    run = str(fake_run(tmp_path / "E-seed0", 0))
+    notes = tmp_path / "notes.json"
+    notes.write_text('{"mine": 1}')
+    assert cli.main(["collect", run, "--out", str(notes)]) == 2
+    assert "exists and is not a summary `collect` wrote" in capsys.readouterr().err
+    assert notes.read_text() == '{"mine": 1}'  # nothing lost
+    out = tmp_path / "e.json"
+    assert cli.main(["collect", run, "--out", str(out)]) == 0
+    assert cli.main(["collect", run, "--out", str(out)]) == 0  # a summary it wrote: replaced
+
+
+def test_compare_tells_apart_rows_that_differ_in_a_setting_it_has_no_column_for(tmp_path,
+                                                                               capsys):
+    dirs = [fake_run(tmp_path / "a" / "E-seed0", 0), fake_run(tmp_path / "b" / "E-seed0", 0,
+                                                              batch_size=256),
+            fake_run(tmp_path / "c" / "E-seed0", 0, lr=0.01, batch_size=256)]
+    assert cli.main(["compare", *map(str, dirs)]) == 0
+    rows = [line.split(" | ")[0] for line in capsys.readouterr().out.splitlines()[2:]]
+    # the first two read alike but for the batch; the third's learning rate has its column
+    assert rows == ["| E (batch_size 64)", "| E (batch_size 256)", "| E"]
+
+
 def test_runs_that_differ_beyond_the_seed_have_no_command(tmp_path):
     runs = [read_run(fake_run(tmp_path / "a", 0)), read_run(fake_run(tmp_path / "b", 1, lr=0.01))]
     summary = collect(runs)
