@@ -166,7 +166,8 @@ def resize_like_pil(images, size):
 def _pair(resize):
     """(height, width) from an int or a pair; torchvision's int form means a square here."""
     try:
-        pair = (resize, resize) if isinstance(resize, Integral) else tuple(resize)
+        pair = ((resize, resize) if isinstance(resize, Integral) else
+                () if isinstance(resize, str) else tuple(resize))  # '28' is not ('2', '8')
     except TypeError:  # neither an int nor a sequence
         pair = ()
     if len(pair) != 2:

@@ -10,7 +10,7 @@ import torch
 from d2l import torch as d2l
 
 from .checkpoints import CheckpointedTrainer
-from .checks import SEED, require
+from .checks import NONNEGATIVE_COUNT, SEED, require
 from .cpu import cpu_name
 from .data import batch_loader
 
@@ -36,6 +36,7 @@ def fit(model, data, max_epochs, num_gpus=0, checkpoint=None, settings=None):
     in order and in training-size batches, inside the seconds.
     """
     require("max_epochs", max_epochs)  # a positive integer
+    require("num_gpus", num_gpus, NONNEGATIVE_COUNT)  # d2l would compare '1' with a count
     if checkpoint is not None and settings is None:  # None == None would resume any checkpoint
         raise ValueError("fit(checkpoint=...) needs settings=..., what the run is (e.g. "
                          "run.to_dict()), so that another run's checkpoint is refused")

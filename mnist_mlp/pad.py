@@ -157,6 +157,8 @@ def top_digits(model, field, k=TOP):
 
 def decode(url):
     """The PNG in a data URL as a grayscale PIL image, transparent pixels as white paper."""
+    if not isinstance(url, str):
+        raise ValueError(f"expected a PNG data URL (text), got {type(url).__name__}")
     header, _, payload = url.partition(",")
     if header != "data:image/png;base64":
         raise ValueError(f"expected a PNG data URL, got one starting {url[:30]!r}")

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 from mnist_mlp.attacks import smallest_flip
+from mnist_mlp.data import _pair
+from mnist_mlp.experiment import fit
 from mnist_mlp.pad import decode, top_digits
 from mnist_mlp.regularized import GaussianNoise, RegularizedMLP
 
@@ -102,8 +104,6 @@ def images(size, labels):
 
 def test_training_images_of_another_size_than_the_model_takes():
     # Before: torch's "mat1 and mat2 shapes cannot be multiplied (64x1024 and 784x8)".
-    from mnist_mlp.experiment import fit
-
     data = images(32, [3, 7])
     with pytest.raises(ValueError, match="the images have 1024 pixels, the model's first layer "
                                          "takes 784: build it with num_inputs=1024"):
@@ -183,8 +183,6 @@ def test_fit_refuses_what_is_not_a_model_and_mnist_and_too_few_outputs():
 
     from tiny import TinyData
 
-    from mnist_mlp.experiment import fit
-
     with pytest.raises(ValueError, match="fit takes a model and the MNIST object"):
         fit(RegularizedMLP(10, [8], 0.01), TinyData().train, 1)
     with pytest.raises(ValueError, match="max_epochs must be a positive integer, got 0"):
@@ -210,3 +208,21 @@ def test_tiny_images_are_not_judged_noise():
     plus = np.full((3, 3), 255.0)
     plus[1, :] = plus[:, 1] = 0.0  # a dark plus on white paper
     assert to_mnist(plus).shape == (1, 28, 28)
+
+
+@pytest.mark.parametrize("url", [None, b"data:image/png;base64,"])
+def test_a_drawing_that_is_not_text(url):
+    with pytest.raises(ValueError, match="expected a PNG data URL \\(text\\), got"):
+        decode(url)
+
+
+def test_a_resize_written_as_text():
+    with pytest.raises(ValueError, match="resize must be an int or a \\(height, width\\) pair"):
+        _pair("28")
+    assert _pair(np.int64(28)) == (28, 28) and _pair([32, 28]) == (32, 28)
+
+
+@pytest.mark.parametrize("num_gpus", ["1", -1, 0.5])
+def test_fit_with_a_gpu_count_that_is_not_one(model, num_gpus):
+    with pytest.raises(ValueError, match="num_gpus must be a whole number"):
+        fit(model, None, 1, num_gpus=num_gpus)
