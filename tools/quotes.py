@@ -231,6 +231,18 @@ def margin_over_cross_entropy():
                 model, f"FGSM {eps}: only the margin fools, only the cross-entropy fools, p")]
 
 
+def z_these_images(x, y):
+    """The appendix's yardstick, these images: mean(x) - mean(y) over the seeds' spread."""
+    return (mean(x) - mean(y)) / math.sqrt(stdev(x) ** 2 / len(x) + stdev(y) ** 2 / len(y))
+
+
+def z_new_digits_runs(x, y, n=10_000):
+    """The appendix's yardstick, new digits: the seeds' spread and both readings' sampling."""
+    p1, p2 = mean(x), mean(y)
+    return (p1 - p2) / math.sqrt(stdev(x) ** 2 / len(x) + stdev(y) ** 2 / len(y)
+                                 + p1 * (1 - p1) / n + p2 * (1 - p2) / n)
+
+
 QUOTES = [
     # notebook 1: the original's results, and five seeds of A-E (results/sementes_caderno1.json)
     Quote("01", "C fica cerca de 0,35 ponto acima de B",
@@ -321,7 +333,7 @@ QUOTES = [
           lambda: [100 * mean(attack(m, "PGD margin", 0.1)) for m in MODELS4], (9, 90), 0.5,
           "range"),
     # the appendix: the long presets (results/longo_*.json) and the published results
-    Quote("ap", "cada semente dos modelos longos leva de 13 a 33 minutos",
+    Quote("ap", "cada semente dos modelos longos G, H e I leva de 13 a 33 minutos",
           lambda: [r["train_seconds"] / 60 for n in "GHI" for r in read(f"longo_{n}.json")["runs"]],
           (13, 33), 0.5, "range"),
     Quote("ap", "a diferença, de cerca de 0,2 ponto",
@@ -445,6 +457,34 @@ QUOTES = [
           lambda: 100 * mean(attack("F 5 epochs", "FGSM", 0.3)), 82, 1),
     Quote("solucoes/04", "e cerca de 2% sob o PGD pela margem (cinco sementes)",
           lambda: 100 * mean(attack("F 5 epochs", "PGD margin", 0.3)), 2, 0.5),
+    # the appendix's model J (results/longo_J.json), read once
+    Quote("ap", "J ficou abaixo da meta, por cerca de 0,04 ponto",
+          lambda: 99.36 - 100 * mean(long_tests("longo_J.json")), 0.04, 0.01),
+    Quote("ap", "um $s$ de cerca de 0,02 ponto",
+          lambda: 100 * stdev(long_tests("longo_J.json")), 0.02, 0.01),
+    Quote("ap", "J erra menos que H por cerca de 0,06 ponto",
+          lambda: 100 * (mean(long_tests("longo_J.json")) - mean(long_tests("longo_H.json"))),
+          0.06, 0.01),
+    Quote("ap", "a menos de três erros-padrão da diferença (z perto de 2,9)",
+          lambda: z_these_images(long_tests("longo_J.json"), long_tests("longo_H.json")), 2.9,
+          0.1),
+    Quote("ap", "De I, J não se distingue, pela mesma regra, nem nestas imagens",
+          lambda: abs(z_these_images(long_tests("longo_J.json"), long_tests("longo_I.json"))), 3,
+          0, "below"),
+    Quote("ap", "Em dígitos novos, J é compatível com H, com I",
+          lambda: [abs(z_new_digits_runs(long_tests("longo_J.json"), long_tests(f"longo_{n}.json")))
+                   for n in "HI"], 3, 0, "below"),
+    Quote("ap", "e com os dois melhores resultados publicados, o VAT e a Ladder",
+          lambda: [abs(z_new_digits(long_tests("longo_J.json"), p)) for p in (0.9936, 0.9943)], 3,
+          0, "below"),
+    Quote("ap", "G, H, I e J são compatíveis com todos os resultados da tabela com erro de 0,95%",
+          lambda: [abs(z_new_digits(long_tests(f"longo_{n}.json"), p)) for n in "GHIJ"
+                   for p in (0.9905, 0.9906, 0.9922, 0.9920, 0.9936, 0.9943)], 3, 0, "below"),
+    Quote("ap", "também ficou abaixo da meta, por pouco",
+          lambda: 99.36 - 100 * mean(long_tests("longo_J.json")), (0, 0.1), 0, "range"),
+    Quote("ap", "pela regra das sementes, não se distingue de I nem de H",
+          lambda: [abs(z_these_images(long_tests("longo_J.json"), long_tests(f"longo_{n}.json")))
+                   for n in "HI"], 3, 0, "below"),
 ]
 
 # Sentences that name the seeds of results/ beside a number that is not a measurement from it.
