@@ -265,12 +265,12 @@ def cmd_collect(args):
     same_runs(args.run_dirs, runs)
     if args.out.is_dir():
         raise UsageError(f"--out {args.out} is a folder: name the JSON file to write")
-    if args.out.is_file() and not is_summary(args.out):
-        raise UsageError(f"--out {args.out} exists and is not a summary `collect` wrote: name "
-                         "another file, or delete it first (nothing was written)")
     if run := run_folder_holding(args.out.parent):
         raise UsageError(f"--out {args.out} is inside the run folder {run}, whose files "
                          "it could replace: write the summary elsewhere, e.g. results/")
+    if args.out.is_file() and not is_summary(args.out):
+        raise UsageError(f"--out {args.out} exists and is not a summary `collect` wrote: name "
+                         "another file, or delete it first (nothing was written)")
     result = collect(runs)
     with output_folder(args.out.parent, "choose another --out"):
         if args.ensemble:  # an explicit test-set reading, as `evaluate`
