@@ -231,11 +231,6 @@ def margin_over_cross_entropy():
                 model, f"FGSM {eps}: only the margin fools, only the cross-entropy fools, p")]
 
 
-def z_these_images(x, y):
-    """The appendix's yardstick, these images: mean(x) - mean(y) over the seeds' spread."""
-    return (mean(x) - mean(y)) / math.sqrt(stdev(x) ** 2 / len(x) + stdev(y) ** 2 / len(y))
-
-
 def z_new_digits_runs(x, y, n=10_000):
     """The appendix's yardstick, new digits: the seeds' spread and both readings' sampling."""
     p1, p2 = mean(x), mean(y)
@@ -466,10 +461,10 @@ QUOTES = [
           lambda: 100 * (mean(long_tests("longo_J.json")) - mean(long_tests("longo_H.json"))),
           0.06, 0.01),
     Quote("ap", "a menos de três erros-padrão da diferença (z perto de 2,9)",
-          lambda: z_these_images(long_tests("longo_J.json"), long_tests("longo_H.json")), 2.9,
+          lambda: in_errors(long_tests("longo_J.json"), long_tests("longo_H.json")), 2.9,
           0.1),
     Quote("ap", "De I, J não se distingue, pela mesma regra, nem nestas imagens",
-          lambda: abs(z_these_images(long_tests("longo_J.json"), long_tests("longo_I.json"))), 3,
+          lambda: abs(in_errors(long_tests("longo_J.json"), long_tests("longo_I.json"))), 3,
           0, "below"),
     Quote("ap", "Em dígitos novos, J é compatível com H, com I",
           lambda: [abs(z_new_digits_runs(long_tests("longo_J.json"), long_tests(f"longo_{n}.json")))
@@ -483,7 +478,7 @@ QUOTES = [
     Quote("ap", "também ficou abaixo da meta, por pouco",
           lambda: 99.36 - 100 * mean(long_tests("longo_J.json")), (0, 0.1), 0, "range"),
     Quote("ap", "pela regra das sementes, não se distingue de I nem de H",
-          lambda: [abs(z_these_images(long_tests("longo_J.json"), long_tests(f"longo_{n}.json")))
+          lambda: [abs(in_errors(long_tests("longo_J.json"), long_tests(f"longo_{n}.json")))
                    for n in "HI"], 3, 0, "below"),
 ]
 
