@@ -63,7 +63,7 @@ def accuracy_under_attack(model, data_iter, attack, eps, **options):
     if not callable(attack):
         raise ValueError(f"attack must be a function such as fgsm or pgd, got {attack!r}")
     hits = []
-    for X, y in batches(data_iter):
+    for X, y in batches(data_iter, model):
         X_adv = attack(model, X, y, eps, **options)
         with torch.no_grad():
             hits.append(model(X_adv.to(device_of(model))).argmax(dim=1).cpu() == y.cpu())
@@ -133,6 +133,7 @@ def virtual_adversarial_loss(model, X, eps, xi=1e-3, iterations=1, generator=Non
     guardadas da normalização em lote (como o `update_batch_stats=False` dos autores).
     """
     require("eps", eps, L2_NORM)
+    check_images(model, X)  # float em [0, 1], do tipo dos pesos, como as do MNIST
     with getattr(model, "vat_passes", contextlib.nullcontext)():
         with torch.no_grad():
             p = torch.softmax(model(X), dim=1)
@@ -176,11 +177,7 @@ def unit(d):
 def check_attack(model, X, y, eps, loss="cross_entropy", steps=1, step_size=None,
                  generator=None):
     """ValueError, em uma linha, para um ataque que não mediria o que promete."""
-    dtype = dtype_of(model)
-    if not (isinstance(X, torch.Tensor) and X.dtype == dtype and X.numel()):
-        raise ValueError(f"the images must be a non-empty {dtype} tensor, as MNIST's loaders "
-                         f"give them, got {getattr(X, 'dtype', type(X).__name__)} "
-                         f"{_shape(X)}: torch.as_tensor(X, dtype={dtype})")
+    check_images(model, X)
     if not (isinstance(y, torch.Tensor) and y.dtype == torch.long and y.shape == X.shape[:1]):
         raise ValueError(f"the labels must be a torch.long tensor of one label per image, got "
                          f"{type(y).__name__} {_shape(y)} for {len(X)} images: "
@@ -197,7 +194,16 @@ def check_attack(model, X, y, eps, loss="cross_entropy", steps=1, step_size=None
     require("steps", steps, COUNT)
     if step_size is not None:
         require("step_size", step_size, POSITIVE)
-    if X.numel() and not (X.min() >= 0 and X.max() <= 1):
+
+
+def check_images(model, X):
+    """ValueError, em uma linha, se `X` não for um lote de imagens que o modelo lê: um tensor
+    não vazio, de imagens (uma dimensão a mais que os pixels), do tipo dos pesos, em [0, 1]."""
+    dtype = dtype_of(model)
+    if not (isinstance(X, torch.Tensor) and X.dtype == dtype and X.numel() and X.dim() >= 2):
+        raise ValueError(f"the images must be a non-empty {dtype} tensor, one image per row, as "
+                         f"MNIST's loaders give them, got {getattr(X, 'dtype', type(X).__name__)} "
+                         f"{_shape(X)}: torch.as_tensor(X, dtype={dtype})")
+    if not (X.min() >= 0 and X.max() <= 1):
         raise ValueError(f"the images must be in [0, 1], as MNIST's loaders give them; these "
                          f"go from {float(X.min()):.3g} to {float(X.max()):.3g}")
-

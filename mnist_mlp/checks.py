@@ -3,6 +3,7 @@ check their arguments here, so a bad value gets the same one-line message everyw
 import math
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from numbers import Integral, Real
 
 
@@ -11,8 +12,10 @@ class ConfigError(ValueError):
 
 
 def is_number(value):
-    """A finite real number, NumPy's scalars included (bool is not one)."""
-    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite real number, NumPy's scalars included (bool is not one, nor a Fraction: torch's
+    optimizers and operators refuse it)."""
+    return (isinstance(value, Real) and not isinstance(value, (bool, Fraction))
+            and math.isfinite(value))
 
 
 def is_whole(value):
@@ -158,5 +161,6 @@ def require(name, value, rule=COUNT):
     """`value` if it keeps `rule` (a positive integer by default), else ConfigError."""
     test, what = rule
     if not test(value):
-        raise ConfigError(f"{name} must be {what}, got {value!r}")
+        hint = f" (float({value}) is one)" if isinstance(value, Fraction) else ""
+        raise ConfigError(f"{name} must be {what}, got {value!r}{hint}")
     return value

@@ -66,8 +66,9 @@ def load_splits(batch_size, resize, root, val_split, validate):
 class MNISTSplit(torch.utils.data.Dataset):
     """One split: `data` (uint8, N x 28 x 28) and `targets` as torchvision has them.
 
-    `split[i]` is one (image, label) item, as torchvision's; `split[indices]` (a list or tensor
-    of positions) is a whole batch (X, y) in one indexing, which is what `batch_loader` asks for.
+    `split[i]` is one (image, label) item, as torchvision's; `split[indices]` (a slice, a list or
+    tensor of positions, or a boolean mask) is a whole batch (X, y) in one indexing, which is
+    what `batch_loader` asks for.
     """
 
     def __init__(self, data, targets, pixels):
@@ -99,8 +100,32 @@ class MNISTSplit(torch.utils.data.Dataset):
         if isinstance(index, int) or getattr(index, "ndim", None) == 0:  # one item
             return to_float(self.pixels[index]), int(self.targets[index])
         # index_select is several times faster than fancy indexing for a batch of rows.
-        index = torch.as_tensor(index, device=self.pixels.device)
+        index = self.positions(index)
         return to_float(self.pixels.index_select(0, index)), self.targets.index_select(0, index)
+
+    def positions(self, index):
+        """`index` (a slice, a list or tensor of positions, negative ones counting from the end,
+        or a boolean mask) as a tensor of positions on the split's device, or an error that says
+        what was wrong (checked where the positions are on the CPU, as a loader's are)."""
+        device = self.pixels.device
+        if isinstance(index, slice):
+            return torch.arange(len(self), device=device)[index]
+        try:
+            index = torch.as_tensor(index)
+        except (TypeError, ValueError, RuntimeError):
+            index = None
+        if index is not None and index.dtype == torch.bool and index.shape == (len(self),):
+            return index.nonzero().flatten().to(device)
+        if (index is None or index.dim() != 1 or index.is_floating_point()
+                or index.dtype == torch.bool):
+            raise TypeError("index a split with a position, a slice, a list or tensor of "
+                            f"positions, or a boolean mask of its {len(self)} images")
+        if index.device.type == "cpu" and len(index):
+            if not -len(self) <= int(index.min()) <= int(index.max()) < len(self):
+                raise IndexError(f"positions from {int(index.min())} to {int(index.max())} "
+                                 f"for a split of {len(self)} images")
+            index = index % len(self)
+        return index.to(device)
 
 
 def join(splits):

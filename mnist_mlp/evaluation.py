@@ -45,7 +45,7 @@ def show_confusion_matrix(model, dataset, ax=None):
 def outputs(model, data_iter):
     """Imagens, rótulos e escores de cada lote, em modo de avaliação e sem gradientes."""
     device = device_of(model)
-    for X, y in batches(data_iter):
+    for X, y in batches(data_iter, model):
         was_training = model.training
         model.eval()  # sem dropout nem ruído; a normalização em lote usa as médias guardadas
         try:
@@ -88,9 +88,11 @@ def validation_batches(dataset):
     return loader
 
 
-def batches(data_iter):
+def batches(data_iter, model=None):
     """`data_iter` if it can give (X, y) batches; a ValueError saying what to pass instead
-    for the MNIST object, one of its splits, or the None of a missing validation split."""
+    for the MNIST object, one of its splits, or the None of a missing validation split. With a
+    `model`, each batch must also fit it: its dtype, and, for the package's MLPs, its pixels
+    per image and labels below its number of outputs."""
     if data_iter is None:
         raise ValueError("got None for the batches: an MNIST made with validate=False has no "
                          "validation split; pass e.g. data.test_dataloader()")
@@ -99,7 +101,7 @@ def batches(data_iter):
     if isinstance(data_iter, torch.utils.data.Dataset):
         raise ValueError("got a split (e.g. data.val): pass its batches, e.g. "
                          "data.val_dataloader()")
-    return (check_batch(batch) for batch in data_iter)
+    return (fits(check_batch(batch), model) for batch in data_iter)
 
 
 def check_batch(batch):
@@ -122,6 +124,29 @@ def check_batch(batch):
                          f"{X.dtype} from {float(X.min()):g} to {float(X.max()):g}: divide 0-255 "
                          "pixels by 255")
     return X, y
+
+
+def fits(batch, model):
+    """`batch` (X, y) if `model` (None: any) can read it, else a ValueError in one line: a
+    wrong dtype or image size would be torch's matrix error, and a label beyond the model's
+    outputs would count as an error for ever (an accuracy of 0, silently)."""
+    if model is None:
+        return batch
+    X, y = batch
+    dtype = dtype_of(model)
+    if X.dtype != dtype:
+        raise ValueError(f"the images are {X.dtype} and the model's weights {dtype}: convert "
+                         f"one, e.g. X.to({dtype})")
+    hparams = getattr(model, "hparams", {})
+    inputs, classes = hparams.get("num_inputs"), hparams.get("num_outputs")
+    if inputs is not None and len(X) and X[0].numel() != inputs:
+        raise ValueError(f"each image has {X[0].numel()} pixels (shape {tuple(X.shape[1:])}) "
+                         f"and the model takes {inputs}: build the data with the model's size "
+                         "(e.g. MNIST(resize=(32, 32)) for num_inputs=32 * 32)")
+    if classes is not None and len(y) and y.max() >= classes:
+        raise ValueError(f"label {int(y.max())} is beyond the model's {classes} outputs "
+                         f"(classes 0 to {classes - 1}): it could never be right")
+    return batch
 
 
 def device_of(model):

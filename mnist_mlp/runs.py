@@ -16,6 +16,7 @@ import torch
 from .checkpoints import CheckpointError, read_checkpoint
 from .checks import (
     NONNEGATIVE,
+    NONNEGATIVE_COUNT,
     SEED,
     UNIT,
     ConfigError,
@@ -37,6 +38,9 @@ except ImportError:  # Windows: no flock; two trainings into one folder are not 
 CONFIG, METRICS, WEIGHTS, CURVES = "config.json", "metrics.json", "model.pt", "curves.png"
 EVALUATION = "evaluation.json"  # written by `evaluate`, the one step that reads the test set
 RUN_KEYS = ("preset", "seed", "val_split", "validate", "device")  # train's, beside Config's
+# The model's own arguments, in every config.json train ever wrote: a file without one of them was
+# edited by hand (Config's default would build another network than the weights')
+CORE_KEYS = ("hidden_sizes", "lr", "af")
 METRIC_KEYS = ("epochs", "val_accuracy", "train_seconds")
 DEVICES = ("cpu", "cuda")
 
@@ -49,6 +53,13 @@ _RULES = {  # what `train` writes for each of RUN_KEYS and METRIC_KEYS (val_spli
     "val_accuracy": (lambda v: v is None or UNIT.holds(v), "null or a number in [0, 1]"),
     "train_seconds": NONNEGATIVE,
 }
+
+
+def _span(numbers):
+    """'2 to 10' or '3, 1, 2': the epoch numbers of a history, for an error."""
+    if numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+        return f"{numbers[0]} to {numbers[-1]}"
+    return ", ".join(map(str, numbers[:5])) + (", ..." if len(numbers) > 5 else "")
 
 
 def _epoch_row(row):
@@ -238,6 +249,10 @@ def read_config(run_dir):
     """A run's config.json as a dict, with the defaults of any field newer than the run."""
     path = Path(run_dir) / CONFIG
     values = read_json(path)
+    missing = [key for key in CORE_KEYS if isinstance(values, dict) and key not in values]
+    if missing:
+        raise RunError(f"{path} lacks {', '.join(missing)}, which every run of `python -m "
+                       "mnist_mlp train` records: restore the file, or train the run again")
     try:
         config = Config.from_dict(values)  # refuses a file that holds no JSON object
     except ConfigError as err:
@@ -268,6 +283,14 @@ def read_run(run_dir, evaluation=True):
         if (metrics["val_accuracy"] is None) == bool(config["validate"]):
             raise ConfigError(f"val_accuracy is {metrics['val_accuracy']} for a run with "
                               f"validate={config['validate']}")
+        numbers = [row["epoch"] for row in metrics["epochs"]]
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise ConfigError(f"its history holds epochs {_span(numbers)}, not 1, 2, 3... in "
+                              "order")
+        # (a config.json older than the epochs field records none: its history is all there is)
+        if "epochs" in read_json(run_dir / CONFIG) and len(numbers) != config["epochs"]:
+            raise ConfigError(f"its history holds {len(numbers)} epochs for a run of "
+                              f"{config['epochs']}")
     except ConfigError as err:
         raise RunError(f"{run_dir} is not a run `python -m mnist_mlp train` wrote: {err}") from None
     run = {"run": run_dir.name, "preset": config["preset"], "seed": config["seed"],
@@ -291,8 +314,20 @@ def read_evaluation(path):
             if not low <= accuracy <= high:
                 raise ValueError(f"test_interval {interval} does not hold test_accuracy {accuracy}")
         else:
-            images = sum(sum(row) for row in summary["confusion_matrix"])
-            interval = list(binomial_interval(accuracy, images))
+            interval = None
+        matrix = summary["confusion_matrix"]
+        if not (isinstance(matrix, list) and matrix
+                and all(isinstance(row, list) and len(row) == len(matrix)
+                        and all(map(NONNEGATIVE_COUNT.holds, row)) for row in matrix)):
+            raise ValueError("confusion_matrix is not a square table of counts")
+        images = sum(map(sum, matrix))
+        if not images or abs(sum(matrix[i][i] for i in range(len(matrix))) / images
+                             - accuracy) > 1e-9:
+            raise ValueError(f"test_accuracy {accuracy} is not its confusion matrix's")
+        if summary.get("test_images", images) != images:
+            raise ValueError(f"test_images {summary['test_images']} is not its confusion "
+                             f"matrix's {images}")
+        interval = interval or list(binomial_interval(accuracy, images))
     except (ConfigError, KeyError, TypeError, ValueError) as err:
         raise RunError(f"{path} is not an evaluation `python -m mnist_mlp evaluate` wrote "
                        f"({type(err).__name__}: {err}); evaluate the run again") from None
@@ -327,6 +362,11 @@ def load_weights(model, path, described, advice):
     except Exception as err:  # a RuntimeError listing each mismatch, or a TypeError
         raise RunError(f"{path} does not fit {described} ({_first_detail(err)}); "
                        f"{advice}") from err
+    broken = [name for name, value in state.items()
+              if value.is_floating_point() and not torch.isfinite(value).all()]
+    if broken:  # every answer would be class 0, an accuracy near 10 % that looks measured
+        raise RunError(f"{path} holds weights that are not finite (NaN or infinite, in "
+                       f"{broken[0]}): train the run again")
 
 
 def _first_detail(err):

@@ -255,3 +255,13 @@ def test_the_float32_direction_at_the_default_xi_is_the_float64_one():
     default = cosines(Config().vat_xi)
     assert default.median() >= 0.99 and default.quantile(0.1) >= 0.9
     assert cosines(1e-6).median() < 0.5
+
+
+@pytest.mark.parametrize("X, message", [
+    (images() * 255, r"must be in \[0, 1\]"),  # 0-255 pixels: a divergence of another input
+    (torch.arange(8), "one image per row"),  # labels passed as images: an IndexError before
+    (images().float(), "non-empty torch.float64 tensor"),  # the model's dtype, as fgsm's rule
+])
+def test_the_virtual_adversarial_loss_refuses_what_fgsm_refuses(X, message):
+    with pytest.raises(ValueError, match=message):
+        virtual_adversarial_loss(linear(), X, 1.0)

@@ -111,3 +111,14 @@ def test_rules_say_what_they_test_and_read_text_by_the_same_rule():
         with pytest.raises(ValueError, match=f"must be a positive integer, got '{bad}'"):
             COUNT.parse(bad)
     assert Options(("sgd", "adam")).text == "'sgd' or 'adam'"
+
+
+def test_a_fraction_is_refused_with_the_float_that_would_do():
+    from fractions import Fraction
+
+    from mnist_mlp import MLP
+
+    # it passed every rule, then d2l's SGD failed in its first step: "alpha must be Number"
+    with pytest.raises(ConfigError, match=r"lr must be a finite number > 0, got Fraction\(1, 10\) "
+                       r"\(float\(1/10\) is one\)"):
+        MLP(10, [8], Fraction(1, 10))

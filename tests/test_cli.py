@@ -311,8 +311,8 @@ def test_evaluate_refuses_a_folder_where_it_writes_a_file_before_reading_mnist(t
         {**PRESETS["C"].to_dict(), "preset": "C", "seed": 0, "val_split": 0, "validate": True,
          "device": "cpu"}))
     (run / "metrics.json").write_text(json.dumps(
-        {"epochs": [{"epoch": 1, "train_loss": 0.3}], "val_accuracy": 0.97,
-         "train_seconds": 5.0}))
+        {"epochs": [{"epoch": n, "train_loss": 0.3} for n in range(1, 11)],
+         "val_accuracy": 0.97, "train_seconds": 5.0}))
     (run / "evaluation.json").mkdir()
     monkeypatch.setattr(commands, "MNIST", no_data)
     assert main(["evaluate", str(run)]) == 2

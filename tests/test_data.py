@@ -208,3 +208,30 @@ def test_join_keeps_every_example_in_order_and_refuses_what_is_not_a_split():
     for bad in ([], [split(1, 2), "train"]):
         with pytest.raises(ValueError, match="join takes a non-empty list of splits"):
             join(bad)
+
+
+def _ten_images():
+    from mnist_mlp.data import MNISTSplit
+
+    pixels = torch.arange(10, dtype=torch.uint8).view(10, 1, 1, 1).expand(10, 1, 28, 28)
+    return MNISTSplit(pixels[:, 0], torch.arange(10), pixels.contiguous())
+
+
+@pytest.mark.parametrize("index, labels", [
+    (slice(0, 3), [0, 1, 2]),  # slices were torch's "Could not infer dtype of slice"
+    (slice(None, None, 4), [0, 4, 8]),
+    ([-1, 0], [9, 0]),  # negative positions were "index out of range in self"
+    (torch.arange(10) % 5 == 0, [0, 5]),  # boolean masks were index_select's dtype error
+])
+def test_a_split_takes_slices_masks_and_positions_from_the_end(index, labels):
+    X, y = _ten_images()[index]
+    assert y.tolist() == labels and (X[:, 0, 0, 0] * 255).round().tolist() == labels
+
+
+@pytest.mark.parametrize("index, error, message", [
+    ([11], IndexError, "positions from 11 to 11 for a split of 10 images"),
+    ([2.0, 3.0], TypeError, "index a split with a position, a slice"),
+])
+def test_a_position_a_split_has_not_is_one_line(index, error, message):
+    with pytest.raises(error, match=message):
+        _ten_images()[index]

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 from sklearn.metrics import accuracy_score, confusion_matrix
 
 from mnist_mlp import MLP, evaluate_accuracy, show_confusion_matrix, visualize_errors
-from mnist_mlp.evaluation import binomial_interval
+from mnist_mlp.evaluation import binomial_interval, correct
 from mnist_mlp.experiment import set_seed
 from mnist_mlp.presets import PRESETS
 
@@ -229,3 +229,23 @@ def test_binomial_interval_takes_numpy_counts_without_overflow():
     import numpy as np
 
     assert binomial_interval(0.98, np.int32(60_000)) == binomial_interval(0.98, 60_000)
+
+
+def _loader(X, y):
+    return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=4)
+
+
+@pytest.mark.parametrize("X, y, message", [
+    # a label the model has no output for is never right: the accuracy was 0, silently
+    (torch.rand(8, 1, 28, 28), torch.full((8,), 12), "label 12 is beyond the model's 10 outputs"),
+    # torch's "mat1 and mat2 must have the same dtype" and "shapes cannot be multiplied" before
+    (torch.rand(8, 1, 28, 28, dtype=torch.float64), torch.zeros(8, dtype=torch.long),
+     "the images are torch.float64 and the model's weights torch.float32"),
+    (torch.rand(8, 1, 32, 32), torch.zeros(8, dtype=torch.long),
+     r"each image has 1024 pixels \(shape \(1, 32, 32\)\) and the model takes 784"),
+])
+def test_batches_the_model_cannot_read_are_one_line(X, y, message):
+    model = MLP(10, [8], 0.1)
+    for helper in (evaluate_accuracy, correct):
+        with pytest.raises(ValueError, match=message):
+            helper(model, _loader(X, y))

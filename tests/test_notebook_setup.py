@@ -35,7 +35,8 @@ def test_other_seeds_and_short_runs_never_write_over_the_full_results(checkout, 
 
 
 @pytest.mark.parametrize("name, value", [("MNIST_MLP_SEED", "-1"), ("MNIST_MLP_SEED", "um"),
-                                         ("MNIST_MLP_EPOCHS", "0")])
+                                         ("MNIST_MLP_EPOCHS", "0"),
+                                         ("MNIST_MLP_EPOCHS", "100000")])  # days: a typo
 def test_a_bad_environment_value_is_one_clear_error(checkout, monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ValueError, match=f"{name} must be a (whole number|positive integer)"):

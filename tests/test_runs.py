@@ -1,6 +1,7 @@
 """Run folders read back by one reader (`read_run`); `collect` and `clean-statistics`, the
 subcommands built on it; the lock that keeps two trainings out of one folder."""
 import json
+import re
 import os
 import signal
 import subprocess
@@ -15,7 +16,16 @@ from mnist_mlp import ConfigError, cli, commands, evaluate_accuracy
 from mnist_mlp.checkpoints import random_state, set_random_state
 from mnist_mlp.evaluation import binomial_interval
 from mnist_mlp.presets import PRESETS
-from mnist_mlp.runs import RunError, claim, collect, load_run, lock_of, read_run
+from mnist_mlp.runs import (
+    RunError,
+    claim,
+    collect,
+    load_run,
+    load_weights,
+    lock_of,
+    read_run,
+    save_weights,
+)
 
 TINY_C = ["train", "C", "--hidden", "32", "--epochs", "2"]
 TINY_F = ["train", "F", "--hidden", "16", "8", "--epochs", "2", "--batch-size", "64"]
@@ -379,3 +389,35 @@ def test_a_run_refuses_what_train_never_writes(changes, message):
 
     with pytest.raises(ConfigError, match=message):
         Run("F", PRESETS["F"]).replace(**changes)
+
+
+@pytest.mark.parametrize("change, message", [
+    # Config's default filled the missing field: a 128-unit network for a run's 256-unit weights
+    (lambda run: edit(run / "config.json", lambda c: c.pop("hidden_sizes")),
+     "config.json lacks hidden_sizes, which every run of `python -m mnist_mlp train` records"),
+    (lambda run: edit(run / "metrics.json", lambda m: m.update(epochs=m["epochs"] * 2)),
+     "its history holds epochs 1, 1, not 1, 2, 3... in order"),
+    (lambda run: edit(run / "config.json", lambda c: c.update(epochs=10)),
+     "its history holds 1 epochs for a run of 10"),
+    (lambda run: (run / "evaluation.json").write_text(json.dumps(
+        {"test_accuracy": 0.99, "test_images": 20, "test_interval": [0.9, 0.999],
+         "confusion_matrix": [[10, 10], [0, 0]]})),
+     "test_accuracy 0.99 is not its confusion matrix's"),
+])
+def test_a_hand_edit_that_contradicts_the_run_is_one_line(tmp_path, change, message):
+    run = fake_run(tmp_path / "E-seed0", 0, epochs=1)
+    read_run(run)  # as written, it reads
+    change(run)
+    with pytest.raises(RunError, match=re.escape(message)):
+        read_run(run)
+
+
+def test_weights_that_are_not_finite_are_refused_not_evaluated(tmp_path):
+    # NaN weights answered class 0 for every image: an accuracy near 10 % that looked measured
+    config = PRESETS["E"].replace(hidden_sizes=(8,))
+    model = config.model()
+    with torch.no_grad():
+        model.net[1].weight[0, 0] = float("nan")
+    save_weights(model, tmp_path / "model.pt")
+    with pytest.raises(RunError, match=r"holds weights that are not finite .*net\.1\.weight"):
+        load_weights(config.model(), tmp_path / "model.pt", "the model", "train it again")
