@@ -1,8 +1,8 @@
 """Run folders read back by one reader (`read_run`); `collect` and `clean-statistics`, the
 subcommands built on it; the lock that keeps two trainings out of one folder."""
 import json
-import re
 import os
+import re
 import signal
 import subprocess
 import sys
