@@ -110,12 +110,14 @@ references: $(STAMP) ## seeds 0-9 of the notebooks' models: build/sementes_cader
 	@echo "results/ names seeds 0-4's files sementes_caderno{1,3,4}.json; then python -m tools.budget"
 
 # The answer key's fixed measurements (solucoes/): notebook 1's exercises over seeds 0-4 with one
-# setting changed each (about 10 minutes on a 2-core CPU), read by tools/notebook1_answers.py, and
-# notebook 4's exercises 1-3 on the reference runs of notebook 3 (make references; under a minute).
+# setting changed each (about 10 minutes on a 2-core CPU), read by tools/notebook1_answers.py;
+# notebook 2's exercises 1-3, F with one setting changed and F itself over seeds 0-4 (about 25
+# minutes), read by tools/notebook2_answers.py; notebook 4's exercises 1-3 on the reference runs
+# of notebook 3 (make references; under a minute).
 # Interrupted, `make respostas` again keeps the finished seeds. Copy build/respostas_*.json to
 # results/ to commit them.
 ANSWER_RUNS := build/runs-respostas
-respostas: $(STAMP) ## the answer key's multi-seed runs (seeds 0-4): build/respostas_caderno{1,4}.json
+respostas: $(STAMP) ## the answer key's multi-seed runs (seeds 0-4): build/respostas_caderno{1,2,4}.json
 	set -e; A=$(ANSWER_RUNS)/caderno1; seeds="--seeds 0 1 2 3 4 --resume"; \
 	for lr in 0.001 0.01 0.5; do $(PY) -m mnist_mlp train A --lr $$lr $$seeds --out $$A/A-taxa-$$lr; done; \
 	$(PY) -m mnist_mlp train C --batch-size 256 $$seeds --out $$A/C-lote-256; \
@@ -123,6 +125,12 @@ respostas: $(STAMP) ## the answer key's multi-seed runs (seeds 0-4): build/respo
 	$(PY) -m mnist_mlp train A $$seeds --out $$A/A; \
 	$(PY) -m mnist_mlp train E $$seeds --out $$A/E; \
 	$(PY) -m tools.notebook1_answers $$A/*/*-seed? --out build/respostas_caderno1.json
+	set -e; B=$(ANSWER_RUNS)/caderno2; seeds="--seeds 0 1 2 3 4 --val-split 10000 --resume"; \
+	$(PY) -m mnist_mlp train F --noise 0 $$seeds --out $$B/F-sem-ruido; \
+	$(PY) -m mnist_mlp train F --no-batch-norm $$seeds --out $$B/F-sem-normalizacao; \
+	$(PY) -m mnist_mlp train F --label-smoothing 0 $$seeds --out $$B/F-sem-suavizacao; \
+	$(PY) -m mnist_mlp train F $$seeds --out $$B/F; \
+	$(PY) -m tools.notebook2_answers $$B/*/F-seed? --out build/respostas_caderno2.json
 	@test -d $(R)/caderno3/E-seed4 || { echo "make respostas: notebook 4's answers read the reference runs of make references ($(R)/caderno3): run make references first" >&2; exit 2; }
 	$(PY) -m tools.notebook4_answers $(R)/caderno3/*-seed[0-4] --out build/respostas_caderno4.json
 
