@@ -9,12 +9,13 @@ avaliação.
 import contextlib
 import math
 
+import numpy as np
 import torch
 from torch.nn import functional as F
 
 from .checks import COUNT, PIXEL, POSITIVE, Interval, require
 from .data import batch_loader
-from .evaluation import batches, device_of, dtype_of
+from .evaluation import batches, device_of, dtype_of, fits
 
 LOSSES = ("cross_entropy", "margin")
 L2_NORM = Interval(whole=False, low=0, note="(an L2 norm)")  # VAT's eps
@@ -91,7 +92,14 @@ def smallest_flip(model, image, attack=fgsm, most=0.5, tolerance=0.002, **option
     """(eps, imagem atacada, dígito antes, dígito depois) para um `eps` pequeno, até `most`, que
     muda o dígito mais provável de uma imagem 28 x 28, achado por bisseção (o ataque não é
     monótono em eps: não é garantido que seja o menor); None se nem `most` o muda."""
-    X = torch.as_tensor(image, dtype=dtype_of(model))  # float32, or the model's own
+    if not callable(attack):
+        raise ValueError(f"attack must be a function such as fgsm or pgd, got {attack!r}")
+    try:
+        X = (image.detach().cpu() if isinstance(image, torch.Tensor)
+             else torch.as_tensor(np.asarray(image, dtype=float))).to(dtype_of(model))
+    except (TypeError, ValueError) as err:  # a file name, ragged lists, an object
+        raise ValueError(f"expected one 28 x 28 image as numbers, as to_mnist returns (to_mnist("
+                         f"image) turns a photo into one), got {type(image).__name__}") from err
     if X.numel() != 28 * 28:
         raise ValueError(f"expected one 28 x 28 image, as to_mnist returns, got shape "
                          f"{tuple(X.shape)}")
@@ -133,7 +141,7 @@ def virtual_adversarial_loss(model, X, eps, xi=1e-3, iterations=1, generator=Non
     guardadas da normalização em lote (como o `update_batch_stats=False` dos autores).
     """
     require("eps", eps, L2_NORM)
-    check_images(model, X)  # float em [0, 1], do tipo dos pesos, como as do MNIST
+    check_vat(model, X, generator)  # imagens float em [0, 1], do tipo dos pesos, como as do MNIST
     with getattr(model, "vat_passes", contextlib.nullcontext)():
         with torch.no_grad():
             p = torch.softmax(model(X), dim=1)
@@ -148,6 +156,7 @@ def vat_direction(model, X, xi=1e-3, iterations=1, p=None, generator=None):
     arredondamento, não a direção (docs/vat.md, `results/vat_xi.json`)."""
     require("xi", xi, POSITIVE)
     require("iterations", iterations)
+    check_vat(model, X, generator)  # imagens float em [0, 1], do tipo dos pesos, como as do MNIST
     if p is None:
         with torch.no_grad():
             p = torch.softmax(model(X), dim=1)
@@ -182,9 +191,8 @@ def check_attack(model, X, y, eps, loss="cross_entropy", steps=1, step_size=None
         raise ValueError(f"the labels must be a torch.long tensor of one label per image, got "
                          f"{type(y).__name__} {_shape(y)} for {len(X)} images: "
                          "torch.as_tensor(y, dtype=torch.long)")
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise ValueError(f"generator must be a torch.Generator, got {type(generator).__name__}: "
-                         "torch.Generator().manual_seed(n)")
+    fits((X, y), model)  # the model's image size and its classes, where they can be told
+    check_generator(generator)
     if loss not in LOSSES:
         raise ValueError(f"loss={loss!r} is not supported; use 'cross_entropy' or 'margin'")
     if model.training:
@@ -194,6 +202,23 @@ def check_attack(model, X, y, eps, loss="cross_entropy", steps=1, step_size=None
     require("steps", steps, COUNT)
     if step_size is not None:
         require("step_size", step_size, POSITIVE)
+
+
+def check_vat(model, X, generator=None):
+    """ValueError, em uma linha, para imagens ou um gerador que o VAT não usaria como promete."""
+    check_images(model, X)
+    check_generator(generator)
+    if model.training and len(X) < 2 and any(
+            isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules()):
+        raise ValueError("one image in training mode: batch normalisation needs two or more "
+                         "per batch (or call model.eval() first)")
+
+
+def check_generator(generator):
+    """ValueError, em uma linha, para um `generator` que não seja None nem um torch.Generator."""
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise ValueError(f"generator must be a torch.Generator, got {type(generator).__name__}: "
+                         "torch.Generator().manual_seed(n)")
 
 
 def check_images(model, X):

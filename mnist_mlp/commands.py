@@ -30,7 +30,9 @@ from .experiment import environment, fit, set_seed
 from .files import write_json
 from .plots import error_grid, plot_confusion_matrix
 from .runs import (
+    CONFIG,
     EVALUATION,
+    WEIGHTS,
     Run,
     RunError,
     check_writable,
@@ -146,17 +148,25 @@ def cmd_evaluate(args):
                                "move it away")
     models = [load_model(run_dir, run["config"]) for run_dir, run in zip(args.run_dirs, runs)]
     data = MNIST(batch_size=256)
-    for run_dir, model in zip(args.run_dirs, models):
-        evaluate_run(run_dir, model, data, args.errors)
+    for run_dir, model, run in zip(args.run_dirs, models, runs):
+        # with val_split 0, train validated on these same test images: the two readings agree
+        trained = run["val_accuracy"] if run["config"]["val_split"] == 0 else None
+        evaluate_run(run_dir, model, data, args.errors, trained)
     return 0
 
 
-def evaluate_run(run_dir, model, data, max_errors):
+def evaluate_run(run_dir, model, data, max_errors, trained=None):
     """The explicit test-set reading: accuracy and its 95 % interval, per-class scores, the
-    pairs most confused, evaluation.json and three PNGs in the run's folder."""
+    pairs most confused, evaluation.json and three PNGs in the run's folder. `trained`: the
+    accuracy train read on these same images (val_split 0), which this one must repeat."""
     cm = confusion(model, data.test_dataloader())
     images = int(cm.sum())
     accuracy = float(cm.trace() / images)
+    # another CPU may flip a borderline image or two; a changed config.json or model.pt, hundreds
+    if trained is not None and abs(accuracy - trained) > 0.002:
+        raise RunError(f"{run_dir}: the test images give {accuracy:.4f} here, and gave "
+                       f"{trained:.4f} when train validated on them: its {CONFIG} or {WEIGHTS} "
+                       "changed since; restore them or train the run again (nothing was written)")
     low, high = binomial_interval(accuracy, images)
     precision, recall, f1, support = per_class_scores(cm)
     print(f"{run_dir}: test accuracy {accuracy:.4f} (95 % interval {low:.4f}-{high:.4f}; "
@@ -268,6 +278,9 @@ def cmd_collect(args):
     if run := run_folder_holding(args.out.parent):
         raise UsageError(f"--out {args.out} is inside the run folder {run}, whose files "
                          "it could replace: write the summary elsewhere, e.g. results/")
+    if args.out.exists() and not args.out.is_file():  # a FIFO, a device: write would replace it
+        raise UsageError(f"--out {args.out} exists and is not a regular file: name the JSON "
+                         "file to write (nothing was written)")
     if args.out.is_file() and not is_summary(args.out):
         raise UsageError(f"--out {args.out} exists and is not a summary `collect` wrote: name "
                          "another file, or delete it first (nothing was written)")

@@ -1,6 +1,7 @@
 """Find, fetch and verify the four MNIST files; keep them where torchvision looks for them."""
 import gzip
 import hashlib
+import http.client
 import os
 import urllib.request
 import warnings
@@ -82,6 +83,9 @@ def fetch(name, raw):
             continue
         except OSError as err:  # missing file, refused connection, timeout, HTTP error
             failures.append(f"{where}: {err}")
+            continue
+        except (ValueError, http.client.HTTPException) as err:  # a malformed URL: no request
+            failures.append(f"{where} is not a URL that can be read ({err})")
             continue
         if md5(data) != FILES[name]:
             failures.append(f"{where} is corrupt: its uncompressed content has md5 {md5(data)}, "

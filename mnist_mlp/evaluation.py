@@ -8,6 +8,7 @@ import math
 import numpy as np
 import torch
 from sklearn import metrics
+from torch import nn
 
 from .checks import POSITIVE, UNIT, require
 from .formatting import br
@@ -112,6 +113,8 @@ def check_batch(batch):
         raise ValueError("each batch must be a pair of tensors (images, labels), as "
                          "data.val_dataloader() gives")
     X, y = batch
+    if not len(X):  # an accuracy over no image is 0/0
+        raise ValueError("a batch holds no images: leave empty batches out")
     integers = not y.is_floating_point() and y.dtype != torch.bool
     if not (integers and y.dim() == 1 and len(y) == len(X)):
         raise ValueError(f"the labels must be integers, one per image, shape ({len(X)},), got "
@@ -122,7 +125,7 @@ def check_batch(batch):
                           and X.min() >= 0 and X.max() <= 1):
         raise ValueError("the images must be floats in [0, 1], as MNIST's loaders give them, got "
                          f"{X.dtype} from {float(X.min()):g} to {float(X.max()):g}: divide 0-255 "
-                         "pixels by 255")
+                         "pixels by 255, and leave out any Normalize (the models take raw pixels)")
     return X, y
 
 
@@ -137,8 +140,7 @@ def fits(batch, model):
     if X.dtype != dtype:
         raise ValueError(f"the images are {X.dtype} and the model's weights {dtype}: convert "
                          f"one, e.g. X.to({dtype})")
-    hparams = getattr(model, "hparams", {})
-    inputs, classes = hparams.get("num_inputs"), hparams.get("num_outputs")
+    inputs, classes = sizes_of(model)
     if inputs is not None and len(X) and X[0].numel() != inputs:
         raise ValueError(f"each image has {X[0].numel()} pixels (shape {tuple(X.shape[1:])}) "
                          f"and the model takes {inputs}: build the data with the model's size "
@@ -149,11 +151,28 @@ def fits(batch, model):
     return batch
 
 
+def sizes_of(model):
+    """(pixels per image, outputs) the model takes and gives, None where they cannot be told:
+    the package's MLPs say them (`hparams`); another model, when it starts with `nn.Flatten` and
+    a `nn.Linear` and ends with a `nn.Linear`, by those layers."""
+    hparams = getattr(model, "hparams", None)
+    if isinstance(hparams, dict) and "num_outputs" in hparams:
+        return hparams.get("num_inputs", 28 * 28), hparams["num_outputs"]
+    layers = [m for m in model.modules() if not list(m.children())]
+    inputs = classes = None
+    if len(layers) >= 2 and isinstance(layers[0], nn.Flatten) and isinstance(layers[1], nn.Linear):
+        inputs = layers[1].in_features
+    if layers and isinstance(layers[-1], nn.Linear):
+        classes = layers[-1].out_features
+    return inputs, classes
+
+
 def device_of(model):
     """The device of the model's first parameter (the CPU for a model without any)."""
-    if not hasattr(model, "parameters"):
-        raise ValueError(f"expected a model first, got {type(model).__name__}: e.g. "
-                         "evaluate_accuracy(model, data.val_dataloader())")
+    if not isinstance(model, nn.Module):  # a class, a tensor, the data passed first
+        what = f"the class {model.__name__}" if isinstance(model, type) else type(model).__name__
+        raise ValueError(f"expected a model (an nn.Module) first, got {what}: e.g. "
+                         "evaluate_accuracy(model, data.val_dataloader()), with model = MLP(...)")
     return next(model.parameters(), torch.empty(0)).device
 
 
@@ -190,15 +209,20 @@ def in_order(data_iter):
 
 def ensemble_correct(models, data_iter):
     """As `correct`, for the models' averaged class probabilities (ensemble_accuracy's rule)."""
+    if isinstance(models, nn.Module) or not hasattr(models, "__iter__"):
+        raise ValueError("ensemble_accuracy takes a list of models, e.g. [model_a, model_b], got "
+                         f"{type(models).__name__}")
     models = list(models)
     if not models:
         raise ValueError("ensemble_accuracy needs at least one model")
-    batches = list(in_order(data_iter))
-    if not batches:
+    for model in models:
+        device_of(model)  # each an nn.Module, or one line saying what it is
+    loaded = list(batches(in_order(data_iter)))  # each pass reads them in this order
+    if not loaded:
         raise ValueError("data_iter gave no batches; pass e.g. data.val_dataloader()")
-    probs = [torch.cat([torch.softmax(scores, dim=1) for _, _, scores in outputs(m, batches)])
+    probs = [torch.cat([torch.softmax(scores, dim=1) for _, _, scores in outputs(m, loaded)])
              for m in models]
-    return sum(probs).argmax(dim=1) == torch.cat([y.cpu() for _, y in batches])
+    return sum(probs).argmax(dim=1) == torch.cat([y.cpu() for _, y in loaded])
 
 
 def mcnemar(right_a, right_b):

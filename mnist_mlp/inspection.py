@@ -8,6 +8,7 @@ from sklearn.datasets import load_digits
 from torch import nn
 from torch.nn.functional import interpolate
 
+from .checks import require
 from .data import MNISTSplit, batch_loader
 from .digits import fit_to_box, to_mnist
 from .evaluation import confusion, evaluate_accuracy
@@ -20,6 +21,8 @@ def first_layer(model):
 
 def first_layer_images(model, count=None, side=28):
     """Each hidden unit's input weights as a side x side image, largest norm first."""
+    if count is not None:
+        require("count", count)  # a positive integer: -1 would drop a unit, 0 leave none
     weights = first_layer(model).weight.detach().cpu()
     order = weights.norm(dim=1).argsort(descending=True)
     return weights[order[:count]].reshape(-1, side, side)
@@ -29,6 +32,11 @@ def weight_scale(model, pixels):
     """Mean |weight| leaving the pixels where `pixels` (a 28 x 28 bool mask) is True, over
     its value at initialisation (nn.Linear draws uniformly in +-1/sqrt(fan_in), so mean |w| is
     half of that): 1 for weights that never moved, below 1 for weights that only decayed."""
+    pixels = torch.as_tensor(pixels)
+    if pixels.dtype != torch.bool or pixels.shape != (28, 28) or not pixels.any():
+        raise ValueError(f"pixels must be a 28 x 28 boolean mask with some True, as never_inked "
+                         f"returns, got {pixels.dtype} of shape {tuple(pixels.shape)}"
+                         + (" and none True" if pixels.numel() and not pixels.any() else ""))
     layer = first_layer(model)
     weights = layer.weight.detach().cpu().abs().reshape(-1, *pixels.shape)
     return float(weights[:, pixels].mean() / (0.5 / math.sqrt(layer.in_features)))
@@ -37,6 +45,7 @@ def weight_scale(model, pixels):
 def moved(split, dx=0, dy=0, degrees=0.0):
     """A copy of the split with every digit shifted dx right, dy down and rotated `degrees`
     anticlockwise, on a black background."""
+    check_split_given(split)
     pixels = split.pixels
     if degrees:
         pixels = TF.rotate(pixels, degrees, interpolation=TF.InterpolationMode.BILINEAR)
@@ -47,8 +56,24 @@ def moved(split, dx=0, dy=0, degrees=0.0):
 
 def accuracy_when_moved(model, split, moves, batch_size=1000):
     """{move: accuracy} over the split, for each (dx, dy, degrees) in `moves`."""
+    check_split_given(split)
+    # a dict gives its names, not its moves; a string, its letters
+    moves = (list(moves) if hasattr(moves, "__iter__") and not isinstance(moves, (dict, str))
+             else [])
+    if not moves or not all(isinstance(move, (tuple, list)) and len(move) == 3 for move in moves):
+        raise ValueError("moves must be a list of (dx, dy, degrees) triples, e.g. "
+                         "list(MOVES.values()) or [(1, 0, 0), (0, 0, 10)]")
+    moves = [tuple(move) for move in moves]
     return {move: evaluate_accuracy(model, batch_loader(moved(split, *move), batch_size))
             for move in moves}
+
+
+def check_split_given(split):
+    """ValueError, in one line, unless `split` is one of MNIST's splits (data.test, data.val)."""
+    if not isinstance(split, MNISTSplit):
+        hint = ("pass one of its splits, e.g. data.test" if hasattr(split, "test_dataloader")
+                else "pass e.g. data.test")
+        raise ValueError(f"expected a split of MNIST, got {type(split).__name__}: {hint}")
 
 
 # Notebook 3's moves: shifts to the right, diagonal shifts (right and down) and rotations.
@@ -72,6 +97,7 @@ def sklearn_versions():
 
 def never_inked(split):
     """The 28 x 28 mask of the pixels that are 0 in every image of `split`."""
+    check_split_given(split)
     return ~(split.pixels[:, 0] > 0).any(dim=0)
 
 

@@ -10,6 +10,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
+from matplotlib.axes import Axes
 from matplotlib.ticker import Formatter, MaxNLocator
 
 from .formatting import axis_number, br, shared_decimals
@@ -58,7 +59,10 @@ def figure_for(figsize):
 def axes_grid(count, axes=None, cols=10, cell=(1.5, 1.9)):
     """`count` axes in rows of `cols`: the given ones (any array shape) or a new grid."""
     if axes is not None:
-        flat = list(np.ravel(axes))
+        flat = list(np.ravel(np.asarray(axes, dtype=object)))
+        if not all(isinstance(ax, Axes) for ax in flat):
+            raise ValueError(f"axes must be matplotlib axes (e.g. plt.subplots(2, 10)[1]), got "
+                             f"{type(axes).__name__}")
         if len(flat) < count:
             raise ValueError(f"axes holds {len(flat)} axes but {count} images are to be drawn")
         return flat[0].figure, flat
@@ -117,6 +121,9 @@ def plot_confusion_matrix(cm, errors_only=False, ax=None, title=None):
     """
     if ax is None:
         ax = figure_for((8, 6.5)).subplots()
+    if not isinstance(ax, Axes):
+        raise ValueError(f"ax must be one matplotlib Axes (e.g. plt.subplots()[1]), got "
+                         f"{type(ax).__name__}")
     cm = np.asarray(cm)
     mask = np.eye(len(cm), dtype=bool) if errors_only else None
     counts = np.vectorize(lambda n: br(int(n), ",d"))(cm)  # 1.135, as pt-BR writes it

@@ -74,8 +74,14 @@ class RegularizedMLP(MLP):
                 m.reset_running_stats()
                 m.momentum = None  # a cumulative average of the batches' statistics
                 m.train()
+            seen = 0
             for X, *_ in data_iter:
                 self(X.to(device))
+                seen += len(X)
+            if norms and not seen:  # reset, with nothing to average: means 0 and variances 1
+                raise ValueError("recompute_statistics got no images (an empty or used-up "
+                                 "loader?); pass e.g. data.train_dataloader(); the statistics "
+                                 "are left as they were")
         except BaseException:
             for m, state in zip(norms, saved):
                 m.load_state_dict(state)  # an interrupted pass leaves the statistics it found

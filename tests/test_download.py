@@ -114,3 +114,12 @@ def test_a_failed_fetch_is_one_line(tmp_path, monkeypatch):
     with pytest.raises(DataError) as err:
         load_raw(tmp_path)
     assert "\n" not in str(err.value) and str(err.value).count("127.0.0.1:1") == 2
+
+
+@pytest.mark.parametrize("mirror", ["http://localhost:80x/", "http://[::1", "http://a b/"])
+def test_a_malformed_mirror_url_is_one_line(tmp_path, monkeypatch, mirror):
+    # http.client.InvalidURL and urllib's ValueError were tracebacks
+    monkeypatch.setenv(download.MIRROR_ENV, mirror)
+    with pytest.raises(DataError, match="is not a URL that can be read"):
+        load_raw(tmp_path)
+    assert leftovers(tmp_path) == []

@@ -9,12 +9,21 @@ import torch
 from tiny import TinyMNIST
 
 from mnist_mlp import ConfigError, evaluate_accuracy, show_confusion_matrix, visualize_errors
-from mnist_mlp.attacks import smallest_flip
+from mnist_mlp.attacks import fgsm, smallest_flip, vat_direction, virtual_adversarial_loss
 from mnist_mlp.checkpoints import CheckpointError, read_checkpoint
 from mnist_mlp.cli import main
 from mnist_mlp.config import Config
 from mnist_mlp.data import batch_loader
-from mnist_mlp.evaluation import binomial_interval, mcnemar
+from mnist_mlp.evaluation import binomial_interval, ensemble_accuracy, mcnemar
+from mnist_mlp.inspection import (
+    MOVES,
+    accuracy_when_moved,
+    first_layer_images,
+    moved,
+    never_inked,
+    weight_scale,
+)
+from mnist_mlp.plots import error_grid, plot_confusion_matrix
 from mnist_mlp.presets import PRESETS
 from mnist_mlp.runs import Run
 
@@ -33,7 +42,7 @@ def test_the_helpers_say_what_to_pass_when_given_the_wrong_object(small):
         evaluate_accuracy(model, data.train)
     with pytest.raises(ValueError, match="got None for the batches"):
         evaluate_accuracy(model, None)
-    with pytest.raises(ValueError, match="expected a model first"):
+    with pytest.raises(ValueError, match="expected a model \\(an nn.Module\\) first"):
         evaluate_accuracy(data.val_dataloader(), model)
     for helper in (visualize_errors, show_confusion_matrix):
         with pytest.raises(ValueError, match="expected the MNIST object"):
@@ -244,3 +253,90 @@ def test_pairing_refuses_a_shuffled_loader():
 def test_sizes_and_folders_that_cannot_be(call, message):
     with pytest.raises((ConfigError, ValueError), match=message):
         call()
+
+
+def _linear(classes=5):
+    """A model of the user's own, not the package's: nn.Sequential(Flatten, Linear)."""
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, classes)).eval()
+
+
+def _images(n=4, side=28):
+    return torch.rand(n, 1, side, side)
+
+
+@pytest.mark.parametrize("call, message", [
+    # a user's own model: labels beyond its outputs counted as errors, silently
+    (lambda: evaluate_accuracy(_linear(5), [(_images(), torch.tensor([0, 1, 7, 2]))]),
+     "label 7 is beyond the model's 5 outputs"),
+    # its image size: torch's "mat1 and mat2 shapes cannot be multiplied"
+    (lambda: evaluate_accuracy(_linear(), [(_images(side=20), torch.zeros(4, dtype=torch.long))]),
+     r"each image has 400 pixels .* and the model takes 784"),
+    # batches without images: an accuracy of nan
+    (lambda: evaluate_accuracy(_linear(), [(_images(0), torch.zeros(0, dtype=torch.long))]),
+     "a batch holds no images"),
+    # the class, not a model: "parameters() missing 1 required positional argument"
+    (lambda: evaluate_accuracy(torch.nn.Linear, [(_images(), torch.zeros(4, dtype=torch.long))]),
+     "expected a model \\(an nn.Module\\) first, got the class Linear"),
+    (lambda: ensemble_accuracy(_linear(), [(_images(), torch.zeros(4, dtype=torch.long))]),
+     "ensemble_accuracy takes a list of models"),
+    (lambda: ensemble_accuracy([_linear()], TinyMNIST()), "got the MNIST object"),
+    # fgsm's labels and image size: torch's "Target 10 is out of bounds" and mat1/mat2
+    (lambda: fgsm(_linear(10), _images(), torch.tensor([0, 1, 2, 10]), 0.1),
+     "label 10 is beyond the model's 10 outputs"),
+    (lambda: fgsm(_linear(10), _images(side=20), torch.zeros(4, dtype=torch.long), 0.1),
+     "each image has 400 pixels"),
+    # smallest_flip: a file name or an attack's name
+    (lambda: smallest_flip(_linear(10), "digit.png"), "expected one 28 x 28 image as numbers"),
+    (lambda: smallest_flip(_linear(10), np.zeros((28, 28)), attack="pgd"),
+     "attack must be a function such as fgsm or pgd"),
+    # the VAT direction: its generator, 0-255 pixels, one image through batch norm in training
+    (lambda: virtual_adversarial_loss(_linear(10), _images(), 1.0, generator=0),
+     "generator must be a torch.Generator"),
+    (lambda: vat_direction(_linear(10), _images() * 255), r"must be in \[0, 1\]"),
+    (lambda: vat_direction(PRESETS["F"].model(), _images(1)),
+     "one image in training mode: batch normalisation needs two or more"),
+    # drawing on what is not an Axes: "'numpy.ndarray' object has no attribute 'spines'"
+    (lambda: plot_confusion_matrix(np.eye(10), ax=np.array([1, 2])),
+     "ax must be one matplotlib Axes"),
+    (lambda: error_grid([], axes="x"), "axes must be matplotlib axes"),
+    # notebook 3's helpers: the MNIST object, MOVES itself, an integer mask, a negative count
+    (lambda: moved(TinyMNIST(), 1), "expected a split of MNIST, got TinyMNIST: pass one of its"),
+    (lambda: never_inked(TinyMNIST()), "expected a split of MNIST"),
+    (lambda: accuracy_when_moved(_linear(10), _split(), MOVES),
+     r"moves must be a list of \(dx, dy, degrees\) triples"),
+    (lambda: weight_scale(PRESETS["E"].model(), torch.ones(28, 28, dtype=torch.long)),
+     "pixels must be a 28 x 28 boolean mask"),
+    (lambda: weight_scale(PRESETS["E"].model(), torch.zeros(28, 28, dtype=torch.bool)),
+     "and none True"),
+    (lambda: first_layer_images(PRESETS["E"].model(), count=-1), "count must be a positive"),
+])
+def test_a_second_fresh_probe_finds_one_line_each(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def _split():
+    from mnist_mlp.data import MNISTSplit
+
+    pixels = torch.zeros(4, 1, 28, 28, dtype=torch.uint8)
+    return MNISTSplit(pixels[:, 0], torch.arange(4), pixels)
+
+
+def test_evaluate_refuses_a_run_whose_test_reading_contradicts_its_validation(tmp_path, capsys,
+                                                                                 monkeypatch):
+    # with val_split 0 train validated on the test images; a config.json edited afterwards
+    # (relu -> sigmoid), or another model.pt of the same shape, gave another accuracy silently
+    from mnist_mlp import commands
+
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
+    out = tmp_path / "runs"
+    assert main(["train", "C", "--hidden", "16", "--epochs", "2", "--out", str(out)]) == 0
+    run = out / "C-seed0"
+    weights = torch.load(run / "model.pt")
+    weights["net.3.weight"] = -weights["net.3.weight"]  # the same shapes, the other answers
+    torch.save(weights, run / "model.pt")
+    capsys.readouterr()
+    assert main(["evaluate", str(run)]) == 2
+    assert "changed since; restore them or train the run again" in capsys.readouterr().err
+    assert not (run / "evaluation.json").exists()

@@ -209,3 +209,14 @@ def test_gaussian_noise_leaves_its_input_alone_and_is_off_in_evaluation():
     assert GaussianNoise(0.0)(X) is X
     with pytest.raises(ValueError, match="must be a finite number >= 0, got -1"):
         GaussianNoise(-1)
+
+
+def test_clean_statistics_from_no_images_are_refused_and_the_old_ones_kept():
+    # a used-up loader reset the statistics to means 0 and variances 1, silently
+    model = RegularizedMLP(10, [8], 0.1, batch_norm=True, noise=0.3).train()
+    model(torch.rand(4, 1, 28, 28))
+    before = copy.deepcopy(model.net[3].state_dict())
+    with pytest.raises(ValueError, match="recompute_statistics got no images"):
+        model.recompute_statistics(iter([]))
+    for key, value in model.net[3].state_dict().items():
+        assert torch.equal(value, before[key]), key

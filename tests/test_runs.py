@@ -421,3 +421,12 @@ def test_weights_that_are_not_finite_are_refused_not_evaluated(tmp_path):
     save_weights(model, tmp_path / "model.pt")
     with pytest.raises(RunError, match=r"holds weights that are not finite .*net\.1\.weight"):
         load_weights(config.model(), tmp_path / "model.pt", "the model", "train it again")
+
+
+def test_collect_refuses_to_replace_what_is_not_a_regular_file(tmp_path, capsys):
+    run = str(fake_run(tmp_path / "E-seed0", 0))
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)  # a device node (as root, --out /dev/null) was replaced the same way
+    assert cli.main(["collect", run, "--out", str(fifo)]) == 2
+    assert "exists and is not a regular file" in capsys.readouterr().err
+    assert fifo.is_fifo()

@@ -5,8 +5,8 @@ files of tools/wrong_images.py: the committed results/pareado_J.json.
     python -m mnist_mlp train I --seeds 0 --no-validation --out runs/pareado
     python -m mnist_mlp train H --seeds 0 --no-validation --out runs/pareado
     python -m mnist_mlp evaluate runs/pareado/I-seed0 runs/pareado/H-seed0
-    python -m tools.wrong_images runs/pareado/I-seed0 runs/pareado/H-seed0 --out runs/pareado/erros_teste.json
-    python -m tools.paired_wrong results/erros_teste_J.json runs/pareado/erros_teste.json --out results/pareado_J.json
+    python -m tools.wrong_images runs/pareado/I-seed0 runs/pareado/H-seed0 --out results/erros_teste_I_H.json
+    python -m tools.paired_wrong results/erros_teste_J.json results/erros_teste_I_H.json --out results/pareado_J.json
 
 The first file's runs are each compared with every run of the second that has the same seed
 (another recipe, another network): `only_first` counts the test images only the first run gets
