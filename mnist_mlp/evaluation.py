@@ -102,7 +102,25 @@ def batches(data_iter, model=None):
     if isinstance(data_iter, torch.utils.data.Dataset):
         raise ValueError("got a split (e.g. data.val): pass its batches, e.g. "
                          "data.val_dataloader()")
-    return (fits(check_batch(batch), model) for batch in data_iter)
+    return (fits(check_batch(batch), model) for batch in collated(data_iter))
+
+
+def collated(data_iter):
+    """The batches of `data_iter`; a ValueError in one line where its DataLoader cannot stack
+    the items (a torchvision dataset without ToTensor gives PIL images)."""
+    iterator = iter(data_iter)
+    while True:
+        try:
+            batch = next(iterator)
+        except StopIteration:
+            return
+        except TypeError as err:
+            if "collate" not in str(err):
+                raise
+            raise ValueError("the loader's items are not tensors (a torchvision dataset "
+                             "without transform=transforms.ToTensor()?): use data.val_dataloader() "
+                             "or data.test_dataloader()") from None
+        yield batch
 
 
 def check_batch(batch):
@@ -232,8 +250,9 @@ def mcnemar(right_a, right_b):
     examples where exactly one of them is right tell them apart: `only_a` and `only_b` count
     them, and if the two models were equally accurate each such example would fall either way
     with probability 1/2. Returns (only_a, only_b, two-sided p-value of the binomial test)."""
+    shapes = [tuple(np.shape(r.cpu() if torch.is_tensor(r) else r)) for r in (right_a, right_b)]
     right_a, right_b = (_booleans(r) for r in (right_a, right_b))
-    if right_a.shape != right_b.shape or right_a.numel() == 0:
+    if shapes[0] != shapes[1] or right_a.numel() == 0:
         raise ValueError("mcnemar needs two equally long, non-empty lists of right/wrong "
                          f"answers, got {right_a.numel()} and {right_b.numel()}")
     only_a, only_b = int((right_a & ~right_b).sum()), int((right_b & ~right_a).sum())

@@ -8,7 +8,7 @@ from sklearn.datasets import load_digits
 from torch import nn
 from torch.nn.functional import interpolate
 
-from .checks import require
+from .checks import is_count, require
 from .data import MNISTSplit, batch_loader
 from .digits import fit_to_box, to_mnist
 from .evaluation import confusion, evaluate_accuracy
@@ -24,6 +24,9 @@ def first_layer_images(model, count=None, side=28):
     if count is not None:
         require("count", count)  # a positive integer: -1 would drop a unit, 0 leave none
     weights = first_layer(model).weight.detach().cpu()
+    if not is_count(side) or side * side != weights.shape[1]:
+        raise ValueError(f"side={side!r} does not tile the layer's {weights.shape[1]} inputs: "
+                         f"side * side must equal them")
     order = weights.norm(dim=1).argsort(descending=True)
     return weights[order[:count]].reshape(-1, side, side)
 
@@ -57,6 +60,7 @@ def moved(split, dx=0, dy=0, degrees=0.0):
 def accuracy_when_moved(model, split, moves, batch_size=1000):
     """{move: accuracy} over the split, for each (dx, dy, degrees) in `moves`."""
     check_split_given(split)
+    require("batch_size", batch_size)
     # a dict gives its names, not its moves; a string, its letters
     moves = (list(moves) if hasattr(moves, "__iter__") and not isinstance(moves, (dict, str))
              else [])

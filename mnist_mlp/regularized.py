@@ -64,6 +64,10 @@ class RegularizedMLP(MLP):
         no noise, is smaller. Rasmus et al.'s code computes them this way, from the clean
         training images, before it tests (`FinalTestMonitoring` in CuriousAI/ladder).
         """
+        if hasattr(data_iter, "train_dataloader") or isinstance(data_iter,
+                                                                 torch.utils.data.Dataset):
+            raise ValueError(f"recompute_statistics takes batches, got {type(data_iter).__name__}:"
+                             " pass e.g. data.train_dataloader()")
         norms = [m for m in self.modules() if isinstance(m, nn.BatchNorm1d)]
         was_training, momenta = self.training, [m.momentum for m in norms]
         saved = [{k: v.clone() for k, v in m.state_dict().items()} for m in norms]

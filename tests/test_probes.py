@@ -6,6 +6,7 @@ import shutil
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 from tiny import TinyMNIST
 
 from mnist_mlp import ConfigError, evaluate_accuracy, show_confusion_matrix, visualize_errors
@@ -310,6 +311,16 @@ def _images(n=4, side=28):
     (lambda: weight_scale(PRESETS["E"].model(), torch.zeros(28, 28, dtype=torch.bool)),
      "and none True"),
     (lambda: first_layer_images(PRESETS["E"].model(), count=-1), "count must be a positive"),
+    (lambda: first_layer_images(PRESETS["E"].model(), side=27), "side=27 does not tile"),
+    (lambda: accuracy_when_moved(_linear(10), _split(), [(1, 0, 0)], batch_size=0),
+     "batch_size must be a positive integer"),
+    # a (2, 3) and a (3, 2) table were flattened and paired silently
+    (lambda: mcnemar(np.ones((2, 3), bool), np.ones((3, 2), bool)), "two equally long"),
+    (lambda: PRESETS["F"].model().recompute_statistics(TinyMNIST()),
+     "recompute_statistics takes batches, got TinyMNIST"),
+    # a torchvision dataset without ToTensor: default_collate's TypeError
+    (lambda: evaluate_accuracy(_linear(10), torch.utils.data.DataLoader(
+        [(Image.new("L", (28, 28)), 0)] * 4, batch_size=2)), "the loader's items are not tensors"),
 ])
 def test_a_second_fresh_probe_finds_one_line_each(call, message):
     with pytest.raises(ValueError, match=message):
