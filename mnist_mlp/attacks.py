@@ -46,6 +46,7 @@ def pgd(model, X, y, eps, steps=10, step_size=None, generator=None, loss="cross_
 def loss_gradient(model, X, y, loss="cross_entropy"):
     """O gradiente da perda em relação às imagens (não aos pesos), no device de X: a entropia
     cruzada, ou a margem (o maior escore errado menos o certo; Carlini & Wagner 2017)."""
+    check_gradient(model, X, y, loss)  # imagens, rótulos e perda que o modelo lê, ou um erro
     device = device_of(model)
     X_grad, y = X.detach().to(device).requires_grad_(True), y.to(device)
     scores = model(X_grad)
@@ -186,15 +187,8 @@ def unit(d):
 def check_attack(model, X, y, eps, loss="cross_entropy", steps=1, step_size=None,
                  generator=None):
     """ValueError, em uma linha, para um ataque que não mediria o que promete."""
-    check_images(model, X)
-    if not (isinstance(y, torch.Tensor) and y.dtype == torch.long and y.shape == X.shape[:1]):
-        raise ValueError(f"the labels must be a torch.long tensor of one label per image, got "
-                         f"{type(y).__name__} {_shape(y)} for {len(X)} images: "
-                         "torch.as_tensor(y, dtype=torch.long)")
-    fits((X, y), model)  # the model's image size and its classes, where they can be told
+    check_gradient(model, X, y, loss)
     check_generator(generator)
-    if loss not in LOSSES:
-        raise ValueError(f"loss={loss!r} is not supported; use 'cross_entropy' or 'margin'")
     if model.training:
         raise ValueError("the model is in training mode: its noise, dropout and batch "
                          "statistics change its answers at every call; call model.eval() first")
@@ -202,6 +196,21 @@ def check_attack(model, X, y, eps, loss="cross_entropy", steps=1, step_size=None
     require("steps", steps, COUNT)
     if step_size is not None:
         require("step_size", step_size, POSITIVE)
+
+
+def check_gradient(model, X, y, loss="cross_entropy"):
+    """ValueError, em uma linha, para imagens, rótulos ou uma perda que `loss_gradient` não
+    leria como promete."""
+    check_images(model, X)
+    if not (isinstance(y, torch.Tensor) and y.dtype == torch.long and y.shape == X.shape[:1]):
+        raise ValueError(f"the labels must be a torch.long tensor of one label per image, got "
+                         f"{type(y).__name__} {_shape(y)} for {len(X)} images: "
+                         "torch.as_tensor(y, dtype=torch.long)")
+    if y.min() < 0:
+        raise ValueError(f"the labels must be digits from 0, got {int(y.min())}")
+    fits((X, y), model)  # the model's image size and its classes, where they can be told
+    if loss not in LOSSES:
+        raise ValueError(f"loss={loss!r} is not supported; use 'cross_entropy' or 'margin'")
 
 
 def check_vat(model, X, generator=None):

@@ -17,6 +17,11 @@ class UsageError(Exception):
     """The command line asks for something that cannot be done; nothing was started."""
 
 
+def a_path(text):
+    """A path argument with ~ as the home folder: the shell leaves `--out=~/runs` as it is."""
+    return Path(text).expanduser()
+
+
 def cmd_presets(args):
     print("| preset | " + " | ".join(NAMES) + " |\n|---|" + "---|" * len(NAMES))
     for name, config in PRESETS.items():
@@ -90,7 +95,7 @@ def add_config_flags(parser):
 def runs_command(sub, name, help, description):
     """A subcommand that takes run folders (RUN_DIR...), as all but `presets` and `train` do."""
     command = sub.add_parser(name, help=help, description=description)
-    command.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR")
+    command.add_argument("run_dirs", nargs="+", type=a_path, metavar="RUN_DIR")
     return command
 
 
@@ -126,7 +131,7 @@ def parser():
         help=f"train on all {TRAIN_IMAGES:,} training images and validate on nothing (the "
         "final training of a recipe chosen with --val-split); read the test set afterwards "
         "with `evaluate`")
-    train.add_argument("--out", type=Path, default=Path("runs"),
+    train.add_argument("--out", type=a_path, default=Path("runs"),
                        help="folder for run directories (default runs/)")
     existing = train.add_mutually_exclusive_group()
     existing.add_argument("--force", action="store_true",
@@ -156,7 +161,7 @@ def parser():
         "training seconds and the command that retrains it; the command that retrains them "
         "all (when they differ only by seed) and this machine's environment (run it on the "
         "machine that trained them).")
-    collect_.add_argument("--out", type=Path, required=True, help="the JSON file to write")
+    collect_.add_argument("--out", type=a_path, required=True, help="the JSON file to write")
     collect_.add_argument("--ensemble", action="store_true",
                           help="also read the test set for the runs' averaged probabilities "
                           "(soft voting): accuracy and 95 %% interval")
@@ -169,7 +174,7 @@ def parser():
         "evaluate the validation split again and write the run to OUT/NAME with "
         "clean_statistics set. The runs read are left as they are; the test set is read only "
         "as the validation set of runs trained with --val-split 0.")
-    clean.add_argument("--out", type=Path, required=True, help="the folder to write runs in")
+    clean.add_argument("--out", type=a_path, required=True, help="the folder to write runs in")
     return main
 
 

@@ -322,7 +322,7 @@ def ensemble(run_dirs, models):
 
 def cmd_clean_statistics(args):
     runs = [read_run(run_dir, evaluation=False) for run_dir in args.run_dirs]
-    targets = [args.out / Path(run_dir).name for run_dir in args.run_dirs]
+    targets = [args.out / Path(run_dir).resolve().name for run_dir in args.run_dirs]  # "." too
     if run := run_folder_holding(args.out):
         raise UsageError(f"--out {args.out} is inside the run folder {run}: write the new "
                          "runs beside it, e.g. --out runs/clean")

@@ -12,7 +12,7 @@ from torch import nn
 
 from .checks import POSITIVE, UNIT, require
 from .formatting import br
-from .plots import error_grid, plot_confusion_matrix
+from .plots import Drawing, error_grid, plot_confusion_matrix
 
 
 def evaluate_accuracy(model, data_iter):
@@ -60,11 +60,12 @@ def outputs(model, data_iter):
 def confusion_matrix(y_true, y_pred, labels):
     """scikit-learn's confusion_matrix, refusing the answers it would drop without a word (a
     class beyond `labels`, e.g. from a model with more than ten outputs)."""
-    beyond = sorted(set(torch.cat([y_true, y_pred]).unique().tolist()) - set(labels))
-    if beyond:
-        raise ValueError(f"class {beyond[0]} is beyond the matrix's {len(labels)} classes: the "
-                         f"model has more outputs than digits (confusion(..., "
-                         f"num_classes={max(beyond) + 1}) counts them all)")
+    for values, whose in ((y_true, "a label"), (y_pred, "an answer of the model")):
+        beyond = sorted(set(values.unique().tolist()) - set(labels))
+        if beyond:
+            raise ValueError(f"{whose}, {beyond[0]}, is beyond the matrix's {len(labels)} "
+                             f"classes (0 to {len(labels) - 1}): confusion(..., "
+                             f"num_classes={max(beyond) + 1}) counts them all")
     return metrics.confusion_matrix(y_true, y_pred, labels=labels)
 
 
@@ -196,6 +197,7 @@ def device_of(model):
 
 def dtype_of(model):
     """The dtype of the model's first parameter (float32 for a model without any)."""
+    device_of(model)  # an nn.Module, or one line saying what came instead
     return next(model.parameters(), torch.empty(0)).dtype
 
 
@@ -215,11 +217,15 @@ def correct(model, data_iter):
     return torch.cat(hits)
 
 
+RANDOM_SAMPLERS = (torch.utils.data.RandomSampler, torch.utils.data.SubsetRandomSampler,
+                   torch.utils.data.WeightedRandomSampler)
+
+
 def in_order(data_iter):
     """`data_iter`, or a ValueError if it shuffles: each pass would give other images, and two
     readings paired image by image (McNemar) would pair different images."""
     sampler = getattr(data_iter, "sampler", None)
-    if isinstance(getattr(sampler, "sampler", sampler), torch.utils.data.RandomSampler):
+    if isinstance(getattr(sampler, "sampler", sampler), RANDOM_SAMPLERS):
         raise ValueError("this loader shuffles, so each pass reads the images in another order: "
                          "pair readings on data.val_dataloader() or data.test_dataloader()")
     return data_iter
@@ -286,6 +292,11 @@ def confident_errors(model, data_iter, max_errors):
 
 def most_confused(cm, k=5):
     """The k largest off-diagonal cells of a confusion matrix: (count, true, predicted)."""
+    require("k", k)  # a positive integer: -1 would drop the smallest pair
+    cm = np.asarray(cm.data if isinstance(cm, Drawing) else cm)  # a drawing: its table
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
+        raise ValueError(f"expected a square confusion matrix, got shape {cm.shape}: e.g. "
+                         "most_confused(show_confusion_matrix(model, data), 5)")
     pairs = [(int(cm[t, p]), t, p) for t in range(len(cm)) for p in range(len(cm)) if t != p]
     return sorted(pairs, key=lambda item: (-item[0], item[1], item[2]))[:k]
 

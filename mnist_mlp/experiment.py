@@ -68,6 +68,14 @@ def check_inputs(model, data):
         if layers[-1].out_features <= top:
             raise ValueError(f"the model has {layers[-1].out_features} outputs, the labels go "
                              f"up to {top}: build it with num_outputs={top + 1}")
+    dtype = next(model.parameters(), torch.empty(0)).dtype
+    if dtype != torch.float32:  # MNIST's batches are float32: torch's dtype error at step 1
+        raise ValueError(f"the model's weights are {dtype} and MNIST's images float32: train "
+                         "it as built (float32), e.g. without .double()")
+    norms = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules())
+    if norms and getattr(data, "batch_size", None) == 1:
+        raise ValueError("batch normalisation cannot train on batches of one image: use a "
+                         "batch_size of 2 or more")
     first = layers[0] if layers else None
     pixels = getattr(getattr(data, "train", None), "pixels", None)
     if first is not None and pixels is not None and pixels[0].numel() != first.in_features:

@@ -3,6 +3,8 @@ import math
 
 import numpy as np
 
+from .checks import is_number
+
 MINUS = "\N{MINUS SIGN}"  # typeset minus, as in print; a hyphen is too short beside digits
 
 
@@ -13,13 +15,26 @@ def br(value, spec=".4f"):
 
 def percent(value, decimals=2):
     """A fraction as a percentage: percent(0.98712) -> '98,71%'."""
+    if not (is_number(value) and -1 <= value <= 1):  # 98.7 would print as 9870,00%
+        raise ValueError(f"percent takes a fraction (0.9871 -> '98,71%'), got {value!r}: "
+                         "divide a percentage by 100")
     return br(value, f".{decimals}%")
 
 
 def mean_std(values, spec=".4f", comma=True):
     """'mean ± sample standard deviation' of the values (just the value when there is one),
     with the decimal comma the notebooks print, or with `comma=False` the command line's point."""
-    values = np.asarray(values, dtype=float)
+    try:  # None (a run without validation) or text fail here; a scalar has no len
+        numbers = np.asarray(values, dtype=float)
+        ok = numbers.ndim == 1 and numbers.size and np.isfinite(numbers).all()
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError("mean_std takes a non-empty list of finite numbers, e.g. the seeds' "
+                         f"accuracies, got {str(values)[:80]}")
+    if not isinstance(spec, str):
+        raise ValueError(f"spec must be a format string such as '.4f', got {spec!r}")
+    values = numbers
     number = br if comma else format
     if values.size == 1:
         return number(values[0], spec)

@@ -8,7 +8,7 @@ from sklearn.datasets import load_digits
 from torch import nn
 from torch.nn.functional import interpolate
 
-from .checks import is_count, require
+from .checks import Interval, is_count, require
 from .data import MNISTSplit, batch_loader
 from .digits import fit_to_box, to_mnist
 from .evaluation import confusion, evaluate_accuracy
@@ -16,7 +16,11 @@ from .evaluation import confusion, evaluate_accuracy
 
 def first_layer(model):
     """The first Linear layer of a model built as a Sequential `net` (as MLP is)."""
-    return next(layer for layer in model.net if isinstance(layer, nn.Linear))
+    layers = [m for m in getattr(model, "net", []) if isinstance(m, nn.Linear)]
+    if not layers:
+        raise ValueError(f"expected one of the package's MLPs (a Sequential `net` of Linear "
+                         f"layers), got {type(model).__name__}")
+    return layers[0]
 
 
 def first_layer_images(model, count=None, side=28):
@@ -49,6 +53,9 @@ def moved(split, dx=0, dy=0, degrees=0.0):
     """A copy of the split with every digit shifted dx right, dy down and rotated `degrees`
     anticlockwise, on a black background."""
     check_split_given(split)
+    require("dx", dx, Interval(whole=True, low=-27, high=27))  # pixels; a string: torchvision's
+    require("dy", dy, Interval(whole=True, low=-27, high=27))  # TypeError
+    require("degrees", degrees, Interval(whole=False, low=-360, high=360))
     pixels = split.pixels
     if degrees:
         pixels = TF.rotate(pixels, degrees, interpolation=TF.InterpolationMode.BILINEAR)

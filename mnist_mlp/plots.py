@@ -13,6 +13,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import Formatter, MaxNLocator
 
+from .checks import require
 from .formatting import axis_number, br, shared_decimals
 
 
@@ -94,8 +95,11 @@ def image_grid(images, titles=(), axes=None, cols=10, cmap="gray", colorbar=None
     With a diverging `cmap` (weights), all images share one scale symmetric about zero;
     `colorbar="label"` adds one colour bar for the whole grid.
     """
+    require("cols", cols)  # a positive integer
     fig, flat = axes_grid(len(images), axes, cols=cols, cell=(1.2, 1.4 if titles else 1.2))
-    arrays = [np.asarray(img).squeeze() for img in images]
+    # weights that require grad (first_layer_images of a model in training) draw as values
+    arrays = [np.asarray(img.detach().cpu() if hasattr(img, "detach") else img).squeeze()
+              for img in images]
     limit = max(float(np.abs(a).max()) for a in arrays) if cmap != "gray" and arrays else None
     shown = None
     for i, (ax, img) in enumerate(zip(flat, arrays)):
@@ -125,6 +129,10 @@ def plot_confusion_matrix(cm, errors_only=False, ax=None, title=None):
         raise ValueError(f"ax must be one matplotlib Axes (e.g. plt.subplots()[1]), got "
                          f"{type(ax).__name__}")
     cm = np.asarray(cm)
+    if not (cm.ndim == 2 and cm.shape[0] == cm.shape[1] and cm.size
+            and np.issubdtype(cm.dtype, np.number) and np.isfinite(cm).all()):
+        raise ValueError(f"expected a square table of counts, got shape {cm.shape}: e.g. the "
+                         "matrix show_confusion_matrix returns")
     mask = np.eye(len(cm), dtype=bool) if errors_only else None
     counts = np.vectorize(lambda n: br(int(n), ",d"))(cm)  # 1.135, as pt-BR writes it
     sns.heatmap(cm, annot=counts, fmt="", cmap="Blues", ax=ax, mask=mask,
@@ -161,6 +169,9 @@ def attack_grid(X, X_adv, before, after, name, eps, axes=None):
 
 def accuracy_curves(xs, curves, xlabel, title, ax=None, ylabel="acurácia no teste"):
     """Uma curva de acurácia por modelo ({nome: acurácias}, nos mesmos `xs`), de 0 a 1."""
+    if not isinstance(curves, dict):
+        raise ValueError(f"curves must be a dict {{model name: accuracies}}, got "
+                         f"{type(curves).__name__}: e.g. {{'E': [0.98, 0.7], 'F': [0.99, 0.8]}}")
     if ax is None:
         ax = figure_for((6.4, 3.6)).subplots()
     for name, accuracies in curves.items():

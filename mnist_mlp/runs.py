@@ -293,7 +293,7 @@ def read_run(run_dir, evaluation=True):
                               f"{config['epochs']}")
     except ConfigError as err:
         raise RunError(f"{run_dir} is not a run `python -m mnist_mlp train` wrote: {err}") from None
-    run = {"run": run_dir.name, "preset": config["preset"], "seed": config["seed"],
+    run = {"run": run_dir.resolve().name, "preset": config["preset"], "seed": config["seed"],
            "config": config, "history": metrics["epochs"],
            "val_accuracy": metrics["val_accuracy"], "train_seconds": metrics["train_seconds"]}
     if evaluation and (run_dir / EVALUATION).exists():
@@ -489,6 +489,9 @@ def runs_to_train(dirs, runs, resume=False, force=False):
     without, a run or checkpoint already there is a RunError unless `force`."""
     todo, kept = dict(dirs), []
     for path in dirs.values():
+        if path.is_symlink():  # a run is moved into place whole: onto a link it cannot be
+            raise RunError(f"{path} is a link (to {os.readlink(path)}), not a run folder: "
+                           "remove the link or choose another --out")
         if path.exists() and not path.is_dir():  # not a run: --force should not delete it
             raise RunError(f"{path} is a file, not a run folder: move it away or choose "
                            "another --out")

@@ -66,8 +66,8 @@ def test_a_confusion_matrix_does_not_drop_a_class_beyond_its_own():
     with torch.no_grad():
         model[1].bias[11] = 100.0  # every image is class 11
     batches = [(torch.rand(4, 1, 28, 28), torch.arange(4))]
-    with pytest.raises(ValueError, match=r"class 11 is beyond the matrix's 10 classes: .*"
-                                         r"num_classes=12\) counts them all"):
+    with pytest.raises(ValueError, match=r"an answer of the model, 11, is beyond the matrix's "
+                                         r"10 classes .*num_classes=12\) counts them all"):
         confusion(model, batches)
     assert confusion(model, batches, num_classes=12)[:4, 11].tolist() == [1, 1, 1, 1]
 

@@ -9,13 +9,27 @@ import torch
 from PIL import Image
 from tiny import TinyMNIST
 
-from mnist_mlp import ConfigError, evaluate_accuracy, show_confusion_matrix, visualize_errors
-from mnist_mlp.attacks import fgsm, smallest_flip, vat_direction, virtual_adversarial_loss
+from mnist_mlp import MLP, ConfigError, evaluate_accuracy, show_confusion_matrix, visualize_errors
+from mnist_mlp.attacks import (
+    fgsm,
+    loss_gradient,
+    smallest_flip,
+    vat_direction,
+    virtual_adversarial_loss,
+)
 from mnist_mlp.checkpoints import CheckpointError, read_checkpoint
 from mnist_mlp.cli import main
 from mnist_mlp.config import Config
 from mnist_mlp.data import batch_loader
-from mnist_mlp.evaluation import binomial_interval, ensemble_accuracy, mcnemar
+from mnist_mlp.evaluation import (
+    binomial_interval,
+    correct,
+    ensemble_accuracy,
+    mcnemar,
+    most_confused,
+)
+from mnist_mlp.experiment import fit
+from mnist_mlp.formatting import mean_std, percent
 from mnist_mlp.inspection import (
     MOVES,
     accuracy_when_moved,
@@ -24,7 +38,7 @@ from mnist_mlp.inspection import (
     never_inked,
     weight_scale,
 )
-from mnist_mlp.plots import error_grid, plot_confusion_matrix
+from mnist_mlp.plots import accuracy_curves, error_grid, image_grid, plot_confusion_matrix
 from mnist_mlp.presets import PRESETS
 from mnist_mlp.runs import Run
 
@@ -351,3 +365,73 @@ def test_evaluate_refuses_a_run_whose_test_reading_contradicts_its_validation(tm
     assert main(["evaluate", str(run)]) == 2
     assert "changed since; restore them or train the run again" in capsys.readouterr().err
     assert not (run / "evaluation.json").exists()
+
+
+@pytest.mark.parametrize("call, message", [
+    # loss_gradient, imported by notebook 4: a misspelt loss was the cross-entropy, silently
+    (lambda: loss_gradient(_linear(10), _images(), torch.arange(4), loss="margn"),
+     "loss='margn' is not supported"),
+    (lambda: loss_gradient(_linear(10), _images() * 255, torch.arange(4)), r"must be in \[0, 1\]"),
+    (lambda: fgsm(_linear(10), _images(), torch.tensor([0, 1, 2, -1]), 0.1),
+     "the labels must be digits from 0, got -1"),
+    (lambda: fgsm(_images(), _linear(10), torch.arange(4), 0.1),
+     "expected a model \\(an nn.Module\\) first, got Tensor"),
+    # a SubsetRandomSampler paired other images in each pass: (17, 17) for one model with itself
+    (lambda: correct(_linear(10), torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(_images(8), torch.zeros(8, dtype=torch.long)),
+        batch_size=4, sampler=torch.utils.data.SubsetRandomSampler(range(8)))),
+     "this loader shuffles"),
+    # fit: torch's dtype error at the first step; batch norm on batches of one image
+    (lambda: fit(MLP(2, [8], 0.1).double(), TinyMNIST(), 1),
+     "the model's weights are torch.float64"),
+    (lambda: fit(PRESETS["F"].model(), TinyMNIST(batch_size=1), 1),
+     "batch normalisation cannot train on batches of one image"),
+    # the formatting helpers the notebooks print with
+    (lambda: mean_std([0.9, None]), "mean_std takes a non-empty list of finite numbers"),
+    (lambda: mean_std([]), "mean_std takes a non-empty list"),
+    (lambda: mean_std(0.95), "mean_std takes a non-empty list"),
+    (lambda: mean_std([0.9, 0.8], 4), "spec must be a format string"),
+    (lambda: percent(98.7), "percent takes a fraction"),
+    # notebook 1's and 3's smaller helpers
+    (lambda: most_confused(np.eye(10), -1), "k must be a positive integer"),
+    (lambda: most_confused(np.ones(10), 3), "expected a square confusion matrix"),
+    (lambda: plot_confusion_matrix(np.ones(10)), "expected a square table of counts"),
+    (lambda: image_grid([torch.ones(28, 28)], cols=0), "cols must be a positive integer"),
+    (lambda: accuracy_curves([0, 1], [[0.9, 0.8]], "eps", "t"), "curves must be a dict"),
+    (lambda: first_layer_images(_linear(10)), "expected one of the package's MLPs"),
+    (lambda: moved(_split(), dx="1"), "dx must be a whole number"),
+])
+def test_a_third_round_of_probes_finds_one_line_each(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_a_weight_image_that_requires_grad_draws():
+    weights = torch.ones(2, 28, 28, requires_grad=True)  # "Can't call numpy() on Tensor..."
+    assert image_grid(list(weights)).data is not None
+
+
+def test_train_refuses_a_link_where_a_run_goes_before_training(tmp_path, capsys):
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "C-seed0").symlink_to(tmp_path / "nowhere")  # trained, then a traceback
+    assert main(["train", "C", "--hidden", "16", "--epochs", "1",
+                 "--out", str(tmp_path / "runs")]) == 2
+    assert "is a link (to" in capsys.readouterr().err
+
+
+def test_out_with_a_tilde_after_the_equals_sign_is_the_home_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    run = tmp_path / "E-seed0"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps(
+        {**PRESETS["E"].to_dict(), "preset": "E", "seed": 0, "val_split": 10000,
+         "validate": True, "device": "cpu"}))
+    (run / "metrics.json").write_text(json.dumps(
+        {"epochs": [{"epoch": n, "train_loss": 0.5} for n in range(1, 11)], "val_accuracy": 0.97,
+         "train_seconds": 20.0}))
+    assert main(["collect", str(run), "--out=~/sum.json"]) == 0  # the shell leaves this ~
+    assert (tmp_path / "sum.json").is_file() and not (tmp_path / "~").exists()
+    monkeypatch.chdir(run)  # "." is named by its folder, not ""
+    assert main(["collect", ".", "--out", str(tmp_path / "dot.json")]) == 0
+    assert json.loads((tmp_path / "dot.json").read_text())["runs"][0]["run"] == "E-seed0"
