@@ -3,6 +3,7 @@ set, compare them, collect them into one JSON file, give older runs clean statis
 
 This module parses; `commands` runs what needs the training stack, imported only then."""
 import argparse
+import os
 from dataclasses import fields
 from pathlib import Path
 
@@ -20,6 +21,13 @@ class UsageError(Exception):
 def a_path(text):
     """A path argument with ~ as the home folder: the shell leaves `--out=~/runs` as it is."""
     return Path(text).expanduser()
+
+
+def a_file(text):
+    """`a_path` for a file to write: a trailing slash names a folder (Path would drop it)."""
+    if text.endswith(("/", os.sep)):
+        raise argparse.ArgumentTypeError(f"{text} names a folder: name the JSON file to write")
+    return a_path(text)
 
 
 def cmd_presets(args):
@@ -161,7 +169,7 @@ def parser():
         "training seconds and the command that retrains it; the command that retrains them "
         "all (when they differ only by seed) and this machine's environment (run it on the "
         "machine that trained them).")
-    collect_.add_argument("--out", type=a_path, required=True, help="the JSON file to write")
+    collect_.add_argument("--out", type=a_file, required=True, help="the JSON file to write")
     collect_.add_argument("--ensemble", action="store_true",
                           help="also read the test set for the runs' averaged probabilities "
                           "(soft voting): accuracy and 95 %% interval")

@@ -54,6 +54,7 @@ def outputs(model, data_iter):
                 scores = model(X.to(device)).cpu()
         finally:  # o modo volta antes de o lote sair: o laço de quem chama roda como fora dele
             model.train(was_training)
+        check_labels(y, scores)
         yield X.cpu(), y.cpu(), scores
 
 
@@ -164,10 +165,18 @@ def fits(batch, model):
         raise ValueError(f"each image has {X[0].numel()} pixels (shape {tuple(X.shape[1:])}) "
                          f"and the model takes {inputs}: build the data with the model's size "
                          "(e.g. MNIST(resize=(32, 32)) for num_inputs=32 * 32)")
-    if classes is not None and len(y) and y.max() >= classes:
+    if classes is not None:
+        check_labels(y, torch.empty(0, classes))
+    return batch
+
+
+def check_labels(y, scores):
+    """ValueError unless every label has a score among the model's outputs (`scores`, one row
+    per image): a label beyond them could never be right, an accuracy of 0 on it, silently."""
+    classes = scores.shape[-1]
+    if len(y) and y.max() >= classes:
         raise ValueError(f"label {int(y.max())} is beyond the model's {classes} outputs "
                          f"(classes 0 to {classes - 1}): it could never be right")
-    return batch
 
 
 def sizes_of(model):

@@ -435,3 +435,20 @@ def test_out_with_a_tilde_after_the_equals_sign_is_the_home_folder(tmp_path, mon
     monkeypatch.chdir(run)  # "." is named by its folder, not ""
     assert main(["collect", ".", "--out", str(tmp_path / "dot.json")]) == 0
     assert json.loads((tmp_path / "dot.json").read_text())["runs"][0]["run"] == "E-seed0"
+
+
+@pytest.mark.parametrize("model", [
+    torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 5), torch.nn.LogSoftmax(dim=1)),
+    torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 5), torch.nn.ReLU()),
+])
+def test_labels_beyond_any_models_outputs_are_one_line(model):
+    # the model's last layer is not a Linear: 0.11 and 0.09 were returned, silently
+    with pytest.raises(ValueError, match="label 7 is beyond the model's 5 outputs"):
+        evaluate_accuracy(model.eval(), [(_images(), torch.tensor([0, 1, 7, 2]))])
+
+
+def test_collect_out_with_a_trailing_slash_is_a_folder(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["collect", str(tmp_path), "--out", str(tmp_path / "new") + "/"])
+    assert "names a folder: name the JSON file" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()
