@@ -213,6 +213,23 @@ def f_above_floor():
             for r in runs("sementes_caderno2.json", "preset", "F")]
 
 
+def answers2(group, seeds=range(5)):
+    """Notebook 2's answer key: F with one setting changed, or F itself ("F"), per seed."""
+    return [r for r in read("respostas_caderno2.json")["runs"]
+            if r["group"] == group and r["seed"] in seeds]
+
+
+def val2(group, seeds=range(5)):
+    return [r["val_accuracy"] for r in answers2(group, seeds)]
+
+
+def variant_vs_f(group):
+    """(points, standard errors) of the variant minus F, for its seeds 0-2 and 0-4, against
+    F's five seeds of section 2 and against F's five on the variants' CPU."""
+    return [(100 * (mean(val2(group, s)) - mean(f)), in_errors(val2(group, s), f))
+            for s in ((0, 1, 2), range(5)) for f in (f_validation(), val2("F"))]
+
+
 def answers4(model, key):
     """A measure of notebook 2's `model` (E or F) per seed, results/respostas_caderno4.json."""
     return [r[model][key] for r in read("respostas_caderno4.json")["runs"]]
@@ -393,6 +410,32 @@ QUOTES = [
           lambda: in_errors(f_validation(),
                             [r["val_accuracy"] for r in read("sementes_E.json")["runs"]]), 3, 0,
           "above"),
+    # notebook 2's exercises 1-3 over five seeds (results/respostas_caderno2.json)
+    Quote("solucoes/02", "As cinco sementes de 24 épocas de cada variante",
+          lambda: [r["epochs"] for r in read("respostas_caderno2.json")["runs"]], 24, 0),
+    Quote("solucoes/02", "cada semente leva de um a nove minutos numa CPU de dois núcleos",
+          lambda: [r["train_seconds"] / 60 for r in read("respostas_caderno2.json")["runs"]],
+          (1, 9), 0.1, "range"),
+    Quote("solucoes/02", "Sem o ruído, a validação cai entre 0,1 e 0,2 ponto",
+          lambda: [-p for p, _ in variant_vs_f("F-sem-ruido")], (0.1, 0.2), 0.005, "range"),
+    Quote("solucoes/02", "e a diferença passa de três erros-padrão nas quatro contas",
+          lambda: [-z for _, z in variant_vs_f("F-sem-ruido")], 3, 0, "above"),
+    Quote("solucoes/02", "ela fica a cerca de 0,001 do piso de 0,5003",
+          lambda: mean(r["last_train_loss"] for r in answers2("F-sem-ruido")) - FLOOR,
+          0.001, 0.0005),
+    Quote("solucoes/02", "e com ele, cerca de 0,03 acima",
+          lambda: mean(r["last_train_loss"] for r in answers2("F")) - FLOOR, 0.03, 0.01),
+    Quote("solucoes/02", "validação também cai entre 0,1 e 0,2 ponto",
+          lambda: [-p for p, _ in variant_vs_f("F-sem-normalizacao")], (0.1, 0.2), 0.005,
+          "range"),
+    Quote("solucoes/02", "além de três erros-padrão nas quatro contas",
+          lambda: [-z for _, z in variant_vs_f("F-sem-normalizacao")], 3, 0, "above"),
+    Quote("solucoes/02", "Nenhuma semente divergiu: todas treinaram com o pico de F",
+          lambda: [r["lr"] for r in answers2("F-sem-normalizacao")], 0.003, 0),
+    Quote("solucoes/02", "a perda de treino da última época fica em cerca de 0,03 nas cinco",
+          lambda: [r["last_train_loss"] for r in answers2("F-sem-suavizacao")], 0.03, 0.01),
+    Quote("solucoes/02", "(a diferença fica abaixo de um erro-padrão)",
+          lambda: [abs(z) for _, z in variant_vs_f("F-sem-suavizacao")], 1, 0, "below"),
     # the answer keys of notebooks 3 and 4 (solucoes/03_solucoes.ipynb, 04_solucoes.ipynb)
     Quote("solucoes/03", "apagar essa tinta mudou a acurácia em (a) em menos de meio ponto em cada "
           "uma das cinco sementes",
