@@ -122,7 +122,8 @@ def parser():
     train.add_argument("preset", nargs="?", help="one of " + ", ".join(PRESETS))
     add_config_flags(train)
     seeds = train.add_mutually_exclusive_group()
-    seeds.add_argument("--seed", type=SEED_NUMBER, default=0,
+    # default None, not 0: argparse's either/or check lets a value that *is* the default through
+    seeds.add_argument("--seed", type=SEED_NUMBER, default=None,
                        help="one run with this seed (default 0; a whole number >= 0)")
     seeds.add_argument("--seeds", type=SEED_NUMBER, nargs="+", metavar="S",
                        help="one run per seed")

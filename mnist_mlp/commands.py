@@ -70,7 +70,8 @@ def cmd_train(args):
     preset, config = train_config(args)  # every argument checked: nothing read or written yet
     if args.device == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device cuda: no CUDA device is visible to torch here")
-    seeds = args.seeds or [args.seed]
+    # --seed defaults to None, not 0: argparse lets `--seed 0 --seeds 1 2` through otherwise
+    seeds = args.seeds or [0 if args.seed is None else args.seed]
     if len(set(seeds)) < len(seeds):
         raise UsageError(f"--seeds lists a seed twice: {' '.join(map(str, seeds))}")
     runs = {seed: Run(preset, config, seed, args.val_split, not args.no_validation, args.device)

@@ -117,13 +117,15 @@ def grey(image):
                          f"{array.dtype}: convert it, e.g. with np.asarray(image, float)")
     if array.ndim == 3 and array.shape[0] == 1:
         array = array[0]
+    if array.ndim == 3 and array.shape[-1] == 4:  # RGBA (plt.imread of a PNG): over white,
+        white = 255.0 if array.dtype.kind in "biu" or array.max() > 1 else 1.0  # as a viewer
+        alpha = array[..., 3:].astype(np.float64) / white
+        array = array[..., :3].astype(np.float64) * alpha + white * (1 - alpha)
     if array.ndim == 3 and array.shape[-1] == 3:
         array = array.astype(np.float64) @ LUMA
     if array.ndim != 2:
-        raise ValueError(f"expected one grayscale image (H x W or 1 x H x W) or RGB image "
-                         f"(H x W x 3), got shape {array.shape}: pass digits one at a time"
-                         + ("; for RGBA, pass Image.fromarray(array)" if array.shape[-1:] == (4,)
-                            else ""))
+        raise ValueError(f"expected one grayscale image (H x W or 1 x H x W), RGB or RGBA image "
+                         f"(H x W x 3 or 4), got shape {array.shape}: pass digits one at a time")
     if array.size == 0:
         raise ValueError(f"the image is empty (shape {array.shape}): pass an image of a digit")
     array = array.astype(np.float64)

@@ -10,6 +10,9 @@ def replacing(path):
     """Yield a temporary path beside `path`; write there. On success it replaces `path` in one
     rename; on any error (Ctrl-C included) it is removed and `path` is left as it was."""
     path = Path(path)
+    if path.is_dir():  # os.replace would fail after the whole write
+        raise ValueError(f"{path} is a folder: name the file to write in it, e.g. "
+                         f"{path / 'modelo.pt'}")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:

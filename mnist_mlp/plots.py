@@ -172,6 +172,10 @@ def accuracy_curves(xs, curves, xlabel, title, ax=None, ylabel="acurácia no tes
     if not isinstance(curves, dict):
         raise ValueError(f"curves must be a dict {{model name: accuracies}}, got "
                          f"{type(curves).__name__}: e.g. {{'E': [0.98, 0.7], 'F': [0.99, 0.8]}}")
+    values = np.asarray([a for accuracies in curves.values() for a in accuracies], dtype=float)
+    if values.size and not ((values >= 0) & (values <= 1)).all():  # 0-1 axis: off the chart
+        raise ValueError("the accuracies must be fractions from 0 to 1 (0.98, not 98): divide "
+                         "percentages by 100")
     if ax is None:
         ax = figure_for((6.4, 3.6)).subplots()
     for name, accuracies in curves.items():

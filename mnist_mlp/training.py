@@ -48,6 +48,22 @@ class History:
         return [row[name] for row in self.epochs]
 
 
+def check_batch_for_training(model, batch):
+    """ValueError, in one line, for a first batch the model cannot train on: the images' dtype
+    and size and the labels against the model (as `fit` checks before it starts), and batch
+    normalisation given one image."""
+    from .evaluation import fits  # evaluation draws with seaborn: imported when training starts
+
+    if len(batch) != 2:  # not (images, labels): the model's own business
+        return
+    X, y = batch
+    fits((X, y), model)
+    norms = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules())
+    if norms and len(X) == 1:
+        raise ValueError("batch normalisation cannot train on batches of one image: use a "
+                         "batch_size of 2 or more")
+
+
 class Classifier(d2l.Classifier):
     """d2l.Classifier whose training steps feed `history` and `board` (one redraw per epoch)
     and raise TrainingDiverged, naming the epoch and learning rate, when an epoch's training
@@ -59,6 +75,8 @@ class Classifier(d2l.Classifier):
         self.board = EpochBoard(self.history)
 
     def training_step(self, batch):
+        if self.trainer.train_batch_idx % self.trainer.num_train_batches == 0:
+            check_batch_for_training(self, batch)  # d2l.Trainer's route too: one line, not torch's
         Y_hat = self(*batch[:-1])
         loss = self.loss(Y_hat, batch[-1])
         self.history.add("train_loss", loss, len(batch[-1]))

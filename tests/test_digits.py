@@ -216,7 +216,7 @@ def test_fit_to_box_bad_input_raises_a_helpful_value_error(ink, resample, messag
     (np.zeros((0, 5)), "empty"),
     (np.zeros(10), "expected one grayscale image"),
     (np.zeros((2, 28, 28)), "expected one grayscale image"),
-    (np.zeros((28, 28, 4)), "for RGBA, pass Image.fromarray"),
+    (np.zeros((28, 28, 4)), "all one colour"),  # transparent everywhere: white
     (np.zeros((28, 28, 3)), "all one colour"),
     (np.full((28, 28), 7), "all one colour"),
     (torch.zeros(28, 28), "no digit"),

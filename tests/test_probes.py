@@ -2,10 +2,12 @@
 nothing silently wrong (issue 38)."""
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from d2l import torch as d2l
 from PIL import Image
 from tiny import TinyMNIST
 
@@ -40,7 +42,7 @@ from mnist_mlp.inspection import (
 )
 from mnist_mlp.plots import accuracy_curves, error_grid, image_grid, plot_confusion_matrix
 from mnist_mlp.presets import PRESETS
-from mnist_mlp.runs import Run
+from mnist_mlp.runs import Run, save_weights
 
 
 @pytest.fixture(scope="module")
@@ -452,3 +454,48 @@ def test_collect_out_with_a_trailing_slash_is_a_folder(tmp_path, capsys):
         main(["collect", str(tmp_path), "--out", str(tmp_path / "new") + "/"])
     assert "names a folder: name the JSON file" in capsys.readouterr().err
     assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("call, message", [
+    # notebook 1 trains through d2l.Trainer, not fit: torch's errors at the first step
+    (lambda: d2l.Trainer(max_epochs=1).fit(MLP(10, [8], 0.1), _Resized()),
+     "each image has 1024 pixels"),
+    (lambda: d2l.Trainer(max_epochs=1).fit(MLP(2, [8], 0.1).double(), TinyMNIST()),
+     "the images are torch.float32 and the model's weights torch.float64"),
+    (lambda: d2l.Trainer(max_epochs=1).fit(MLP(1, [8], 0.1), TinyMNIST()),
+     "label 1 is beyond the model's 1 outputs"),
+    (lambda: d2l.Trainer(max_epochs=1).fit(PRESETS["F"].model(), TinyMNIST(batch_size=1)),
+     "batch normalisation cannot train on batches of one image"),
+    # a folder where a file goes: the rename failed after the whole write
+    (lambda: save_weights(_linear(), Path(__file__).parent), "is a folder: name the file"),
+    (lambda: accuracy_curves([0, 1], {"C": [90, 80]}, "eps", "t"), "fractions from 0 to 1"),
+])
+def test_a_third_fresh_probe_finds_one_line_each(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+class _Resized(TinyMNIST):
+    """TinyMNIST with 32 x 32 images, as MNIST(resize=(32, 32)) gives."""
+
+    def __init__(self):
+        super().__init__()
+        self.X = torch.nn.functional.interpolate(self.X, size=(32, 32))
+
+
+def test_an_rgba_array_is_a_digit_over_white_as_its_image():
+    # plt.imread of a PNG is a float RGBA array; the advice Image.fromarray(array) failed on it
+    from mnist_mlp.digits import to_mnist
+
+    rgba = np.zeros((28, 28, 4), np.float32)
+    rgba[..., 3] = 0.0  # transparent: white, as a viewer shows it
+    rgba[8:20, 12:16] = [0, 0, 0, 1]  # an opaque black stroke
+    as_image = to_mnist(Image.fromarray((rgba * 255).astype(np.uint8), "RGBA"))
+    assert torch.allclose(to_mnist(rgba), as_image, atol=0.02)
+
+
+def test_seed_0_with_seeds_is_refused_as_any_other_seed(capsys):
+    # argparse let `--seed 0 --seeds 1 2` through (0 is the default) and trained 1 and 2 only
+    with pytest.raises(SystemExit):
+        main(["train", "C", "--seed", "0", "--seeds", "1", "2"])
+    assert "not allowed with argument" in capsys.readouterr().err
