@@ -155,6 +155,18 @@ def test_the_notebooks_seed_is_ascii_digits_whose_three_seeds_set_seed_takes(tmp
     assert not (tmp_path / "build").exists()
 
 
+def hand_made_run(run, history, **metrics):
+    """A run folder of E (10 epochs, validated on 10,000 held-out images) written by hand, with
+    the rows `history` and any metrics.json value replaced by `metrics`."""
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps(
+        {**PRESETS["E"].to_dict(), "preset": "E", "seed": 0, "val_split": 10000,
+         "validate": True, "device": "cpu"}))
+    (run / "metrics.json").write_text(json.dumps(
+        {"epochs": history, "val_accuracy": 0.97, "train_seconds": 20.0, **metrics}))
+    return run
+
+
 @pytest.mark.parametrize("metrics, message", [
     ({"epochs": [{"train_loss": 0.5}]}, "a list of per-epoch rows, each an epoch number"),
     ({"epochs": [{"epoch": 1, "train_loss": float("nan")}]}, "each an epoch number and finite"),
@@ -163,14 +175,7 @@ def test_the_notebooks_seed_is_ascii_digits_whose_three_seeds_set_seed_takes(tmp
 def test_a_hand_edited_metrics_file_is_one_line(tmp_path, metrics, message):
     from mnist_mlp.runs import RunError, read_run
 
-    run = tmp_path / "E-seed0"
-    run.mkdir()
-    (run / "config.json").write_text(json.dumps(
-        {**PRESETS["E"].to_dict(), "preset": "E", "seed": 0, "val_split": 10000,
-         "validate": True, "device": "cpu"}))
-    (run / "metrics.json").write_text(json.dumps(
-        {"epochs": [{"epoch": 1, "train_loss": 0.5}], "val_accuracy": 0.97,
-         "train_seconds": 20.0, **metrics}))
+    run = hand_made_run(tmp_path / "E-seed0", [{"epoch": 1, "train_loss": 0.5}], **metrics)
     with pytest.raises(RunError, match=message):
         read_run(run)
 
@@ -424,14 +429,8 @@ def test_train_refuses_a_link_where_a_run_goes_before_training(tmp_path, capsys)
 def test_out_with_a_tilde_after_the_equals_sign_is_the_home_folder(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.chdir(tmp_path)
-    run = tmp_path / "E-seed0"
-    run.mkdir()
-    (run / "config.json").write_text(json.dumps(
-        {**PRESETS["E"].to_dict(), "preset": "E", "seed": 0, "val_split": 10000,
-         "validate": True, "device": "cpu"}))
-    (run / "metrics.json").write_text(json.dumps(
-        {"epochs": [{"epoch": n, "train_loss": 0.5} for n in range(1, 11)], "val_accuracy": 0.97,
-         "train_seconds": 20.0}))
+    run = hand_made_run(tmp_path / "E-seed0",
+                        [{"epoch": n, "train_loss": 0.5} for n in range(1, 11)])
     assert main(["collect", str(run), "--out=~/sum.json"]) == 0  # the shell leaves this ~
     assert (tmp_path / "sum.json").is_file() and not (tmp_path / "~").exists()
     monkeypatch.chdir(run)  # "." is named by its folder, not ""
