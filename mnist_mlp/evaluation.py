@@ -94,7 +94,7 @@ def validation_batches(dataset):
 def batches(data_iter, model=None):
     """`data_iter` if it can give (X, y) batches; a ValueError saying what to pass instead
     for the MNIST object, one of its splits, or the None of a missing validation split. With a
-    `model`, each batch must also fit it: its dtype, and, for the package's MLPs, its pixels
+    `model`, each batch must also fit it: its dtype and, where `sizes_of` tells them, its pixels
     per image and labels below its number of outputs."""
     if data_iter is None:
         raise ValueError("got None for the batches: an MNIST made with validate=False has no "
