@@ -230,6 +230,11 @@ def variant_vs_f(group):
             for s in ((0, 1, 2), range(5)) for f in (f_validation(), val2("F"))]
 
 
+def pair_with(model):
+    """J's seed 0 against `model`'s ("I" or "H") on the same test images (pareado_J.json)."""
+    return next(r for r in read("pareado_J.json")["runs"] if r["second"] == f"{model}-seed0")
+
+
 def answers4(model, key):
     """A measure of notebook 2's `model` (E or F) per seed, results/respostas_caderno4.json."""
     return [r[model][key] for r in read("respostas_caderno4.json")["runs"]]
@@ -497,6 +502,26 @@ QUOTES = [
           lambda: 100 * mean(attack("F 5 epochs", "FGSM", 0.3)), 82, 1),
     Quote("solucoes/04", "e cerca de 2% sob o PGD pela margem (cinco sementes)",
           lambda: 100 * mean(attack("F 5 epochs", "PGD margin", 0.3)), 2, 0.5),
+    # the appendix's paired comparison of J with I and H, seed 0 (results/pareado_J.json)
+    Quote("ap", "I e H da semente 0 foram treinadas de novo",
+          lambda: [r["seed"] for r in read("pareado_J.json")["runs"]], 0, 0),
+    Quote("ap", "a rede J e a rede I diferem em cerca de 40 imagens",
+          lambda: pair_with("I")["only_first"] + pair_with("I")["only_second"], 40, 3),
+    Quote("ap", "e J e H em cerca de 55",
+          lambda: pair_with("H")["only_first"] + pair_with("H")["only_second"], 55, 3),
+    Quote("ap", "quase metade para cada lado",
+          lambda: [pair_with(m)["only_first"] / (pair_with(m)["only_first"]
+                                                  + pair_with(m)["only_second"]) for m in "IH"],
+          0.5, 0.07),
+    Quote("ap", "o valor-p fica muito acima do limiar de p ≈ 0,003",
+          lambda: [pair_with(m)["p"] for m in "IH"], 0.1, 0, "above"),
+    Quote("ap", "I acertou 99,31%", lambda: 100 * pair_with("I")["second_accuracy"], 99.31, 0.005),
+    Quote("ap", "o mesmo número da sua leitura registrada",
+          lambda: pair_with("I")["second_accuracy"] - runs("longo_I.json", "seed", 0)[0][
+              "test_accuracy"], 0, 1e-9),
+    Quote("ap", "a H, 99,24%", lambda: 100 * pair_with("H")["second_accuracy"], 99.24, 0.005),
+    Quote("ap", "contra 99,26% na sua",
+          lambda: 100 * runs("longo_H.json", "seed", 0)[0]["test_accuracy"], 99.26, 0.005),
     # the appendix's model J (results/longo_J.json), read once
     Quote("ap", "J ficou abaixo da meta, por cerca de 0,04 ponto",
           lambda: 99.36 - 100 * mean(long_tests("longo_J.json")), 0.04, 0.01),
