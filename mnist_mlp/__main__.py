@@ -5,10 +5,14 @@ import sys
 # only here: a notebook that calls cli.main() keeps its own backend.
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from .cli import main  # noqa: E402  (after the backend is chosen)
-
 try:
+    from .cli import main  # noqa: E402  (after the backend is chosen)
+
     sys.exit(main())
+except KeyboardInterrupt:  # Ctrl-C while torch loads, or in a command that does not train
+    # (training says more): every file is written whole or not at all, so none is half-written.
+    print("interrupted; no file is half-written", file=sys.stderr)
+    sys.exit(130)
 except BrokenPipeError:  # `... presets | head`: the reader left; Python's own advice
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     sys.exit(1)

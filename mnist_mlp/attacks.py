@@ -16,6 +16,7 @@ from torch.nn import functional as F
 from .checks import COUNT, PIXEL, POSITIVE, Interval, require
 from .data import batch_loader
 from .evaluation import batches, device_of, dtype_of, fits
+from .training import has_batch_norm
 
 LOSSES = ("cross_entropy", "margin")
 L2_NORM = Interval(whole=False, low=0, note="(an L2 norm)")  # VAT's eps
@@ -217,8 +218,7 @@ def check_vat(model, X, generator=None):
     """ValueError, em uma linha, para imagens ou um gerador que o VAT não usaria como promete."""
     check_images(model, X)
     check_generator(generator)
-    if model.training and len(X) < 2 and any(
-            isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules()):
+    if model.training and len(X) < 2 and has_batch_norm(model):
         raise ValueError("one image in training mode: batch normalisation needs two or more "
                          "per batch (or call model.eval() first)")
 

@@ -58,9 +58,11 @@ def outputs(model, data_iter):
         yield X.cpu(), y.cpu(), scores
 
 
-def confusion_matrix(y_true, y_pred, labels):
-    """scikit-learn's confusion_matrix, refusing the answers it would drop without a word (a
-    class beyond `labels`, e.g. from a model with more than ten outputs)."""
+def confusion_matrix(y_true, y_pred, num_classes):
+    """scikit-learn's confusion_matrix of classes 0 to `num_classes` - 1, refusing the answers it
+    would drop without a word (a class beyond them, e.g. from a model with more outputs)."""
+    require("num_classes", num_classes)  # range(10.0): a TypeError
+    labels = range(num_classes)
     for values, whose in ((y_true, "a label"), (y_pred, "an answer of the model")):
         beyond = sorted(set(values.unique().tolist()) - set(labels))
         if beyond:
@@ -76,7 +78,7 @@ def confusion(model, data_iter, num_classes=10):
     for _, y, scores in outputs(model, data_iter):
         y_true.append(y)
         y_pred.append(scores.argmax(dim=1))
-    return confusion_matrix(torch.cat(y_true), torch.cat(y_pred), labels=range(num_classes))
+    return confusion_matrix(torch.cat(y_true), torch.cat(y_pred), num_classes)
 
 
 def validation_batches(dataset):
@@ -104,7 +106,8 @@ def batches(data_iter, model=None):
     if isinstance(data_iter, torch.utils.data.Dataset):
         raise ValueError("got a split (e.g. data.val): pass its batches, e.g. "
                          "data.val_dataloader()")
-    return (fits(check_batch(batch), model) for batch in collated(data_iter))
+    sizes = None if model is None else sizes_of(model)  # once: it walks a user's modules
+    return (fits(check_batch(batch), model, sizes) for batch in collated(data_iter))
 
 
 def collated(data_iter):
@@ -149,10 +152,11 @@ def check_batch(batch):
     return X, y
 
 
-def fits(batch, model):
+def fits(batch, model, sizes=None):
     """`batch` (X, y) if `model` (None: any) can read it, else a ValueError in one line: a
     wrong dtype or image size would be torch's matrix error, and a label beyond the model's
-    outputs would count as an error for ever (an accuracy of 0, silently)."""
+    outputs would count as an error for ever (an accuracy of 0, silently). `sizes`: the
+    model's `sizes_of`, where the caller has them."""
     if model is None:
         return batch
     X, y = batch
@@ -160,7 +164,7 @@ def fits(batch, model):
     if X.dtype != dtype:
         raise ValueError(f"the images are {X.dtype} and the model's weights {dtype}: convert "
                          f"one, e.g. X.to({dtype})")
-    inputs, classes = sizes_of(model)
+    inputs, classes = sizes_of(model) if sizes is None else sizes
     if inputs is not None and len(X) and X[0].numel() != inputs:
         raise ValueError(f"each image has {X[0].numel()} pixels (shape {tuple(X.shape[1:])}) "
                          f"and the model takes {inputs}: build the data with the model's size "

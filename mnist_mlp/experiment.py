@@ -13,6 +13,7 @@ from .checkpoints import CheckpointedTrainer
 from .checks import NONNEGATIVE_COUNT, SEED, require
 from .cpu import cpu_name
 from .data import batch_loader
+from .training import check_batch_norm
 
 LIBRARIES = ("torch", "torchvision", "d2l", "numpy", "matplotlib", "seaborn", "scikit-learn")
 
@@ -72,10 +73,7 @@ def check_inputs(model, data):
     if dtype != torch.float32:  # MNIST's batches are float32: torch's dtype error at step 1
         raise ValueError(f"the model's weights are {dtype} and MNIST's images float32: train "
                          "it as built (float32), e.g. without .double()")
-    norms = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules())
-    if norms and getattr(data, "batch_size", None) == 1:
-        raise ValueError("batch normalisation cannot train on batches of one image: use a "
-                         "batch_size of 2 or more")
+    check_batch_norm(model, getattr(data, "batch_size", None))
     first = layers[0] if layers else None
     pixels = getattr(getattr(data, "train", None), "pixels", None)
     if first is not None and pixels is not None and pixels[0].numel() != first.in_features:

@@ -13,7 +13,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import Formatter, MaxNLocator
 
-from .checks import require
+from .checks import POSITIVE, require
 from .formatting import axis_number, br, shared_decimals
 
 
@@ -44,8 +44,17 @@ class DecimalCommaFormatter(Formatter):
         return axis_number(x, self.decimals)
 
 
+def one_axes(ax):
+    """`ax` if it is one matplotlib Axes, else a ValueError saying what to pass."""
+    if not isinstance(ax, Axes):
+        raise ValueError(f"ax must be one matplotlib Axes (e.g. plt.subplots()[1], or one of "
+                         f"an array of them), got {type(ax).__name__}")
+    return ax
+
+
 def decimal_comma(ax):
     """Portuguese tick labels (`DecimalCommaFormatter`) on both axes of `ax`."""
+    one_axes(ax)
     ax.xaxis.set_major_formatter(DecimalCommaFormatter())
     ax.yaxis.set_major_formatter(DecimalCommaFormatter())
 
@@ -75,6 +84,12 @@ def axes_grid(count, axes=None, cols=10, cell=(1.5, 1.9)):
 
 def error_grid(errors, confidences=None, axes=None):
     """(image, true, predicted) triples, ten per row; optional confidence in each title."""
+    if isinstance(errors, Drawing):
+        errors = errors.data  # visualize_errors' drawing: the errors it drew
+    errors = list(errors)
+    if not all(isinstance(e, (tuple, list)) and len(e) == 3 for e in errors):
+        raise ValueError("error_grid takes a list of (image, true, predicted) triples, e.g. "
+                         "visualize_errors(model, data).data")
     fig, flat = axes_grid(max(1, len(errors)), axes)
     for i, (ax, (img, true_label, pred_label)) in enumerate(zip(flat, errors)):
         ax.imshow(np.asarray(img).squeeze(), cmap="gray")
@@ -89,6 +104,16 @@ def error_grid(errors, confidences=None, axes=None):
     return Drawing(fig, flat, errors)
 
 
+def as_image(img):
+    """A tensor or array as a 2-D array for imshow (weights that require grad draw as values)."""
+    array = np.asarray(img.detach().cpu() if hasattr(img, "detach") else img).squeeze()
+    if array.ndim != 2:
+        raise ValueError(f"an image must be 2-D (or 1 x H x W), got shape {array.shape}: "
+                         "reshape it, e.g. x.reshape(28, 28), or draw a layer's weights with "
+                         "first_layer_images(model)")
+    return array
+
+
 def image_grid(images, titles=(), axes=None, cols=10, cmap="gray", colorbar=None):
     """Images (tensors or arrays, 2-D or 1 x H x W) in rows of `cols`, each with its title.
 
@@ -98,8 +123,7 @@ def image_grid(images, titles=(), axes=None, cols=10, cmap="gray", colorbar=None
     require("cols", cols)  # a positive integer
     fig, flat = axes_grid(len(images), axes, cols=cols, cell=(1.2, 1.4 if titles else 1.2))
     # weights that require grad (first_layer_images of a model in training) draw as values
-    arrays = [np.asarray(img.detach().cpu() if hasattr(img, "detach") else img).squeeze()
-              for img in images]
+    arrays = [as_image(img) for img in images]
     limit = max(float(np.abs(a).max()) for a in arrays) if cmap != "gray" and arrays else None
     shown = None
     for i, (ax, img) in enumerate(zip(flat, arrays)):
@@ -123,11 +147,7 @@ def plot_confusion_matrix(cm, errors_only=False, ax=None, title=None):
 
     With `errors_only` the diagonal is left blank, so the colours scale to the errors alone.
     """
-    if ax is None:
-        ax = figure_for((8, 6.5)).subplots()
-    if not isinstance(ax, Axes):
-        raise ValueError(f"ax must be one matplotlib Axes (e.g. plt.subplots()[1]), got "
-                         f"{type(ax).__name__}")
+    ax = one_axes(figure_for((8, 6.5)).subplots() if ax is None else ax)
     cm = np.asarray(cm)
     if not (cm.ndim == 2 and cm.shape[0] == cm.shape[1] and cm.size
             and np.issubdtype(cm.dtype, np.number) and np.isfinite(cm).all()):
@@ -149,16 +169,23 @@ def attack_grid(X, X_adv, before, after, name, eps, axes=None):
     (vermelho: mais claro; azul: mais escuro), embaixo a imagem atacada; os títulos dão a
     resposta do modelo `name` antes (`before`) e depois (`after`)."""
     count = len(X)
+    if not len(X_adv) == len(before) == len(after) == count:
+        raise ValueError(f"X, X_adv, before and after must be equally long (one per image), got "
+                         f"{len(X)}, {len(X_adv)}, {len(before)} and {len(after)}")
+    require("eps", eps, POSITIVE)
     if axes is None:
         fig = figure_for((1.5 * max(count, 1), 5))
         axes = fig.subplots(3, max(count, 1), squeeze=False)
+    elif np.size(axes) != 3 * count:
+        raise ValueError(f"axes must hold 3 x {count} axes (original, change, attacked), got "
+                         f"{np.size(axes)}: e.g. plt.subplots(3, {count})[1]")
     axes = np.asarray(axes).reshape(3, -1)
     for col in range(count):
-        axes[0, col].imshow(np.asarray(X[col]).squeeze(), cmap="gray", vmin=0, vmax=1)
+        image, attacked = as_image(X[col]), as_image(X_adv[col])
+        axes[0, col].imshow(image, cmap="gray", vmin=0, vmax=1)
         axes[0, col].set_title(f"{name} lê {int(before[col])}")
-        change = np.asarray(X_adv[col] - X[col]).squeeze()
-        axes[1, col].imshow(change, cmap="RdBu_r", vmin=-eps, vmax=eps)
-        axes[2, col].imshow(np.asarray(X_adv[col]).squeeze(), cmap="gray", vmin=0, vmax=1)
+        axes[1, col].imshow(attacked - image, cmap="RdBu_r", vmin=-eps, vmax=eps)
+        axes[2, col].imshow(attacked, cmap="gray", vmin=0, vmax=1)
         axes[2, col].set_title(f"{name} lê {int(after[col])}")
     for ax in axes.flat:
         ax.set_axis_off()
@@ -176,8 +203,7 @@ def accuracy_curves(xs, curves, xlabel, title, ax=None, ylabel="acurácia no tes
     if values.size and not ((values >= 0) & (values <= 1)).all():  # 0-1 axis: off the chart
         raise ValueError("the accuracies must be fractions from 0 to 1 (0.98, not 98): divide "
                          "percentages by 100")
-    if ax is None:
-        ax = figure_for((6.4, 3.6)).subplots()
+    ax = one_axes(figure_for((6.4, 3.6)).subplots() if ax is None else ax)
     for name, accuracies in curves.items():
         ax.plot(xs, accuracies, "o-", label=f"modelo {name}")
     ax.set(title=title, ylim=(0, 1), xlabel=xlabel, ylabel=ylabel)

@@ -58,8 +58,17 @@ def check_batch_for_training(model, batch):
         return
     X, y = batch
     fits((X, y), model)
-    norms = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules())
-    if norms and len(X) == 1:
+    check_batch_norm(model, len(X))
+
+
+def has_batch_norm(model):
+    """Whether any layer of `model` normalises by the batch's statistics in training."""
+    return any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules())
+
+
+def check_batch_norm(model, batch_size):
+    """ValueError if `model` would train by batch normalisation on batches of one image."""
+    if batch_size == 1 and has_batch_norm(model):
         raise ValueError("batch normalisation cannot train on batches of one image: use a "
                          "batch_size of 2 or more")
 

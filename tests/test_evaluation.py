@@ -249,3 +249,15 @@ def test_batches_the_model_cannot_read_are_one_line(X, y, message):
     for helper in (evaluate_accuracy, correct):
         with pytest.raises(ValueError, match=message):
             helper(model, _loader(X, y))
+
+
+def test_a_models_sizes_are_read_once_per_pass_not_per_batch(monkeypatch):
+    from mnist_mlp import evaluation
+
+    calls = []
+    monkeypatch.setattr(evaluation, "sizes_of",
+                        lambda model: calls.append(model) or (28 * 28, 10))
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(28 * 28, 10))
+    loader = [(torch.rand(4, 1, 28, 28), torch.arange(4)) for _ in range(3)]
+    evaluation.evaluate_accuracy(model, loader)
+    assert len(calls) == 1  # it walks a user's modules: once, not once per batch

@@ -25,6 +25,7 @@ from mnist_mlp.config import Config
 from mnist_mlp.data import batch_loader
 from mnist_mlp.evaluation import (
     binomial_interval,
+    confusion,
     correct,
     ensemble_accuracy,
     mcnemar,
@@ -40,7 +41,14 @@ from mnist_mlp.inspection import (
     never_inked,
     weight_scale,
 )
-from mnist_mlp.plots import accuracy_curves, error_grid, image_grid, plot_confusion_matrix
+from mnist_mlp.plots import (
+    accuracy_curves,
+    attack_grid,
+    decimal_comma,
+    error_grid,
+    image_grid,
+    plot_confusion_matrix,
+)
 from mnist_mlp.presets import PRESETS
 from mnist_mlp.runs import Run, save_weights
 
@@ -498,3 +506,60 @@ def test_seed_0_with_seeds_is_refused_as_any_other_seed(capsys):
     with pytest.raises(SystemExit):
         main(["train", "C", "--seed", "0", "--seeds", "1", "2"])
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def _grid_axes(rows, cols):
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(rows, cols, squeeze=False)[1]
+
+
+@pytest.mark.parametrize("call, message", [
+    # a row of axes where one goes: "'numpy.ndarray' object has no attribute 'xaxis'"
+    (lambda: decimal_comma(_grid_axes(1, 2)), "ax must be one matplotlib Axes"),
+    (lambda: accuracy_curves([0, 1], {"E": [0.9, 0.8]}, "eps", "t", ax=_grid_axes(1, 2)),
+     "ax must be one matplotlib Axes"),
+    # attack_grid: an IndexError, torch's "bad operand type for unary -", too few axes
+    (lambda: attack_grid(_images(3), _images(2), [0] * 3, [1] * 3, "E", 0.1),
+     "equally long .* got 3, 2, 3 and 3"),
+    (lambda: attack_grid(_images(2), _images(2), [0] * 2, [1] * 2, "E", [0.1]),
+     r"eps must be a finite number > 0, got \[0.1\]"),
+    (lambda: attack_grid(_images(2), _images(2), [0] * 2, [1] * 2, "E", 0.1,
+                         axes=_grid_axes(3, 1)), "axes must hold 3 x 2 axes"),
+    # flat images: matplotlib's "Invalid shape (784,) for image data"
+    (lambda: image_grid(_images(2).flatten(1)), r"2-D \(or 1 x H x W\), got shape \(784,\)"),
+    # error_grid of pairs: "not enough values to unpack"
+    (lambda: error_grid([(torch.zeros(28, 28), 1)]), r"\(image, true, predicted\) triples"),
+    # range(10.0): "'float' object cannot be interpreted as an integer"
+    (lambda: confusion(_linear(10), [(_images(), torch.arange(4))], num_classes=10.0),
+     "num_classes must be a positive integer"),
+])
+def test_a_fourth_round_of_probes_finds_one_line_each(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_attack_grid_draws_a_hand_made_attack_that_still_requires_grad():
+    X = _images(2).requires_grad_()  # a hand-written FGSM's X_adv: numpy() refused it
+    X_adv = (X + 0.1 * torch.ones_like(X)).clamp(0, 1)
+    assert attack_grid(X, X_adv, [0, 1], [1, 0], "E", 0.1).axes_.shape == (3, 2)
+
+
+def test_error_grid_takes_the_drawing_visualize_errors_returns(small):
+    model, data = small
+    drawn = visualize_errors(model, data, 3)
+    assert error_grid(drawn).data == list(drawn.data)
+
+
+def test_ctrl_c_while_the_command_starts_is_one_line_and_exit_130():
+    import subprocess
+    import sys
+
+    # the interrupt where it arrives in practice: while the command imports torch (cli.main)
+    program = ("import runpy, mnist_mlp.cli as cli\n"
+               "def interrupted(argv=None): raise KeyboardInterrupt\n"
+               "cli.main = interrupted\n"
+               "runpy.run_module('mnist_mlp', run_name='__main__')\n")
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert result.returncode == 130
+    assert result.stderr.strip().splitlines() == ["interrupted; no file is half-written"]
