@@ -64,10 +64,19 @@ def loss_gradient(model, X, y, loss="cross_entropy"):
 def accuracy_under_attack(model, data_iter, attack, eps, **options):
     """A fração dos exemplos que o modelo ainda acerta depois de `attack(model, X, y, eps)`."""
     if not callable(attack):
-        raise ValueError(f"attack must be a function such as fgsm or pgd, got {attack!r}")
+        raise ValueError(f"attack must be a function such as fgsm or pgd, got "
+                         f"{type(attack).__name__}")
+    if model.training:  # as fgsm and pgd refuse it, for an attack of one's own too
+        raise ValueError("the model is in training mode: its noise, dropout and batch "
+                         "statistics change its answers at every call; call model.eval() first")
+    require("eps", eps, PIXEL)
     hits = []
     for X, y in batches(data_iter, model):
         X_adv = attack(model, X, y, eps, **options)
+        if not (isinstance(X_adv, torch.Tensor) and X_adv.shape == X.shape
+                and X_adv.min() >= 0 and X_adv.max() <= 1):
+            raise ValueError("the attack must return images of X's shape in [0, 1] (e.g. "
+                             "(X + change).clamp(0, 1))")
         with torch.no_grad():
             hits.append(model(X_adv.to(device_of(model))).argmax(dim=1).cpu() == y.cpu())
     if not hits:
@@ -95,7 +104,8 @@ def smallest_flip(model, image, attack=fgsm, most=0.5, tolerance=0.002, **option
     muda o dígito mais provável de uma imagem 28 x 28, achado por bisseção (o ataque não é
     monótono em eps: não é garantido que seja o menor); None se nem `most` o muda."""
     if not callable(attack):
-        raise ValueError(f"attack must be a function such as fgsm or pgd, got {attack!r}")
+        raise ValueError(f"attack must be a function such as fgsm or pgd, got "
+                         f"{type(attack).__name__}")
     try:
         X = (image.detach().cpu() if isinstance(image, torch.Tensor)
              else torch.as_tensor(np.asarray(image, dtype=float))).to(dtype_of(model))

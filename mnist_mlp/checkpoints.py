@@ -17,6 +17,8 @@ class CheckpointError(RuntimeError):
 
 KEYS = {"settings", "epochs", "seconds", "model", "optimizer", "scheduler", "history", "batch_idx",
         "rng"}  # what _save writes
+# fit(checkpoint=...) from Python, or train --resume on the command line
+START_OVER = "delete it (on the command line: --force) to start that run over"
 
 
 def read_checkpoint(path):
@@ -25,10 +27,9 @@ def read_checkpoint(path):
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises many kinds for a truncated or foreign file
         raise CheckpointError(f"{path} is not a readable checkpoint ({err.__class__.__name__}); "
-                              "delete it, or pass --force to start that run over") from None
+                              f"{START_OVER}") from None
     if not isinstance(state, dict) or not set(state) >= KEYS:
-        raise CheckpointError(f"{path} is not a checkpoint of this package; delete it, or pass "
-                              "--force to start that run over")
+        raise CheckpointError(f"{path} is not a checkpoint of this package; {START_OVER}")
     return state
 
 
@@ -82,7 +83,7 @@ class CheckpointedTrainer(d2l.Trainer):
             set_random_state(state["rng"])
         except (KeyError, RuntimeError, TypeError, ValueError) as err:
             raise CheckpointError(f"{self.path} does not fit this run ({type(err).__name__}); "
-                                  "delete it, or pass --force to start that run over") from None
+                                  f"{START_OVER}") from None
         return state["epochs"]
 
 

@@ -157,10 +157,23 @@ def check_split(val_split, validate):
         raise ConfigError("validate=False trains on all training images: leave val_split 0")
 
 
+def type_hint(value):
+    """What to pass instead of a value whose type, not its size, breaks a rule: a Fraction, a
+    one-element tensor or array (`(y_hat == y).float().mean()`), NumPy's bool."""
+    if isinstance(value, Fraction):
+        return f" (float({value}) is one)"
+    if type(value).__name__ in ("bool", "bool_") and not isinstance(value, bool):  # NumPy's
+        return " (pass bool(x))"
+    count = value.numel() if hasattr(value, "numel") else getattr(value, "size", None)
+    if not isinstance(value, Real) and hasattr(value, "item") and count == 1:
+        return " (a tensor or array: pass x.item())"
+    return ""
+
+
 def require(name, value, rule=COUNT):
     """`value` if it keeps `rule` (a positive integer by default), else ConfigError."""
     test, what = rule
     if not test(value):
-        hint = f" (float({value}) is one)" if isinstance(value, Fraction) else ""
+        hint = type_hint(value)
         raise ConfigError(f"{name} must be {what}, got {value!r}{hint}")
     return value

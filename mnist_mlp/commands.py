@@ -149,11 +149,28 @@ def cmd_evaluate(args):
                                "move it away")
     models = [load_model(run_dir, run["config"]) for run_dir, run in zip(args.run_dirs, runs)]
     data = MNIST(batch_size=256)
+    held_out = {}  # val_split: the same held-out images train validated on
     for run_dir, model, run in zip(args.run_dirs, models, runs):
-        # with val_split 0, train validated on these same test images: the two readings agree
-        trained = run["val_accuracy"] if run["config"]["val_split"] == 0 else None
+        # train read the validation images; they must read the same now, or config.json or
+        # model.pt changed since (with val_split 0 they are the test images, read below)
+        split = run["config"]["val_split"]
+        trained = run["val_accuracy"] if split == 0 else None
+        if split and run["val_accuracy"] is not None:
+            if split not in held_out:
+                held_out[split] = MNIST(batch_size=256, val_split=split).val_dataloader()
+            same_reading(run_dir, evaluate_accuracy(model, held_out[split]), run["val_accuracy"],
+                         split, "its held-out images")
         evaluate_run(run_dir, model, data, args.errors, trained)
     return 0
+
+
+def same_reading(run_dir, accuracy, trained, images, which):
+    """RunError unless `accuracy` repeats what train read on the same images: another CPU may
+    flip a borderline image or two; a changed config.json or model.pt, hundreds."""
+    if abs(accuracy - trained) > max(0.002, 3 / images):
+        raise RunError(f"{run_dir}: {which} give {accuracy:.4f} here, and gave {trained:.4f} "
+                       f"when train validated on them: its {CONFIG} or {WEIGHTS} changed since; "
+                       "restore them or train the run again (nothing was written)")
 
 
 def evaluate_run(run_dir, model, data, max_errors, trained=None):
@@ -163,11 +180,8 @@ def evaluate_run(run_dir, model, data, max_errors, trained=None):
     cm = confusion(model, data.test_dataloader())
     images = int(cm.sum())
     accuracy = float(cm.trace() / images)
-    # another CPU may flip a borderline image or two; a changed config.json or model.pt, hundreds
-    if trained is not None and abs(accuracy - trained) > 0.002:
-        raise RunError(f"{run_dir}: the test images give {accuracy:.4f} here, and gave "
-                       f"{trained:.4f} when train validated on them: its {CONFIG} or {WEIGHTS} "
-                       "changed since; restore them or train the run again (nothing was written)")
+    if trained is not None:
+        same_reading(run_dir, accuracy, trained, images, "the test images")
     low, high = binomial_interval(accuracy, images)
     precision, recall, f1, support = per_class_scores(cm)
     print(f"{run_dir}: test accuracy {accuracy:.4f} (95 % interval {low:.4f}-{high:.4f}; "
@@ -371,5 +385,23 @@ def run(args):
     except KeyboardInterrupt:
         # Runs and checkpoints are written whole or not at all, so nothing is half-written.
         print("interrupted: finished runs are kept, and the run in progress up to its last "
-              "finished epoch (train again with --resume to continue)", file=sys.stderr)
+              "finished epoch (train again with --resume to continue)" if args.command == "train"
+              else f"interrupted: every file written is whole; run {args.command} again for "
+              "the complete set", file=sys.stderr)
         return 130
+    except MemoryError as err:  # a mistyped --hidden-sizes: torch's allocator's traceback
+        print(f"error: not enough memory for this model ({_first_line(err)}): choose smaller "
+              "--hidden-sizes or --batch-size", file=sys.stderr)
+        return 1
+    except RuntimeError as err:
+        if "can't allocate memory" not in str(err):
+            raise
+        print(f"error: not enough memory for this model ({_first_line(err)}): choose smaller "
+              "--hidden-sizes or --batch-size", file=sys.stderr)
+        return 1
+
+
+def _first_line(err):
+    """The last line of an exception's message: torch's allocator puts the size there."""
+    lines = [line for line in str(err).splitlines() if line.strip()]
+    return (lines[-1] if lines else type(err).__name__)[:200]

@@ -37,6 +37,13 @@ class MNIST(d2l.DataModule):
 
     def to(self, device):
         """Every split moved to `device` (the GPU d2l.Trainer trains on); returns self."""
+        try:
+            device = torch.device(device)
+        except (RuntimeError, TypeError):
+            raise ConfigError(f"device must be a torch device such as 'cpu' or 'cuda', got "
+                              f"{device!r}") from None
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ConfigError("no CUDA device is visible to torch here: keep the data on the CPU")
         same = self.val is self.test
         self.train, self.test = self.train.to(device), self.test.to(device)
         self.val = self.test if same else self.val and self.val.to(device)
@@ -148,6 +155,10 @@ def batch_loader(split, batch_size, shuffle=False):
     Shuffled, a last batch of one image is left out: batch normalisation cannot train on one
     image (every other split and size keeps all its batches).
     """
+    require("batch_size", batch_size)  # 0: torch's error; 64.7: batches of 64, silently
+    if not isinstance(split, torch.utils.data.Dataset):
+        raise ValueError(f"batch_loader takes a split of MNIST, got {type(split).__name__}: e.g. "
+                         "batch_loader(data.test, 1000)")
     order = (torch.utils.data.RandomSampler(split) if shuffle
              else torch.utils.data.SequentialSampler(split))
     batch_size = int(batch_size)  # a NumPy integer passes the package's rule but not torch's

@@ -123,6 +123,9 @@ def grey(image):
         array = array[..., :3].astype(np.float64) * alpha + white * (1 - alpha)
     if array.ndim == 3 and array.shape[-1] == 3:
         array = array.astype(np.float64) @ LUMA
+    if array.ndim == 3 and array.shape[0] in (3, 4) and isinstance(image, torch.Tensor):
+        raise ValueError(f"got a channel-first tensor of shape {array.shape} (ToTensor of a colour "
+                         "photo): pass image.permute(1, 2, 0), or the PIL image itself")
     if array.ndim != 2:
         raise ValueError(f"expected one grayscale image (H x W or 1 x H x W), RGB or RGBA image "
                          f"(H x W x 3 or 4), got shape {array.shape}: pass digits one at a time")

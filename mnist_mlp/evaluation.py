@@ -10,9 +10,9 @@ import torch
 from sklearn import metrics
 from torch import nn
 
-from .checks import POSITIVE, UNIT, require
+from .checks import BOOLEAN, UNIT, Interval, require
 from .formatting import br
-from .plots import Drawing, error_grid, plot_confusion_matrix
+from .plots import counts_table, error_grid, plot_confusion_matrix
 
 
 def evaluate_accuracy(model, data_iter):
@@ -106,6 +106,10 @@ def batches(data_iter, model=None):
     if isinstance(data_iter, torch.utils.data.Dataset):
         raise ValueError("got a split (e.g. data.val): pass its batches, e.g. "
                          "data.val_dataloader()")
+    if (isinstance(data_iter, (tuple, list)) and len(data_iter) == 2
+            and all(isinstance(t, torch.Tensor) for t in data_iter)
+            and data_iter[0].dim() >= 2 and data_iter[1].dim() == 1):
+        raise ValueError("got one batch (X, y): wrap it in a list, [(X, y)]")
     sizes = None if model is None else sizes_of(model)  # once: it walks a user's modules
     return (fits(check_batch(batch), model, sizes) for batch in collated(data_iter))
 
@@ -138,6 +142,9 @@ def check_batch(batch):
     X, y = batch
     if not len(X):  # an accuracy over no image is 0/0
         raise ValueError("a batch holds no images: leave empty batches out")
+    if y.dim() == 0:  # zip(X, y): one image and its label at a time
+        raise ValueError("each item is one image and its label: pass batches, e.g. [(X, y)] or "
+                         "a DataLoader")
     integers = not y.is_floating_point() and y.dtype != torch.bool
     if not (integers and y.dim() == 1 and len(y) == len(X)):
         raise ValueError(f"the labels must be integers, one per image, shape ({len(X)},), got "
@@ -246,6 +253,9 @@ def in_order(data_iter):
 
 def ensemble_correct(models, data_iter):
     """As `correct`, for the models' averaged class probabilities (ensemble_accuracy's rule)."""
+    if isinstance(models, dict):  # the drawing pad's {name: model}
+        raise ValueError("ensemble_accuracy takes a list of models, got a dict: pass "
+                         "list(models.values())")
     if isinstance(models, nn.Module) or not hasattr(models, "__iter__"):
         raise ValueError("ensemble_accuracy takes a list of models, e.g. [model_a, model_b], got "
                          f"{type(models).__name__}")
@@ -259,6 +269,10 @@ def ensemble_correct(models, data_iter):
         raise ValueError("data_iter gave no batches; pass e.g. data.val_dataloader()")
     probs = [torch.cat([torch.softmax(scores, dim=1) for _, _, scores in outputs(m, loaded)])
              for m in models]
+    if len({p.shape[1] for p in probs}) > 1:
+        raise ValueError("the models give different numbers of scores "
+                         f"({', '.join(str(p.shape[1]) for p in probs)}): average models of the "
+                         "same classes")
     return sum(probs).argmax(dim=1) == torch.cat([y.cpu() for _, y in loaded])
 
 
@@ -273,7 +287,7 @@ def mcnemar(right_a, right_b):
     right_a, right_b = (_booleans(r) for r in (right_a, right_b))
     if shapes[0] != shapes[1] or right_a.numel() == 0:
         raise ValueError("mcnemar needs two equally long, non-empty lists of right/wrong "
-                         f"answers, got {right_a.numel()} and {right_b.numel()}")
+                         f"answers, got shapes {shapes[0]} and {shapes[1]}")
     only_a, only_b = int((right_a & ~right_b).sum()), int((right_b & ~right_a).sum())
     if only_a + only_b == 0:
         return only_a, only_b, 1.0
@@ -293,6 +307,7 @@ def _booleans(right):
 
 def confident_errors(model, data_iter, max_errors):
     """The misclassified examples the model was surest of: (errors, confidences), surest first."""
+    require("max_errors", max_errors)  # -1 would drop one error; 2.5, a slicing TypeError
     found = []
     for X, y, scores in outputs(model, data_iter):
         conf, y_hat = torch.softmax(scores, dim=1).max(dim=1)
@@ -306,10 +321,7 @@ def confident_errors(model, data_iter, max_errors):
 def most_confused(cm, k=5):
     """The k largest off-diagonal cells of a confusion matrix: (count, true, predicted)."""
     require("k", k)  # a positive integer: -1 would drop the smallest pair
-    cm = np.asarray(cm.data if isinstance(cm, Drawing) else cm)  # a drawing: its table
-    if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
-        raise ValueError(f"expected a square confusion matrix, got shape {cm.shape}: e.g. "
-                         "most_confused(show_confusion_matrix(model, data), 5)")
+    cm = counts_table(cm, "most_confused(show_confusion_matrix(model, data), 5)")
     pairs = [(int(cm[t, p]), t, p) for t in range(len(cm)) for p in range(len(cm)) if t != p]
     return sorted(pairs, key=lambda item: (-item[0], item[1], item[2]))[:k]
 
@@ -318,7 +330,7 @@ def per_class_scores(cm):
     """Precision, recall, F1 and support per class, from a confusion matrix (rows: true, columns:
     predicted); 0 where a class was never predicted or never present, as scikit-learn's
     zero_division=0."""
-    cm = np.asarray(cm, dtype=np.float64)
+    cm = counts_table(cm).astype(np.float64)
     hits, predicted, support = np.diag(cm), cm.sum(axis=0), cm.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         precision = np.where(predicted > 0, hits / predicted, 0.0)
@@ -330,6 +342,7 @@ def per_class_scores(cm):
 def with_interval(accuracy, n=10_000, as_percent=False):
     """The accuracy and its 95 % interval on `n` examples, as the notebooks print them:
     '0,9441 (0,9394–0,9485)', or with `as_percent` '94,41% (93,94–94,85%)'."""
+    require("as_percent", as_percent, BOOLEAN)  # "False" is a true string
     low, high = binomial_interval(accuracy, n)
     if as_percent:
         return f"{br(accuracy, '.2%')} ({br(100 * low, '.2f')}–{br(high, '.2%')})"
@@ -340,7 +353,8 @@ def binomial_interval(accuracy, n, z=1.96):
     """Wilson's score interval (95 % with z = 1.96) for an accuracy measured on `n` examples:
     how far the same model's accuracy could land on another `n` images drawn like them."""
     require("n", n)
-    require("z", z, POSITIVE)
+    require("z", z, Interval(whole=False, low=1, note="(the normal quantile, 1.96 for 95 %, "
+                                                      "not the level 0.95)"))
     require("accuracy", accuracy, UNIT)
     n, accuracy = int(n), float(accuracy)  # NumPy's int32 would overflow in 4 n n
     centre = (accuracy + z * z / (2 * n)) / (1 + z * z / n)

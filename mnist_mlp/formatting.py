@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from .checks import is_number
+from .checks import NONNEGATIVE_COUNT, is_number, require, type_hint
 
 MINUS = "\N{MINUS SIGN}"  # typeset minus, as in print; a hyphen is too short beside digits
 
@@ -15,9 +15,12 @@ def br(value, spec=".4f"):
 
 def percent(value, decimals=2):
     """A fraction as a percentage: percent(0.98712) -> '98,71%'."""
-    if not (is_number(value) and -1 <= value <= 1):  # 98.7 would print as 9870,00%
+    if not is_number(value):
+        raise ValueError(f"percent takes a number, got {type(value).__name__}{type_hint(value)}")
+    if not -1 <= value <= 1:  # 98.7 would print as 9870,00%
         raise ValueError(f"percent takes a fraction (0.9871 -> '98,71%'), got {value!r}: "
                          "divide a percentage by 100")
+    require("decimals", decimals, NONNEGATIVE_COUNT)
     return br(value, f".{decimals}%")
 
 
@@ -32,8 +35,11 @@ def mean_std(values, spec=".4f", comma=True):
     if not ok:
         raise ValueError("mean_std takes a non-empty list of finite numbers, e.g. the seeds' "
                          f"accuracies, got {str(values)[:80]}")
-    if not isinstance(spec, str):
-        raise ValueError(f"spec must be a format string such as '.4f', got {spec!r}")
+    try:
+        format(numbers[0], spec)
+    except (TypeError, ValueError):
+        raise ValueError(f"spec must be a format string for numbers such as '.4f', got "
+                         f"{spec!r}") from None
     values = numbers
     number = br if comma else format
     if values.size == 1:

@@ -45,6 +45,9 @@ def weight_scale(model, pixels):
                          f"returns, got {pixels.dtype} of shape {tuple(pixels.shape)}"
                          + (" and none True" if pixels.numel() and not pixels.any() else ""))
     layer = first_layer(model)
+    if layer.in_features != pixels.numel():
+        raise ValueError(f"the model's first layer takes {layer.in_features} pixels, not 28 x 28: "
+                         "weight_scale reads models of MNIST's size")
     weights = layer.weight.detach().cpu().abs().reshape(-1, *pixels.shape)
     return float(weights[:, pixels].mean() / (0.5 / math.sqrt(layer.in_features)))
 
@@ -58,9 +61,9 @@ def moved(split, dx=0, dy=0, degrees=0.0):
     require("degrees", degrees, Interval(whole=False, low=-360, high=360))
     pixels = split.pixels
     if degrees:
-        pixels = TF.rotate(pixels, degrees, interpolation=TF.InterpolationMode.BILINEAR)
+        pixels = TF.rotate(pixels, float(degrees), interpolation=TF.InterpolationMode.BILINEAR)
     if dx or dy:
-        pixels = TF.affine(pixels, angle=0.0, translate=[dx, dy], scale=1.0, shear=[0.0])
+        pixels = TF.affine(pixels, angle=0.0, translate=[int(dx), int(dy)], scale=1.0, shear=[0.0])
     return MNISTSplit(split.data, split.targets, pixels)
 
 

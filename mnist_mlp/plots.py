@@ -13,7 +13,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import Formatter, MaxNLocator
 
-from .checks import POSITIVE, require
+from .checks import PIXEL, UNIT, is_number, require
 from .formatting import axis_number, br, shared_decimals
 
 
@@ -86,13 +86,22 @@ def error_grid(errors, confidences=None, axes=None):
     """(image, true, predicted) triples, ten per row; optional confidence in each title."""
     if isinstance(errors, Drawing):
         errors = errors.data  # visualize_errors' drawing: the errors it drew
+    triples = "error_grid takes a list of (image, true, predicted) triples, e.g. "
+    if not hasattr(errors, "__iter__"):
+        raise ValueError(f"{triples}visualize_errors(model, data).data; got "
+                         f"{type(errors).__name__}")
     errors = list(errors)
     if not all(isinstance(e, (tuple, list)) and len(e) == 3 for e in errors):
-        raise ValueError("error_grid takes a list of (image, true, predicted) triples, e.g. "
-                         "visualize_errors(model, data).data")
+        raise ValueError(f"{triples}visualize_errors(model, data).data")
+    if confidences is not None:
+        values = np.asarray(confidences, dtype=object)
+        if not (values.ndim == 1 and len(values) == len(errors)
+                and all(require("confidence", v, UNIT) is not None for v in values)):
+            raise ValueError(f"confidences must hold one fraction per error ({len(errors)}), as "
+                             "confident_errors returns them")
     fig, flat = axes_grid(max(1, len(errors)), axes)
     for i, (ax, (img, true_label, pred_label)) in enumerate(zip(flat, errors)):
-        ax.imshow(np.asarray(img).squeeze(), cmap="gray")
+        ax.imshow(as_image(img), cmap="gray")
         extra = "" if confidences is None else f" ({br(confidences[i], '.0%')})"
         ax.set_title(f"Verdadeiro: {true_label}\nPredito: {pred_label}{extra}", fontsize=9)
     for ax in flat:
@@ -105,22 +114,34 @@ def error_grid(errors, confidences=None, axes=None):
 
 
 def as_image(img):
-    """A tensor or array as a 2-D array for imshow (weights that require grad draw as values)."""
+    """A tensor or array as an array for imshow, H x W (or H x W x 3 or 4 in colour; weights
+    that require grad draw as values)."""
     array = np.asarray(img.detach().cpu() if hasattr(img, "detach") else img).squeeze()
-    if array.ndim != 2:
-        raise ValueError(f"an image must be 2-D (or 1 x H x W), got shape {array.shape}: "
+    if not (array.ndim == 2 or array.ndim == 3 and array.shape[-1] in (3, 4)):
+        raise ValueError(f"an image must be H x W (or 1 x H x W, or H x W x 3 in colour), got "
+                         f"shape {array.shape}: "
                          "reshape it, e.g. x.reshape(28, 28), or draw a layer's weights with "
                          "first_layer_images(model)")
     return array
 
 
 def image_grid(images, titles=(), axes=None, cols=10, cmap="gray", colorbar=None):
-    """Images (tensors or arrays, 2-D or 1 x H x W) in rows of `cols`, each with its title.
+    """Images (tensors, arrays or PIL images: H x W, 1 x H x W or H x W x 3) in rows of `cols`,
+    each with its title.
 
     With a diverging `cmap` (weights), all images share one scale symmetric about zero;
     `colorbar="label"` adds one colour bar for the whole grid.
     """
     require("cols", cols)  # a positive integer
+    if isinstance(images, str) or getattr(images, "ndim", 3) < 3:  # a path; one image's rows
+        raise ValueError(f"image_grid takes a list of images, got {type(images).__name__} "
+                         f"{tuple(getattr(images, 'shape', ()))}: pass one image as [image], "
+                         "flat images as x.reshape(-1, 28, 28), a file as "
+                         "[to_mnist(Image.open(path))]")
+    if isinstance(titles, str):
+        raise ValueError(f"titles must be a list, one title per image, got the text {titles!r}")
+    if colorbar is not None and not isinstance(colorbar, str):
+        raise ValueError(f"colorbar is the colour bar's label (text), got {colorbar!r}")
     fig, flat = axes_grid(len(images), axes, cols=cols, cell=(1.2, 1.4 if titles else 1.2))
     # weights that require grad (first_layer_images of a model in training) draw as values
     arrays = [as_image(img) for img in images]
@@ -141,6 +162,21 @@ def image_grid(images, titles=(), axes=None, cols=10, cmap="gray", colorbar=None
     return Drawing(fig, flat, images)
 
 
+def counts_table(cm, example="show_confusion_matrix(model, data)"):
+    """`cm` as a square array of counts, else a ValueError saying what is off: a normalised
+    matrix would be drawn and ranked as 0 and 1 (its fractions cut to whole numbers)."""
+    cm = np.asarray(cm.data if isinstance(cm, Drawing) else cm)  # a drawing: its table
+    if not (cm.ndim == 2 and cm.shape[0] == cm.shape[1] and cm.size):
+        raise ValueError(f"expected a square table of counts, got shape {cm.shape}: e.g. "
+                         f"{example}")
+    if cm.dtype == bool or not np.issubdtype(cm.dtype, np.number):
+        raise ValueError(f"expected a table of counts, got {cm.dtype} values: e.g. {example}")
+    if not (np.isfinite(cm).all() and (cm >= 0).all() and (cm == np.round(cm)).all()):
+        raise ValueError("expected counts (whole numbers from 0), got fractions, negatives or "
+                         f"NaN: pass the matrix before normalising it, e.g. {example}")
+    return cm
+
+
 def plot_confusion_matrix(cm, errors_only=False, ax=None, title=None):
     """Heatmap of a confusion matrix in counts (rows: true digit, columns: predicted), titled
     `title` (by default the original's "Matriz de Confusão", or "Erros (fora da diagonal)").
@@ -148,11 +184,7 @@ def plot_confusion_matrix(cm, errors_only=False, ax=None, title=None):
     With `errors_only` the diagonal is left blank, so the colours scale to the errors alone.
     """
     ax = one_axes(figure_for((8, 6.5)).subplots() if ax is None else ax)
-    cm = np.asarray(cm)
-    if not (cm.ndim == 2 and cm.shape[0] == cm.shape[1] and cm.size
-            and np.issubdtype(cm.dtype, np.number) and np.isfinite(cm).all()):
-        raise ValueError(f"expected a square table of counts, got shape {cm.shape}: e.g. the "
-                         "matrix show_confusion_matrix returns")
+    cm = counts_table(cm)
     mask = np.eye(len(cm), dtype=bool) if errors_only else None
     counts = np.vectorize(lambda n: br(int(n), ",d"))(cm)  # 1.135, as pt-BR writes it
     sns.heatmap(cm, annot=counts, fmt="", cmap="Blues", ax=ax, mask=mask,
@@ -172,7 +204,14 @@ def attack_grid(X, X_adv, before, after, name, eps, axes=None):
     if not len(X_adv) == len(before) == len(after) == count:
         raise ValueError(f"X, X_adv, before and after must be equally long (one per image), got "
                          f"{len(X)}, {len(X_adv)}, {len(before)} and {len(after)}")
-    require("eps", eps, POSITIVE)
+    require("eps", eps, PIXEL)  # 8, not 8/255: the change's colours would be blank
+    if not count:
+        raise ValueError("no images to draw: X is empty")
+    for name_, answers in (("before", before), ("after", after)):
+        array = np.asarray(answers.detach().cpu() if hasattr(answers, "detach") else answers)
+        if array.shape != (count,) or not all(is_number(a) and a == int(a) for a in array):
+            raise ValueError(f"{name_} must hold one digit per image, got shape {array.shape}: "
+                             "e.g. scores.argmax(dim=1)")
     if axes is None:
         fig = figure_for((1.5 * max(count, 1), 5))
         axes = fig.subplots(3, max(count, 1), squeeze=False)
@@ -182,6 +221,9 @@ def attack_grid(X, X_adv, before, after, name, eps, axes=None):
     axes = np.asarray(axes).reshape(3, -1)
     for col in range(count):
         image, attacked = as_image(X[col]), as_image(X_adv[col])
+        if min(image.min(), attacked.min()) < 0 or max(image.max(), attacked.max()) > 1:
+            raise ValueError("the images must be in [0, 1], as MNIST's loaders give them: "
+                             "divide 0-255 pixels by 255")
         axes[0, col].imshow(image, cmap="gray", vmin=0, vmax=1)
         axes[0, col].set_title(f"{name} lê {int(before[col])}")
         axes[1, col].imshow(attacked - image, cmap="RdBu_r", vmin=-eps, vmax=eps)
@@ -199,10 +241,18 @@ def accuracy_curves(xs, curves, xlabel, title, ax=None, ylabel="acurácia no tes
     if not isinstance(curves, dict):
         raise ValueError(f"curves must be a dict {{model name: accuracies}}, got "
                          f"{type(curves).__name__}: e.g. {{'E': [0.98, 0.7], 'F': [0.99, 0.8]}}")
-    values = np.asarray([a for accuracies in curves.values() for a in accuracies], dtype=float)
-    if values.size and not ((values >= 0) & (values <= 1)).all():  # 0-1 axis: off the chart
-        raise ValueError("the accuracies must be fractions from 0 to 1 (0.98, not 98): divide "
-                         "percentages by 100")
+    for name, accuracies in curves.items():
+        if isinstance(accuracies, (dict, str)) or not hasattr(accuracies, "__len__"):
+            raise ValueError(f"curves[{name!r}] must be a list of accuracies, one per x, got "
+                             f"{type(accuracies).__name__}: e.g. list(values.values())")
+        if len(accuracies) != len(xs):
+            raise ValueError(f"curves[{name!r}] has {len(accuracies)} accuracies for "
+                             f"{len(xs)} xs")
+        if not all(is_number(a) for a in accuracies):
+            raise ValueError(f"curves[{name!r}] must hold finite numbers")
+        if not all(0 <= a <= 1 for a in accuracies):  # 0-1 axis: off the chart
+            raise ValueError("the accuracies must be fractions from 0 to 1 (0.98, not 98): "
+                             "divide percentages by 100")
     ax = one_axes(figure_for((6.4, 3.6)).subplots() if ax is None else ax)
     for name, accuracies in curves.items():
         ax.plot(xs, accuracies, "o-", label=f"modelo {name}")

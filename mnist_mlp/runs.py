@@ -155,6 +155,8 @@ class Run:
 def check_writable(folder, advice="choose a writable --out"):
     """Create `folder` if needed and prove a file can be written there, before any work."""
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise RunError(f"{folder} is a file, not a folder; {advice}")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
@@ -218,6 +220,9 @@ def write_run(path, config, metrics, model, curves, replace=False):
 
 def save_weights(model, path):
     """The model's weights (on the CPU) to `path`, written whole or not at all."""
+    if not isinstance(model, torch.nn.Module):
+        raise ValueError(f"save_weights takes a model (an nn.Module) first, got "
+                         f"{type(model).__name__}")
     with replacing(path) as tmp:
         torch.save({k: v.cpu() for k, v in model.state_dict().items()}, tmp)
     return Path(path)
@@ -352,11 +357,16 @@ def load_weights(model, path, described, advice):
         state = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise RunError(f"{path} is missing: the run has no weights") from None
+    except IsADirectoryError:
+        raise RunError(f"{path} is a folder: name the weights' file, e.g. its model.pt") from None
     except Exception as err:  # torch raises several types for truncated or foreign files
         # (not the UnpicklingError's first line: it advises weights_only=False, unsafe here)
         detail = ("not a file of tensors torch.save wrote" if "Weights only" in str(err)
                   else _first_detail(err))
         raise RunError(f"{path} is corrupt ({type(err).__name__}: {detail})") from err
+    if isinstance(state, dict) and {"model", "optimizer", "epochs"} <= set(state):
+        raise RunError(f"{path} is a training checkpoint, not weights: its 'model' entry holds "
+                       "them")
     try:
         model.load_state_dict(state)
     except Exception as err:  # a RuntimeError listing each mismatch, or a TypeError

@@ -11,8 +11,16 @@ from d2l import torch as d2l
 from PIL import Image
 from tiny import TinyMNIST
 
-from mnist_mlp import MLP, ConfigError, evaluate_accuracy, show_confusion_matrix, visualize_errors
+from mnist_mlp import (
+    MLP,
+    MNIST,
+    ConfigError,
+    evaluate_accuracy,
+    show_confusion_matrix,
+    visualize_errors,
+)
 from mnist_mlp.attacks import (
+    accuracy_under_attack,
     fgsm,
     loss_gradient,
     smallest_flip,
@@ -23,13 +31,17 @@ from mnist_mlp.checkpoints import CheckpointError, read_checkpoint
 from mnist_mlp.cli import main
 from mnist_mlp.config import Config
 from mnist_mlp.data import batch_loader
+from mnist_mlp.digits import to_mnist
 from mnist_mlp.evaluation import (
     binomial_interval,
+    confident_errors,
     confusion,
     correct,
     ensemble_accuracy,
     mcnemar,
     most_confused,
+    per_class_scores,
+    with_interval,
 )
 from mnist_mlp.experiment import fit
 from mnist_mlp.formatting import mean_std, percent
@@ -50,7 +62,8 @@ from mnist_mlp.plots import (
     plot_confusion_matrix,
 )
 from mnist_mlp.presets import PRESETS
-from mnist_mlp.runs import Run, save_weights
+from mnist_mlp.regularized import RegularizedMLP
+from mnist_mlp.runs import Run, RunError, load_weights, save_weights
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +95,7 @@ def test_mcnemar_takes_right_and_wrong_answers_only():
 
 
 def test_interval_arguments_are_checked():
-    with pytest.raises(ValueError, match="z must be a finite number > 0"):
+    with pytest.raises(ValueError, match="z must be a finite number >= 1"):
         binomial_interval(0.5, 100, z=-1.96)
     with pytest.raises(ValueError, match="accuracy must be in"):
         binomial_interval("0.5", 100)
@@ -409,7 +422,7 @@ def test_evaluate_refuses_a_run_whose_test_reading_contradicts_its_validation(tm
     (lambda: percent(98.7), "percent takes a fraction"),
     # notebook 1's and 3's smaller helpers
     (lambda: most_confused(np.eye(10), -1), "k must be a positive integer"),
-    (lambda: most_confused(np.ones(10), 3), "expected a square confusion matrix"),
+    (lambda: most_confused(np.ones(10), 3), "expected a square table of counts"),
     (lambda: plot_confusion_matrix(np.ones(10)), "expected a square table of counts"),
     (lambda: image_grid([torch.ones(28, 28)], cols=0), "cols must be a positive integer"),
     (lambda: accuracy_curves([0, 1], [[0.9, 0.8]], "eps", "t"), "curves must be a dict"),
@@ -492,7 +505,6 @@ class _Resized(TinyMNIST):
 
 def test_an_rgba_array_is_a_digit_over_white_as_its_image():
     # plt.imread of a PNG is a float RGBA array; the advice Image.fromarray(array) failed on it
-    from mnist_mlp.digits import to_mnist
 
     rgba = np.zeros((28, 28, 4), np.float32)
     rgba[..., 3] = 0.0  # transparent: white, as a viewer shows it
@@ -523,11 +535,14 @@ def _grid_axes(rows, cols):
     (lambda: attack_grid(_images(3), _images(2), [0] * 3, [1] * 3, "E", 0.1),
      "equally long .* got 3, 2, 3 and 3"),
     (lambda: attack_grid(_images(2), _images(2), [0] * 2, [1] * 2, "E", [0.1]),
-     r"eps must be a finite number > 0, got \[0.1\]"),
+     r"eps must be in \[0, 1\] \(pixel intensity\), got \[0.1\]"),
     (lambda: attack_grid(_images(2), _images(2), [0] * 2, [1] * 2, "E", 0.1,
                          axes=_grid_axes(3, 1)), "axes must hold 3 x 2 axes"),
     # flat images: matplotlib's "Invalid shape (784,) for image data"
-    (lambda: image_grid(_images(2).flatten(1)), r"2-D \(or 1 x H x W\), got shape \(784,\)"),
+    (lambda: image_grid(_images(2).flatten(1)),
+     r"got Tensor \(2, 784\): .* flat images as x.reshape\(-1, 28, 28\)"),
+    (lambda: image_grid([torch.zeros(784)]),
+     r"must be H x W \(or 1 x H x W, or H x W x 3 in colour\), got shape \(784,\)"),
     # error_grid of pairs: "not enough values to unpack"
     (lambda: error_grid([(torch.zeros(28, 28), 1)]), r"\(image, true, predicted\) triples"),
     # range(10.0): "'float' object cannot be interpreted as an integer"
@@ -537,6 +552,12 @@ def _grid_axes(rows, cols):
 def test_a_fourth_round_of_probes_finds_one_line_each(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_image_grid_draws_colour_photos_as_they_are():
+    photo = Image.new("RGB", (40, 30), "white")  # notebook 3's key shows photos before to_mnist
+    assert image_grid([photo, np.zeros((30, 40, 4))]).axes_[0].get_images()[0].get_array().shape \
+        == (30, 40, 3)
 
 
 def test_attack_grid_draws_a_hand_made_attack_that_still_requires_grad():
@@ -563,3 +584,170 @@ def test_ctrl_c_while_the_command_starts_is_one_line_and_exit_130():
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
     assert result.returncode == 130
     assert result.stderr.strip().splitlines() == ["interrupted; no file is half-written"]
+
+
+def test_evaluate_refuses_a_held_out_run_whose_validation_reading_changed(tmp_path, capsys,
+                                                                          monkeypatch):
+    # a --val-split N run with an edited config.json or another model.pt: a test accuracy
+    # written without a word (only val_split 0 runs were compared)
+    from mnist_mlp import commands
+
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
+    out = tmp_path / "runs"
+    assert main(["train", "C", "--hidden", "16", "--epochs", "2", "--val-split", "100",
+                 "--out", str(out)]) == 0
+    run = out / "C-seed0"
+    weights = torch.load(run / "model.pt")
+    weights["net.3.weight"] = -weights["net.3.weight"]
+    torch.save(weights, run / "model.pt")
+    capsys.readouterr()
+    assert main(["evaluate", str(run)]) == 2
+    assert "its held-out images give" in capsys.readouterr().err
+    assert not (run / "evaluation.json").exists()
+
+
+def _attack_that_forgets_to_clamp(model, X, y, eps):
+    return X * 3 - 1
+
+
+@pytest.mark.parametrize("call, message", [
+    # a normalised matrix: drawn as 0 and 1, ranked as all 0 (fractions cut to integers)
+    (lambda: plot_confusion_matrix(np.eye(3) / 2), "expected counts .* before normalising"),
+    (lambda: most_confused(np.eye(3) / 2, 2), "expected counts .* before normalising"),
+    (lambda: per_class_scores(np.ones(3)), "expected a square table of counts"),
+    (lambda: plot_confusion_matrix(np.eye(3) > 0), "got bool values"),
+    # a custom attack on a model in training mode, eps 25, images out of [0, 1]
+    (lambda: accuracy_under_attack(PRESETS["F"].model().train(), [(_images(), torch.arange(4))],
+                                   lambda m, X, y, e: X, 0.1), "the model is in training mode"),
+    (lambda: accuracy_under_attack(_linear(10), [(_images(), torch.arange(4))],
+                                   lambda m, X, y, e: X, 25), r"eps must be in \[0, 1\]"),
+    (lambda: accuracy_under_attack(_linear(10), [(_images(), torch.arange(4))],
+                                   _attack_that_forgets_to_clamp, 0.1),
+     r"images of X's shape in \[0, 1\]"),
+    (lambda: accuracy_under_attack(_linear(10), [(_images(), torch.arange(4))], _images(), 0.1),
+     "attack must be a function such as fgsm or pgd, got Tensor$"),
+    # confident_errors(-1) dropped one error; 2.5 was a slicing TypeError
+    (lambda: confident_errors(_linear(10), [(_images(), torch.arange(4))], -1),
+     "max_errors must be a positive integer"),
+    # error_grid's confidences: an IndexError, percentages drawn as 9800%
+    (lambda: error_grid([(torch.zeros(28, 28), 1, 2)] * 2, [0.9]), "one fraction per error"),
+    (lambda: error_grid([(torch.zeros(28, 28), 1, 2)], [98.0]), r"confidence must be in \[0, 1\]"),
+    (lambda: error_grid([(torch.zeros(784), 1, 2)]), "must be H x W"),
+    (lambda: error_grid(None), "got NoneType"),
+    # accuracy_curves: matplotlib's errors for another length, a dict of dicts
+    (lambda: accuracy_curves([0, 0.1, 0.2], {"E": [0.98, 0.5]}, "eps", "t"),
+     "has 2 accuracies for 3 xs"),
+    (lambda: accuracy_curves([0, 0.1], {"FGSM": {"0.0": 0.98, "0.1": 0.5}}, "eps", "t"),
+     r"curves\['FGSM'\] must be a list"),
+    (lambda: accuracy_curves([0, 0.1], {"E": [0.98, float("nan")]}, "eps", "t"),
+     "must hold finite numbers"),
+    # one batch without its list; zip(X, y)
+    (lambda: evaluate_accuracy(_linear(10), (_images(), torch.arange(4))),
+     r"got one batch \(X, y\): wrap it in a list"),
+    (lambda: evaluate_accuracy(_linear(10), zip(_images(), torch.arange(4))),
+     "each item is one image and its label"),
+    # a tensor where a number goes: "out of range"; percent's advice to divide by 100
+    (lambda: binomial_interval(torch.tensor(0.98), 10000), r"pass x.item\(\)"),
+    (lambda: percent(torch.tensor(0.5)), r"percent takes a number, got Tensor .*x.item\(\)"),
+    (lambda: RegularizedMLP(10, [8], 0.1, batch_norm=np.bool_(True)), r"pass bool\(x\)"),
+    (lambda: percent(0.5, 1.5), "decimals must be a whole number"),
+    (lambda: mean_std([0.9, 0.8], ".2d"), "spec must be a format string for numbers"),
+    (lambda: binomial_interval(0.98, 10000, z=0.95), "the normal quantile, 1.96 for 95 %"),
+    (lambda: with_interval(0.98, 10000, as_percent="False"), "as_percent must be True or False"),
+    # to_mnist of ToTensor's colour photo; image_grid of one image or a string of titles
+    (lambda: to_mnist(torch.rand(3, 40, 30)), r"channel-first .* image.permute\(1, 2, 0\)"),
+    (lambda: image_grid(torch.zeros(28, 28)), r"pass one image as \[image\]"),
+    (lambda: image_grid([torch.zeros(28, 28)] * 2, titles="pe"), "titles must be a list"),
+    (lambda: image_grid([torch.zeros(28, 28)], colorbar=True), "colorbar is the colour bar's"),
+    # attack_grid: scores for digits, 0-255 images, nothing selected
+    (lambda: attack_grid(_images(2), _images(2), torch.zeros(2, 10), torch.zeros(2, 10), "E",
+                         0.1), r"before must hold one digit per image, got shape \(2, 10\)"),
+    (lambda: attack_grid(_images(2) * 255, _images(2) * 255, [1, 2], [3, 4], "E", 0.1),
+     r"the images must be in \[0, 1\]"),
+    (lambda: attack_grid(_images(0), _images(0), [], [], "E", 0.1), "no images to draw"),
+    # smaller helpers: torch's errors
+    (lambda: batch_loader(torch.utils.data.TensorDataset(_images()), 0),
+     "batch_size must be a positive integer"),
+    (lambda: batch_loader(TinyMNIST(), 64), "batch_loader takes a split of MNIST"),
+    (lambda: ensemble_accuracy({"E": _linear(10)}, [(_images(), torch.arange(4))]),
+     r"got a dict: pass list\(models.values\(\)\)"),
+    (lambda: ensemble_accuracy([_linear(10), _linear(12)], [(_images(), torch.arange(4))]),
+     r"different numbers of scores \(10, 12\)"),
+    (lambda: mcnemar(np.ones(5, bool), np.ones((5, 1), bool)), r"got shapes \(5,\) and \(5, 1\)"),
+    (lambda: weight_scale(MLP(10, [8], 0.1, num_inputs=100), np.ones((28, 28), bool)),
+     "takes 100 pixels, not 28 x 28"),
+    (lambda: save_weights(torch.zeros(3), "w.pt"), "save_weights takes a model"),
+])
+def test_a_fourth_fresh_probe_finds_one_line_each(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_moves_in_numpy_numbers_are_the_same_moves():
+    split = _split()
+    split.pixels[:, :, 10:18, 12:16] = 1.0
+    for a, b in ((np.int64(10), 10), (np.float32(10), 10.0)):
+        assert torch.equal(moved(split, dx=np.int64(2), degrees=a).pixels,
+                           moved(split, dx=2, degrees=b).pixels)
+
+
+def test_weights_from_a_folder_or_a_checkpoint_say_what_they_are(tmp_path):
+    model = MLP(10, [8], 0.1)
+    with pytest.raises(RunError, match="is a folder: name the weights' file"):
+        load_weights(model, tmp_path, "the model", "")
+    torch.save({"model": model.state_dict(), "optimizer": {}, "epochs": 1}, tmp_path / "ck.pt")
+    with pytest.raises(RunError, match="a training checkpoint, not weights"):
+        load_weights(model, tmp_path / "ck.pt", "the model", "")
+
+
+def test_data_on_a_device_that_is_not_there_is_one_line():
+    data = TinyMNIST()
+    data.__class__ = type("WithTo", (TinyMNIST,), {"to": MNIST.to})
+    with pytest.raises(ConfigError, match="device must be a torch device"):
+        data.to("gpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigError, match="no CUDA device is visible"):
+            data.to("cuda")
+
+
+def test_a_checkpoint_that_does_not_fit_advises_what_python_can_do(tmp_path):
+    (tmp_path / "x.pt").write_text("not a checkpoint")
+    with pytest.raises(CheckpointError, match=r"delete it \(on the command line: --force\)"):
+        read_checkpoint(tmp_path / "x.pt")
+
+
+def test_train_with_out_naming_a_file_says_so(tmp_path, capsys):
+    (tmp_path / "h.py").write_text("")
+    assert main(["train", "C", "--hidden", "16", "--epochs", "1",
+                 "--out", str(tmp_path / "h.py")]) == 2
+    assert "h.py is a file, not a folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command, expected", [
+    (["evaluate", "x"], "interrupted: every file written is whole; run evaluate again"),
+    (["train", "C"], "train again with --resume to continue"),
+])
+def test_ctrl_c_says_what_applies_to_the_command(command, expected, monkeypatch, capsys):
+    from mnist_mlp import commands
+    from mnist_mlp.cli import parser
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(commands.COMMANDS, command[0], interrupted)
+    assert commands.run(parser().parse_args(command)) == 130
+    assert expected in capsys.readouterr().err
+
+
+def test_a_model_too_large_for_memory_is_one_line(monkeypatch, capsys):
+    from mnist_mlp import commands
+    from mnist_mlp.cli import parser
+
+    def allocate(args):  # torch's allocator, as `--hidden 100000000` meets it
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:127] data. DefaultCPUAllocator: "
+                           "can't allocate memory: you tried to allocate 313600000000 bytes.")
+
+    monkeypatch.setitem(commands.COMMANDS, "train", allocate)
+    assert commands.run(parser().parse_args(["train", "C"])) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: not enough memory for this model") and err.count("\n") == 1

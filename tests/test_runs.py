@@ -169,7 +169,8 @@ def test_collect_to_an_unwritable_place_is_one_line_before_any_reading(tmp_path,
     monkeypatch.setattr(commands, "MNIST", no_data)
     assert cli.main(["collect", str(good), "--ensemble", "--out",
                      str(tmp_path / "file" / "x.json")]) == 2
-    assert capsys.readouterr().err.startswith(f"error: cannot write into {tmp_path / 'file'}")
+    assert capsys.readouterr().err.startswith(f"error: {tmp_path / 'file'} is a file, not a "
+                                              "folder")
 
 
 def no_data(**kwargs):
