@@ -61,22 +61,32 @@ def loss_gradient(model, X, y, loss="cross_entropy"):
     return gradient.to(X.device)
 
 
+def attacked_images(X_adv, X, dtype):
+    """`X_adv`, what an attack returned for `X`, if it is images the model reads (a tensor of
+    X's shape, of the model's dtype, in [0, 1]), else a ValueError in one line."""
+    if not (isinstance(X_adv, torch.Tensor) and X_adv.shape == X.shape
+            and torch.isfinite(X_adv).all() and X_adv.min() >= 0 and X_adv.max() <= 1):
+        raise ValueError("the attack must return images of X's shape in [0, 1] (e.g. "
+                         "(X + change).clamp(0, 1)), as a tensor")
+    if X_adv.dtype != dtype:
+        raise ValueError(f"the attack returned {X_adv.dtype} images for a {dtype} model: return "
+                         f"X's dtype, e.g. X_adv.to(X.dtype)")
+    return X_adv
+
+
 def accuracy_under_attack(model, data_iter, attack, eps, **options):
     """A fração dos exemplos que o modelo ainda acerta depois de `attack(model, X, y, eps)`."""
     if not callable(attack):
         raise ValueError(f"attack must be a function such as fgsm or pgd, got "
                          f"{type(attack).__name__}")
+    dtype = dtype_of(model)  # an nn.Module, or one line saying what it is
     if model.training:  # as fgsm and pgd refuse it, for an attack of one's own too
         raise ValueError("the model is in training mode: its noise, dropout and batch "
                          "statistics change its answers at every call; call model.eval() first")
     require("eps", eps, PIXEL)
     hits = []
     for X, y in batches(data_iter, model):
-        X_adv = attack(model, X, y, eps, **options)
-        if not (isinstance(X_adv, torch.Tensor) and X_adv.shape == X.shape
-                and X_adv.min() >= 0 and X_adv.max() <= 1):
-            raise ValueError("the attack must return images of X's shape in [0, 1] (e.g. "
-                             "(X + change).clamp(0, 1))")
+        X_adv = attacked_images(attack(model, X, y, eps, **options), X, dtype)
         with torch.no_grad():
             hits.append(model(X_adv.to(device_of(model))).argmax(dim=1).cpu() == y.cpu())
     if not hits:
@@ -123,7 +133,7 @@ def smallest_flip(model, image, attack=fgsm, most=0.5, tolerance=0.002, **option
     y = torch.tensor([before])
 
     def answer(eps):
-        X_adv = attack(model, X, y, eps, **options)
+        X_adv = attacked_images(attack(model, X, y, eps, **options), X, X.dtype)
         with torch.no_grad():
             return int(model(X_adv.to(device_of(model))).argmax()), X_adv
 
@@ -213,6 +223,9 @@ def check_gradient(model, X, y, loss="cross_entropy"):
     """ValueError, em uma linha, para imagens, rótulos ou uma perda que `loss_gradient` não
     leria como promete."""
     check_images(model, X)
+    if X.dim() == 2 and hasattr(y, "__len__") and len(y) == 1 != len(X):  # X[0, 0]: one image
+        raise ValueError(f"X looks like one image of shape {tuple(X.shape)}, not a batch: pass "
+                         "X[None], a batch of one")
     if not (isinstance(y, torch.Tensor) and y.dtype == torch.long and y.shape == X.shape[:1]):
         raise ValueError(f"the labels must be a torch.long tensor of one label per image, got "
                          f"{type(y).__name__} {_shape(y)} for {len(X)} images: "

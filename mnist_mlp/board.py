@@ -25,7 +25,8 @@ def describe(hparams, optimizer=None):
     its options, where set, on the lines below. `optimizer`, the one training uses, names it
     (so a class changed by d2l.add_to_class is named right); else hparams' or d2l's SGD."""
     hp = hparams
-    sizes = "-".join(map(str, [28 * 28, *hp.get("hidden_sizes", []), hp.get("num_outputs")]))
+    sizes = "-".join(map(str, [hp.get("num_inputs", 28 * 28), *hp.get("hidden_sizes", []),
+                               hp.get("num_outputs")]))
     af = AF_NAMES.get(hp.get("af"), hp.get("af"))
     if optimizer is not None:
         name = type(optimizer).__name__

@@ -40,7 +40,7 @@ class CheckpointedTrainer(d2l.Trainer):
 
     def __init__(self, path, settings, max_epochs, num_gpus=0):
         super().__init__(max_epochs=max_epochs, num_gpus=num_gpus)
-        self.path, self.settings = Path(path), settings
+        self.path, self.settings = Path(path).expanduser(), settings
         self.seconds = 0.0  # training time of the saved epochs, then of all
 
     def fit(self, model, data):
@@ -50,6 +50,9 @@ class CheckpointedTrainer(d2l.Trainer):
         self.optim = model.configure_optimizers()
         self.epoch = self.train_batch_idx = self.val_batch_idx = 0
         first = self._restore(model) if self.path.exists() else 0
+        if first > self.max_epochs:  # its weights would come back as if trained for max_epochs
+            raise CheckpointError(f"{self.path} holds {first} epochs, more than max_epochs="
+                                  f"{self.max_epochs}: train to {first} or more, or {START_OVER}")
         for epoch in range(first, self.max_epochs):
             self.epoch = epoch  # d2l's models read trainer.epoch
             start = time.perf_counter()
@@ -78,6 +81,7 @@ class CheckpointedTrainer(d2l.Trainer):
             if state["scheduler"] is not None:
                 model.scheduler.load_state_dict(state["scheduler"])
             model.history.epochs = list(state["history"])
+            model.history.discard_epoch()  # an epoch interrupted in this kernel
             self.train_batch_idx, self.val_batch_idx = state["batch_idx"]
             self.seconds = state["seconds"]
             set_random_state(state["rng"])

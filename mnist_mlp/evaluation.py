@@ -145,6 +145,9 @@ def check_batch(batch):
     if y.dim() == 0:  # zip(X, y): one image and its label at a time
         raise ValueError("each item is one image and its label: pass batches, e.g. [(X, y)] or "
                          "a DataLoader")
+    if X.dim() == 2 and len(y) == 1 != len(X):  # X[0, 0]: one H x W image, not a batch
+        raise ValueError(f"X looks like one image of shape {tuple(X.shape)}, not a batch: pass "
+                         "X[None], a batch of one")
     integers = not y.is_floating_point() and y.dtype != torch.bool
     if not (integers and y.dim() == 1 and len(y) == len(X)):
         raise ValueError(f"the labels must be integers, one per image, shape ({len(X)},), got "

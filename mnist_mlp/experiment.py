@@ -1,4 +1,5 @@
 """Train-and-record helpers shared by the notebooks, the command line and the benchmark."""
+import io
 import os
 import platform
 import random
@@ -42,6 +43,8 @@ def fit(model, data, max_epochs, num_gpus=0, checkpoint=None, settings=None):
         raise ValueError("fit(checkpoint=...) needs settings=..., what the run is (e.g. "
                          "run.to_dict()), so that another run's checkpoint is refused")
     check_inputs(model, data)
+    if checkpoint is not None:
+        settings = plain_settings(settings)
     trainer = (d2l.Trainer(max_epochs=max_epochs, num_gpus=num_gpus) if checkpoint is None else
                CheckpointedTrainer(checkpoint, settings, max_epochs=max_epochs, num_gpus=num_gpus))
     if trainer.gpus and hasattr(data, "to"):
@@ -53,6 +56,23 @@ def fit(model, data, max_epochs, num_gpus=0, checkpoint=None, settings=None):
     if model.hparams.get("clean_statistics") and model.hparams.get("batch_norm"):
         model.recompute_statistics(batch_loader(data.train, data.batch_size))
     return trainer, seconds + time.perf_counter() - start
+
+
+def plain_settings(settings):
+    """`settings` as a checkpoint can hold them (a Config or a Run: their dict), else a
+    ValueError: torch reads checkpoints back with weights_only=True, which refuses other objects,
+    so every epoch's checkpoint would be written and none could be resumed."""
+    settings = settings.to_dict() if hasattr(settings, "to_dict") else settings
+    buffer = io.BytesIO()
+    try:
+        torch.save(settings, buffer)
+        buffer.seek(0)
+        torch.load(buffer, weights_only=True)
+    except Exception:
+        raise ValueError("settings must be plain values (dicts, lists, text, Python numbers), "
+                         f"e.g. config.to_dict(); got {type(settings).__name__} holding others"
+                         ) from None
+    return settings
 
 
 def check_inputs(model, data):

@@ -27,10 +27,12 @@ def percent(value, decimals=2):
 def mean_std(values, spec=".4f", comma=True):
     """'mean ± sample standard deviation' of the values (just the value when there is one),
     with the decimal comma the notebooks print, or with `comma=False` the command line's point."""
+    if hasattr(values, "detach"):  # a tensor that requires grad: numpy() refuses it
+        values = values.detach().cpu()
     try:  # None (a run without validation) or text fail here; a scalar has no len
         numbers = np.asarray(values, dtype=float)
         ok = numbers.ndim == 1 and numbers.size and np.isfinite(numbers).all()
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RuntimeError):
         ok = False
     if not ok:
         raise ValueError("mean_std takes a non-empty list of finite numbers, e.g. the seeds' "
@@ -40,6 +42,9 @@ def mean_std(values, spec=".4f", comma=True):
     except (TypeError, ValueError):
         raise ValueError(f"spec must be a format string for numbers such as '.4f', got "
                          f"{spec!r}") from None
+    if spec.endswith("%") and not (np.abs(numbers) <= 1).all():  # 98.1 as 9810,00%
+        raise ValueError("a '%' spec takes fractions (0.981 -> '98,10%'): divide percentages by "
+                         "100")
     values = numbers
     number = br if comma else format
     if values.size == 1:

@@ -14,7 +14,7 @@ from torch import nn
 from .attacks import pgd, smallest_flip
 from .checks import Interval, require
 from .digits import FIELD, grey, lightness, resize, to_mnist
-from .evaluation import outputs
+from .evaluation import dtype_of, outputs
 from .formatting import br, percent
 
 HINT = "Desenhe um dígito"
@@ -132,7 +132,7 @@ def probabilities(model, field):
     if not isinstance(field, (np.ndarray, torch.Tensor)):
         raise ValueError(f"expected the 28 x 28 array to_mnist returns, got "
                          f"{type(field).__name__}: top_digits(model, to_mnist(image))")
-    X = torch.as_tensor(field, dtype=torch.float32)
+    X = torch.as_tensor(field, dtype=dtype_of(model))  # a float64 model reads float64
     if X.numel() != FIELD * FIELD:
         raise ValueError(f"expected one {FIELD} x {FIELD} image, as to_mnist returns, got shape "
                          f"{tuple(X.shape)}: pass images one at a time")

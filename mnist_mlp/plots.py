@@ -10,6 +10,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
+import torch
 from matplotlib.axes import Axes
 from matplotlib.ticker import Formatter, MaxNLocator
 
@@ -91,9 +92,15 @@ def error_grid(errors, confidences=None, axes=None):
         raise ValueError(f"{triples}visualize_errors(model, data).data; got "
                          f"{type(errors).__name__}")
     errors = list(errors)
+    if (len(errors) == 2 and confidences is None and isinstance(errors[1], (list, tuple))
+            and all(isinstance(e, (tuple, list)) for e in errors[0])):
+        raise ValueError("got (errors, confidences), as confident_errors returns them: pass "
+                         "them apart, error_grid(errors, confidences)")
     if not all(isinstance(e, (tuple, list)) and len(e) == 3 for e in errors):
         raise ValueError(f"{triples}visualize_errors(model, data).data")
     if confidences is not None:
+        if hasattr(confidences, "detach"):
+            confidences = confidences.detach().cpu().tolist()
         values = np.asarray(confidences, dtype=object)
         if not (values.ndim == 1 and len(values) == len(errors)
                 and all(require("confidence", v, UNIT) is not None for v in values)):
@@ -116,6 +123,11 @@ def error_grid(errors, confidences=None, axes=None):
 def as_image(img):
     """A tensor or array as an array for imshow, H x W (or H x W x 3 or 4 in colour; weights
     that require grad draw as values)."""
+    if isinstance(img, (str, tuple)):  # a path; an (image, label) item or an error triple
+        raise ValueError("each image must be one array or tensor, got "
+                         + (f"the path {img!r}: open it first, [to_mnist(Image.open(path))]"
+                            if isinstance(img, str) else
+                            f"a tuple of {len(img)} (an (image, label) item?): pass item[0]"))
     array = np.asarray(img.detach().cpu() if hasattr(img, "detach") else img).squeeze()
     if not (array.ndim == 2 or array.ndim == 3 and array.shape[-1] in (3, 4)):
         raise ValueError(f"an image must be H x W (or 1 x H x W, or H x W x 3 in colour), got "
@@ -133,6 +145,11 @@ def image_grid(images, titles=(), axes=None, cols=10, cmap="gray", colorbar=None
     `colorbar="label"` adds one colour bar for the whole grid.
     """
     require("cols", cols)  # a positive integer
+    if isinstance(images, Drawing):
+        images = images.data  # image_grid's or first_layer_images' drawing: its images
+    if isinstance(images, (torch.utils.data.Dataset, torch.utils.data.DataLoader)):
+        raise ValueError(f"image_grid takes images, got a {type(images).__name__}: e.g. "
+                         "[data.test[i][0] for i in range(10)], or X[:10] of a batch")
     if isinstance(images, str) or getattr(images, "ndim", 3) < 3:  # a path; one image's rows
         raise ValueError(f"image_grid takes a list of images, got {type(images).__name__} "
                          f"{tuple(getattr(images, 'shape', ()))}: pass one image as [image], "
@@ -140,6 +157,9 @@ def image_grid(images, titles=(), axes=None, cols=10, cmap="gray", colorbar=None
                          "[to_mnist(Image.open(path))]")
     if isinstance(titles, str):
         raise ValueError(f"titles must be a list, one title per image, got the text {titles!r}")
+    titles = [] if titles is None else [
+        str(t) for t in (titles.tolist() if hasattr(titles, "tolist") else titles)]  # labels too
+    images = list(images)  # a generator (map(to_mnist, photos)) has no len
     if colorbar is not None and not isinstance(colorbar, str):
         raise ValueError(f"colorbar is the colour bar's label (text), got {colorbar!r}")
     fig, flat = axes_grid(len(images), axes, cols=cols, cell=(1.2, 1.4 if titles else 1.2))
@@ -236,23 +256,37 @@ def attack_grid(X, X_adv, before, after, name, eps, axes=None):
     return Drawing(fig, axes, (X, X_adv))
 
 
+def numbers(name, values, count):
+    """`values` (a list, an array or a tensor, of numbers or 0-d tensors) as `count` floats,
+    else a ValueError that names `name`."""
+    if isinstance(values, (dict, str)) or not hasattr(values, "__len__"):
+        raise ValueError(f"{name} must be a list of numbers, one per x, got "
+                         f"{type(values).__name__}: e.g. list(values.values())")
+    try:
+        array = np.array([float(v) for v in values], dtype=float)
+    except (TypeError, ValueError, RuntimeError):  # text, lists, tensors of several values
+        raise ValueError(f"{name} must hold numbers") from None
+    if len(array) != count:
+        raise ValueError(f"{name} has {len(array)} values for {count} xs")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} holds NaN or infinite values")
+    return array
+
+
 def accuracy_curves(xs, curves, xlabel, title, ax=None, ylabel="acurácia no teste"):
     """Uma curva de acurácia por modelo ({nome: acurácias}, nos mesmos `xs`), de 0 a 1."""
     if not isinstance(curves, dict):
         raise ValueError(f"curves must be a dict {{model name: accuracies}}, got "
                          f"{type(curves).__name__}: e.g. {{'E': [0.98, 0.7], 'F': [0.99, 0.8]}}")
-    for name, accuracies in curves.items():
-        if isinstance(accuracies, (dict, str)) or not hasattr(accuracies, "__len__"):
-            raise ValueError(f"curves[{name!r}] must be a list of accuracies, one per x, got "
-                             f"{type(accuracies).__name__}: e.g. list(values.values())")
-        if len(accuracies) != len(xs):
-            raise ValueError(f"curves[{name!r}] has {len(accuracies)} accuracies for "
-                             f"{len(xs)} xs")
-        if not all(is_number(a) for a in accuracies):
-            raise ValueError(f"curves[{name!r}] must hold finite numbers")
-        if not all(0 <= a <= 1 for a in accuracies):  # 0-1 axis: off the chart
-            raise ValueError("the accuracies must be fractions from 0 to 1 (0.98, not 98): "
-                             "divide percentages by 100")
+    if isinstance(xs, (str, dict)) or not hasattr(xs, "__iter__"):
+        raise ValueError(f"xs must be a list of x values, one per accuracy, got "
+                         f"{type(xs).__name__}")
+    xs = list(xs)
+    curves = {name: numbers(f"curves[{name!r}]", accuracies, len(xs))
+              for name, accuracies in curves.items()}
+    if not all(((a >= 0) & (a <= 1)).all() for a in curves.values()):  # 0-1 axis: off the chart
+        raise ValueError("the accuracies must be fractions from 0 to 1 (0.98, not 98): "
+                         "divide percentages by 100")
     ax = one_axes(figure_for((6.4, 3.6)).subplots() if ax is None else ax)
     for name, accuracies in curves.items():
         ax.plot(xs, accuracies, "o-", label=f"modelo {name}")

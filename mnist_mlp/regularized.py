@@ -9,7 +9,20 @@ from torch.nn import functional as F
 
 from .attacks import loss_gradient, virtual_adversarial_loss
 from .checks import NONNEGATIVE, OPTIMIZERS, SCHEDULES, check_arguments, require
+from .evaluation import fits
 from .model import ACTIVATIONS, MLP
+from .training import check_batch_norm
+
+
+def check_statistics_batch(model, X):
+    """ValueError, in one line, for images the clean statistics must not be computed from:
+    0-255 pixels would set variances a hundred thousand times too large, silently."""
+    if not (isinstance(X, torch.Tensor) and X.is_floating_point() and len(X)
+            and torch.isfinite(X).all() and X.min() >= 0 and X.max() <= 1):
+        raise ValueError("recompute_statistics takes batches of images in [0, 1], as MNIST's "
+                         "loaders give them: e.g. data.train_dataloader()")
+    fits((X, torch.zeros(len(X), dtype=torch.long)), model)  # dtype and image size
+    check_batch_norm(model, len(X))
 
 
 class RegularizedMLP(MLP):
@@ -64,8 +77,8 @@ class RegularizedMLP(MLP):
         no noise, is smaller. Rasmus et al.'s code computes them this way, from the clean
         training images, before it tests (`FinalTestMonitoring` in CuriousAI/ladder).
         """
-        if hasattr(data_iter, "train_dataloader") or isinstance(data_iter,
-                                                                 torch.utils.data.Dataset):
+        if hasattr(data_iter, "train_dataloader") or isinstance(
+                data_iter, (torch.utils.data.Dataset, torch.Tensor)):
             raise ValueError(f"recompute_statistics takes batches, got {type(data_iter).__name__}:"
                              " pass e.g. data.train_dataloader()")
         norms = [m for m in self.modules() if isinstance(m, nn.BatchNorm1d)]
@@ -80,6 +93,7 @@ class RegularizedMLP(MLP):
                 m.train()
             seen = 0
             for X, *_ in data_iter:
+                check_statistics_batch(self, X)
                 self(X.to(device))
                 seen += len(X)
             if norms and not seen:  # reset, with nothing to average: means 0 and variances 1

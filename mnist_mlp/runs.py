@@ -225,7 +225,7 @@ def save_weights(model, path):
                          f"{type(model).__name__}")
     with replacing(path) as tmp:
         torch.save({k: v.cpu() for k, v in model.state_dict().items()}, tmp)
-    return Path(path)
+    return Path(path).expanduser()
 
 
 def save_figure(fig, path, dpi=110):

@@ -34,6 +34,10 @@ class History:
             values = torch.stack(values).double().cpu().tolist()
         return sum(v * n for v, n in zip(values, counts)) / sum(counts)
 
+    def discard_epoch(self):
+        """Forget the values of the epoch under way (one interrupted before its end)."""
+        self._values = {}
+
     def end_epoch(self):
         row = {"epoch": len(self.epochs) + 1,
                **{name: self.mean(name) for name in self._values}}
@@ -86,6 +90,7 @@ class Classifier(d2l.Classifier):
     def training_step(self, batch):
         if self.trainer.train_batch_idx % self.trainer.num_train_batches == 0:
             check_batch_for_training(self, batch)  # d2l.Trainer's route too: one line, not torch's
+            self.history.discard_epoch()  # what an interrupted epoch (Ctrl-C) had added
         Y_hat = self(*batch[:-1])
         loss = self.loss(Y_hat, batch[-1])
         self.history.add("train_loss", loss, len(batch[-1]))

@@ -2,6 +2,7 @@
 nothing silently wrong (issue 38)."""
 import json
 import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -636,11 +637,11 @@ def _attack_that_forgets_to_clamp(model, X, y, eps):
     (lambda: error_grid(None), "got NoneType"),
     # accuracy_curves: matplotlib's errors for another length, a dict of dicts
     (lambda: accuracy_curves([0, 0.1, 0.2], {"E": [0.98, 0.5]}, "eps", "t"),
-     "has 2 accuracies for 3 xs"),
+     "has 2 values for 3 xs"),
     (lambda: accuracy_curves([0, 0.1], {"FGSM": {"0.0": 0.98, "0.1": 0.5}}, "eps", "t"),
      r"curves\['FGSM'\] must be a list"),
     (lambda: accuracy_curves([0, 0.1], {"E": [0.98, float("nan")]}, "eps", "t"),
-     "must hold finite numbers"),
+     "holds NaN or infinite values"),
     # one batch without its list; zip(X, y)
     (lambda: evaluate_accuracy(_linear(10), (_images(), torch.arange(4))),
      r"got one batch \(X, y\): wrap it in a list"),
@@ -751,3 +752,102 @@ def test_a_model_too_large_for_memory_is_one_line(monkeypatch, capsys):
     assert commands.run(parser().parse_args(["train", "C"])) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: not enough memory for this model") and err.count("\n") == 1
+
+
+def _float64_attack(model, X, y, eps):
+    return (X.double() + eps).clamp(0, 1)
+
+
+@pytest.mark.parametrize("call, message", [
+    # a Config as fit's settings: every checkpoint written, none readable (weights_only)
+    (lambda: fit(MLP(2, [8], 0.1), TinyMNIST(), 1,
+                 checkpoint=Path(tempfile.gettempdir()) / "never-written.pt",
+                 settings={"lr": np.float32(0.1)}), "settings must be plain values"),
+    # accuracy_under_attack: the arguments swapped; an attack of float64 images
+    (lambda: accuracy_under_attack([(_images(), torch.arange(4))], _linear(10), fgsm, 0.1),
+     r"expected a model \(an nn.Module\) first"),
+    (lambda: accuracy_under_attack(_linear(10), [(_images(), torch.arange(4))], _float64_attack,
+                                   0.1), "the attack returned torch.float64 images"),
+    (lambda: smallest_flip(_linear(10), np.zeros((28, 28)),
+                           attack=lambda m, X, y, e: X.numpy()), "as a tensor"),
+    (lambda: smallest_flip(_linear(10), np.zeros((28, 28)), attack=lambda m, X, y, e: X * 255 + 2),
+     r"in \[0, 1\]"),
+    # recompute_statistics on 0-255 images: variances ~1700 instead of ~0.03, silently
+    (lambda: RegularizedMLP(10, [8], 0.1, batch_norm=True).recompute_statistics(
+        [(_images() * 255, torch.arange(4))]), r"batches of images in \[0, 1\]"),
+    (lambda: RegularizedMLP(10, [8], 0.1, batch_norm=True).recompute_statistics(_images()),
+     "recompute_statistics takes batches"),
+    (lambda: RegularizedMLP(10, [8], 0.1, batch_norm=True).recompute_statistics(
+        [(_images(1), torch.arange(1))]), "batches of one image"),
+    (lambda: mean_std([98.1, 97.9], ".2%"), "a '%' spec takes fractions"),
+    # image_grid of items, splits, triples, paths; titles as a tensor
+    (lambda: image_grid([(torch.zeros(28, 28), 3)]), r"an \(image, label\) item\?\): pass item"),
+    (lambda: image_grid(_split()), "image_grid takes images, got a MNISTSplit"),
+    (lambda: image_grid(["digit.png"]), r"open it first, \[to_mnist\(Image.open\(path\)\)\]"),
+    (lambda: error_grid(([(torch.zeros(28, 28), 1, 2)] * 3, [0.9] * 3)),
+     r"got \(errors, confidences\)"),
+    (lambda: accuracy_curves(0.1, {"E": [0.9]}, "eps", "t"), "xs must be a list of x values"),
+    # one 28 x 28 image where a batch goes: "shape (28,)"
+    (lambda: evaluate_accuracy(_linear(10), [(_images(1)[0, 0], torch.arange(1))]),
+     r"one image of shape \(28, 28\), not a batch: pass X\[None\]"),
+    (lambda: fgsm(_linear(10), _images(1)[0, 0], torch.arange(1), 0.1), r"pass X\[None\]"),
+])
+def test_a_fifth_fresh_probe_finds_one_line_each(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_fit_takes_a_config_as_settings_and_resumes_from_its_checkpoint(tmp_path):
+    settings = Config(hidden_sizes=(8,))
+    first = MLP(2, [8], 0.1)
+    fit(first, TinyMNIST(), 1, checkpoint=tmp_path / "ck.pt", settings=settings)
+    again = MLP(2, [8], 0.1)
+    fit(again, TinyMNIST(), 2, checkpoint=tmp_path / "ck.pt", settings=settings)  # was refused
+    assert len(again.history.epochs) == 2
+
+
+def test_fit_refuses_a_checkpoint_of_more_epochs_than_asked(tmp_path):
+    fit(MLP(2, [8], 0.1), TinyMNIST(), 3, checkpoint=tmp_path / "ck.pt", settings={"c": 1})
+    with pytest.raises(CheckpointError, match="holds 3 epochs, more than max_epochs=2"):
+        fit(MLP(2, [8], 0.1), TinyMNIST(), 2, checkpoint=tmp_path / "ck.pt", settings={"c": 1})
+
+
+def test_an_epoch_interrupted_in_the_kernel_leaves_nothing_in_the_next():
+    model = MLP(2, [8], 0.1)
+    model.history.add("train_loss", torch.tensor(50.0), 64)  # a Ctrl-C after one batch
+    fit(model, TinyMNIST(), 1)
+    assert model.history.epochs[0]["train_loss"] < 5  # the 50 mixed in gave about 7
+
+
+def test_accuracy_curves_draw_tensors_of_accuracies_again():
+    drawn = accuracy_curves([0, 0.1], {"E": torch.tensor([0.98, 0.5]),
+                                       "F": [torch.tensor(0.99), torch.tensor(0.6)]}, "eps", "t")
+    np.testing.assert_allclose([line.get_ydata() for line in drawn.axes_.lines],
+                               [[0.98, 0.5], [0.99, 0.6]], rtol=1e-6)
+
+
+def test_image_grid_titles_from_labels_and_images_from_a_generator():
+    labels = torch.tensor([3, 7])
+    drawn = image_grid((x for x in _images(2)), titles=labels)
+    assert [ax.get_title() for ax in drawn.axes_[:2]] == ["3", "7"]
+    assert image_grid(_images(2), titles=None).data is not None
+
+
+def test_a_float64_model_reads_a_drawing_in_float64():
+    from mnist_mlp.pad import top_digits
+
+    model = MLP(10, [8], 0.1).double().eval()
+    assert len(top_digits(model, np.zeros((28, 28)))) > 0  # advised X.to(float64), in vain
+
+
+def test_a_tilde_in_a_python_path_is_the_home_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    assert save_weights(MLP(2, [8], 0.1), "~/w.pt") == tmp_path / "home" / "w.pt"
+    assert (tmp_path / "home" / "w.pt").is_file() and not (tmp_path / "~").exists()
+
+
+def test_the_board_names_a_models_own_input_size():
+    from mnist_mlp.board import describe
+
+    assert describe(MLP(10, [8], 0.1, num_inputs=32 * 32).hparams).startswith("MLP 1024-8-10")

@@ -84,7 +84,7 @@ def test_clean_statistics_leave_mode_and_statistics_as_found_after_an_error():
     model(torch.rand(4, 1, 28, 28))
     model.eval()
     before = copy.deepcopy(model.net[3].state_dict())
-    with pytest.raises(RuntimeError):  # the second batch is not 784 pixels
+    with pytest.raises(ValueError, match="each image has 3 pixels"):  # the second batch's size
         model.recompute_statistics([(torch.rand(4, 1, 28, 28),), (torch.rand(4, 3),)])
     assert not model.training and not model.net[3].training
     assert model.net[3].momentum == 0.1
