@@ -39,6 +39,7 @@ from .runs import (
     checkpoint_of,
     claim,
     collect,
+    fingerprint,
     load_model,
     output_folder,
     read_run,
@@ -203,7 +204,7 @@ def evaluate_run(run_dir, model, data, max_errors, trained=None):
                                       "f1": float(f1[d]), "support": int(support[d])}
                              for d in range(10)},
                "most_confused": [{"true": t, "predicted": p, "count": n} for n, t, p in pairs]}
-    write_json(run_dir / EVALUATION, summary)
+    write_json(run_dir / EVALUATION, {**summary, "fingerprint": fingerprint(run_dir)})
     print("wrote " + ", ".join(str(path) for path in written) + f" and {EVALUATION}\n")
 
 

@@ -3,6 +3,7 @@ command shares (`read_run`: `train --resume`, `evaluate`, `compare`, `collect`,
 `clean-statistics`), the checkpoint and lock beside each folder, and the collector's summary."""
 import contextlib
 import dataclasses
+import hashlib
 import json
 import os
 import shutil
@@ -200,8 +201,9 @@ def write_run(path, config, metrics, model, curves, replace=False):
     old = tmp.with_suffix(".old")
     try:
         write_json(tmp / CONFIG, config)
-        write_json(tmp / METRICS, metrics)
         save_weights(model, tmp / WEIGHTS)
+        # what evaluate, compare and collect check that the run's files are still these
+        write_json(tmp / METRICS, {**metrics, "fingerprint": fingerprint(tmp)})
         save_figure(curves, tmp / CURVES, dpi=120)
         if replace and path.exists():
             os.replace(path, old)
@@ -216,6 +218,26 @@ def write_run(path, config, metrics, model, curves, replace=False):
     else:
         old.unlink(missing_ok=True)  # a file that stood where the run goes
     return path
+
+
+def fingerprint(run_dir):
+    """A digest of the run's config.json and model.pt: another value means either changed."""
+    digest = hashlib.sha256()
+    for name in (CONFIG, WEIGHTS):
+        digest.update(Path(run_dir, name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def check_fingerprint(run_dir, recorded, since):
+    """RunError if `recorded` (None: a run older than fingerprints) is not the run's files'."""
+    try:
+        found = None if recorded is None else fingerprint(run_dir)
+    except OSError as err:
+        raise RunError(f"{run_dir}: cannot read its {CONFIG} and {WEIGHTS} "
+                       f"({err.strerror or err})") from None
+    if found != recorded:
+        raise RunError(f"{run_dir}: its {CONFIG} or {WEIGHTS} changed since {since}: restore "
+                       "them, or train (then evaluate) the run again")
 
 
 def save_weights(model, path):
@@ -301,8 +323,11 @@ def read_run(run_dir, evaluation=True):
     run = {"run": run_dir.resolve().name, "preset": config["preset"], "seed": config["seed"],
            "config": config, "history": metrics["epochs"],
            "val_accuracy": metrics["val_accuracy"], "train_seconds": metrics["train_seconds"]}
+    check_fingerprint(run_dir, metrics.get("fingerprint"), "train wrote them")
     if evaluation and (run_dir / EVALUATION).exists():
         run.update(read_evaluation(run_dir / EVALUATION))
+        check_fingerprint(run_dir, read_json(run_dir / EVALUATION).get("fingerprint"),
+                          f"evaluate read them ({EVALUATION})")
     return run
 
 

@@ -390,6 +390,7 @@ def test_evaluate_refuses_a_run_whose_test_reading_contradicts_its_validation(tm
     weights = torch.load(run / "model.pt")
     weights["net.3.weight"] = -weights["net.3.weight"]  # the same shapes, the other answers
     torch.save(weights, run / "model.pt")
+    older_than_fingerprints(run)  # the fingerprint would say it first (tested below)
     capsys.readouterr()
     assert main(["evaluate", str(run)]) == 2
     assert "changed since; restore them or train the run again" in capsys.readouterr().err
@@ -601,6 +602,7 @@ def test_evaluate_refuses_a_held_out_run_whose_validation_reading_changed(tmp_pa
     weights = torch.load(run / "model.pt")
     weights["net.3.weight"] = -weights["net.3.weight"]
     torch.save(weights, run / "model.pt")
+    older_than_fingerprints(run)
     capsys.readouterr()
     assert main(["evaluate", str(run)]) == 2
     assert "its held-out images give" in capsys.readouterr().err
@@ -851,3 +853,37 @@ def test_the_board_names_a_models_own_input_size():
     from mnist_mlp.board import describe
 
     assert describe(MLP(10, [8], 0.1, num_inputs=32 * 32).hparams).startswith("MLP 1024-8-10")
+
+
+def older_than_fingerprints(run):
+    """The run as train wrote it before metrics.json recorded its files' fingerprint."""
+    metrics = json.loads((run / "metrics.json").read_text())
+    del metrics["fingerprint"]
+    (run / "metrics.json").write_text(json.dumps(metrics))
+
+
+@pytest.mark.parametrize("flags", [["--no-validation"], ["--val-split", "100"]])
+def test_a_run_whose_files_changed_after_train_or_evaluate_is_refused(flags, tmp_path, capsys,
+                                                                      monkeypatch):
+    # --no-validation runs (G to J) had no reading to compare: an edited config.json gave a
+    # test accuracy without a word; compare and collect reported a stale evaluation.json
+    from mnist_mlp import commands
+
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
+    out = tmp_path / "runs"
+    assert main(["train", "C", "--hidden", "16", "--epochs", "1", "--seeds", "0", "1", *flags,
+                 "--out", str(out)]) == 0
+    run, other = out / "C-seed0", out / "C-seed1"
+    assert main(["evaluate", str(run)]) == 0
+    config = (run / "config.json").read_text()
+    (run / "config.json").write_text(config.replace('"af": "relu"', '"af": "sigmoid"'))
+    capsys.readouterr()
+    for command in (["evaluate", str(run)], ["compare", str(run)],
+                    ["collect", str(run), "--out", str(tmp_path / "s.json")]):
+        assert main(command) == 2
+        assert "changed since train wrote them" in capsys.readouterr().err
+    (run / "config.json").write_text(config)
+    shutil.copy(other / "model.pt", run / "model.pt")  # another seed's weights
+    assert main(["compare", str(run)]) == 2
+    assert "config.json or model.pt changed since" in capsys.readouterr().err
+    assert not (tmp_path / "s.json").exists()
