@@ -28,6 +28,11 @@ def read_checkpoint(path):
     except Exception as err:  # torch raises many kinds for a truncated or foreign file
         raise CheckpointError(f"{path} is not a readable checkpoint ({err.__class__.__name__}); "
                               f"{START_OVER}") from None
+    if isinstance(state, dict) and state and all(isinstance(v, torch.Tensor)
+                                                  for v in state.values()):
+        raise CheckpointError(f"{path} holds a model's weights (save_weights), not a training "
+                              "checkpoint: pass another checkpoint path (load them with "
+                              "load_weights)")
     if not isinstance(state, dict) or not set(state) >= KEYS:
         raise CheckpointError(f"{path} is not a checkpoint of this package; {START_OVER}")
     return state

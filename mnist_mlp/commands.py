@@ -373,6 +373,16 @@ COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "compare": cmd_compare
             "collect": cmd_collect, "clean-statistics": cmd_clean_statistics}
 
 
+INTERRUPTED = {  # what Ctrl-C leaves, and what to do next
+    "train": "interrupted: finished runs are kept, and the run in progress up to its last "
+             "finished epoch (train again with --resume to continue)",
+    "evaluate": "interrupted: every file written is whole; run evaluate again for the complete "
+                "set",
+    "clean-statistics": "interrupted: the clean runs already written are whole and kept; run "
+                        "clean-statistics again for the others only",
+}
+
+
 def run(args):
     """Run a parsed command; a user's mistake is one line on stderr and exit status 2."""
     try:
@@ -385,10 +395,8 @@ def run(args):
         return 1
     except KeyboardInterrupt:
         # Runs and checkpoints are written whole or not at all, so nothing is half-written.
-        print("interrupted: finished runs are kept, and the run in progress up to its last "
-              "finished epoch (train again with --resume to continue)" if args.command == "train"
-              else f"interrupted: every file written is whole; run {args.command} again for "
-              "the complete set", file=sys.stderr)
+        print(INTERRUPTED.get(args.command, "interrupted: every file written is whole"),
+              file=sys.stderr)
         return 130
     except MemoryError as err:  # a mistyped --hidden-sizes: torch's allocator's traceback
         print(f"error: not enough memory for this model ({_first_line(err)}): choose smaller "

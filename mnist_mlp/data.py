@@ -7,7 +7,7 @@ import torch
 from d2l import torch as d2l
 from PIL import Image
 
-from .checks import TRAIN_IMAGES, ConfigError, check_split, require  # noqa: F401 (re-exported)
+from .checks import BOOLEAN, TRAIN_IMAGES, ConfigError, check_split, require  # noqa: F401
 from .download import load_raw
 
 IMAGE_MAGIC, LABEL_MAGIC = 2051, 2049
@@ -156,6 +156,7 @@ def batch_loader(split, batch_size, shuffle=False):
     image (every other split and size keeps all its batches).
     """
     require("batch_size", batch_size)  # 0: torch's error; 64.7: batches of 64, silently
+    require("shuffle", shuffle, BOOLEAN)  # "False" is a true string
     if not isinstance(split, torch.utils.data.Dataset):
         raise ValueError(f"batch_loader takes a split of MNIST, got {type(split).__name__}: e.g. "
                          "batch_loader(data.test, 1000)")

@@ -83,6 +83,9 @@ def confusion(model, data_iter, num_classes=10):
 
 def validation_batches(dataset):
     """`dataset.val_dataloader()`, or a ValueError saying why there is none."""
+    if isinstance(dataset, type):
+        raise ValueError(f"got the class {dataset.__name__}: build it first, data = "
+                         f"{dataset.__name__}()")
     if not hasattr(dataset, "val_dataloader"):
         raise ValueError(f"expected the MNIST object, got {type(dataset).__name__}: pass data "
                          "itself, e.g. visualize_errors(model, data)")
@@ -101,11 +104,20 @@ def batches(data_iter, model=None):
     if data_iter is None:
         raise ValueError("got None for the batches: an MNIST made with validate=False has no "
                          "validation split; pass e.g. data.test_dataloader()")
+    if isinstance(data_iter, type):  # MNIST without its ()
+        raise ValueError(f"got the class {data_iter.__name__}: build it first, data = "
+                         f"{data_iter.__name__}(), and pass its batches, data.val_dataloader()")
+    if callable(data_iter) and not hasattr(data_iter, "__iter__"):  # data.val_dataloader
+        raise ValueError(f"got the function {getattr(data_iter, '__name__', 'given')} itself: "
+                         "call it, e.g. data.val_dataloader()")
     if hasattr(data_iter, "val_dataloader"):
         raise ValueError("got the MNIST object: pass its batches, e.g. data.val_dataloader()")
     if isinstance(data_iter, torch.utils.data.Dataset):
         raise ValueError("got a split (e.g. data.val): pass its batches, e.g. "
                          "data.val_dataloader()")
+    if not hasattr(data_iter, "__iter__"):
+        raise ValueError(f"expected batches (X, y), e.g. data.val_dataloader(), got "
+                         f"{type(data_iter).__name__}")
     if (isinstance(data_iter, (tuple, list)) and len(data_iter) == 2
             and all(isinstance(t, torch.Tensor) for t in data_iter)
             and data_iter[0].dim() >= 2 and data_iter[1].dim() == 1):

@@ -9,6 +9,9 @@ from pathlib import Path
 def replacing(path):
     """Yield a temporary path beside `path`; write there. On success it replaces `path` in one
     rename; on any error (Ctrl-C included) it is removed and `path` is left as it was."""
+    if isinstance(path, str) and path.endswith(("/", os.sep)):  # Path would drop the slash
+        raise ValueError(f"{path} names a folder: name the file to write in it, e.g. "
+                         f"{path}modelo.pt")
     path = Path(path).expanduser()  # "~/x.pt" from Python: the home folder, not a "./~"
     if path.is_dir():  # os.replace would fail after the whole write
         raise ValueError(f"{path} is a folder: name the file to write in it, e.g. "

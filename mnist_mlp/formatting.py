@@ -29,6 +29,8 @@ def mean_std(values, spec=".4f", comma=True):
     with the decimal comma the notebooks print, or with `comma=False` the command line's point."""
     if hasattr(values, "detach"):  # a tensor that requires grad: numpy() refuses it
         values = values.detach().cpu()
+    elif isinstance(values, (list, tuple)):  # losses or accuracies, 0-d tensors one by one
+        values = [v.detach().cpu() if hasattr(v, "detach") else v for v in values]
     try:  # None (a run without validation) or text fail here; a scalar has no len
         numbers = np.asarray(values, dtype=float)
         ok = numbers.ndim == 1 and numbers.size and np.isfinite(numbers).all()

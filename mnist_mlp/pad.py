@@ -12,7 +12,7 @@ from PIL import Image
 from torch import nn
 
 from .attacks import pgd, smallest_flip
-from .checks import Interval, require
+from .checks import BOOLEAN, Interval, require
 from .digits import FIELD, grey, lightness, resize, to_mnist
 from .evaluation import dtype_of, outputs
 from .formatting import br, percent
@@ -115,6 +115,7 @@ def prepare(image, raw=False):
     image, an array or a tensor, in any numeric range). `raw=True` only scales the whole drawing
     down to 28 x 28 and inverts it, with no bounding box and no centring; otherwise `to_mnist`
     prepares it."""
+    require("raw", raw, BOOLEAN)  # "False" is a true string
     pixels = grey(image)
     if pixels.min() == pixels.max():  # one colour, white or not: nothing drawn
         return None

@@ -14,7 +14,7 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.ticker import Formatter, MaxNLocator
 
-from .checks import PIXEL, UNIT, is_number, require
+from .checks import BOOLEAN, PIXEL, UNIT, is_number, require
 from .formatting import axis_number, br, shared_decimals
 
 
@@ -147,6 +147,9 @@ def image_grid(images, titles=(), axes=None, cols=10, cmap="gray", colorbar=None
     require("cols", cols)  # a positive integer
     if isinstance(images, Drawing):
         images = images.data  # image_grid's or first_layer_images' drawing: its images
+    if isinstance(images, dict):
+        raise ValueError("image_grid takes a list of images, got a dict: pass "
+                         "list(d.values()) and titles=list(d)")
     if isinstance(images, (torch.utils.data.Dataset, torch.utils.data.DataLoader)):
         raise ValueError(f"image_grid takes images, got a {type(images).__name__}: e.g. "
                          "[data.test[i][0] for i in range(10)], or X[:10] of a batch")
@@ -203,6 +206,7 @@ def plot_confusion_matrix(cm, errors_only=False, ax=None, title=None):
 
     With `errors_only` the diagonal is left blank, so the colours scale to the errors alone.
     """
+    require("errors_only", errors_only, BOOLEAN)  # "False" is a true string
     ax = one_axes(figure_for((8, 6.5)).subplots() if ax is None else ax)
     cm = counts_table(cm)
     mask = np.eye(len(cm), dtype=bool) if errors_only else None

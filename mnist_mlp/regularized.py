@@ -11,7 +11,6 @@ from .attacks import loss_gradient, virtual_adversarial_loss
 from .checks import NONNEGATIVE, OPTIMIZERS, SCHEDULES, check_arguments, require
 from .evaluation import fits
 from .model import ACTIVATIONS, MLP
-from .training import check_batch_norm
 
 
 def check_statistics_batch(model, X):
@@ -22,7 +21,6 @@ def check_statistics_batch(model, X):
         raise ValueError("recompute_statistics takes batches of images in [0, 1], as MNIST's "
                          "loaders give them: e.g. data.train_dataloader()")
     fits((X, torch.zeros(len(X), dtype=torch.long)), model)  # dtype and image size
-    check_batch_norm(model, len(X))
 
 
 class RegularizedMLP(MLP):
@@ -78,7 +76,8 @@ class RegularizedMLP(MLP):
         training images, before it tests (`FinalTestMonitoring` in CuriousAI/ladder).
         """
         if hasattr(data_iter, "train_dataloader") or isinstance(
-                data_iter, (torch.utils.data.Dataset, torch.Tensor)):
+                data_iter, (torch.utils.data.Dataset, torch.Tensor)) or not hasattr(
+                data_iter, "__iter__"):  # the object, a split, a tensor, data.train_dataloader
             raise ValueError(f"recompute_statistics takes batches, got {type(data_iter).__name__}:"
                              " pass e.g. data.train_dataloader()")
         norms = [m for m in self.modules() if isinstance(m, nn.BatchNorm1d)]
@@ -94,6 +93,8 @@ class RegularizedMLP(MLP):
             seen = 0
             for X, *_ in data_iter:
                 check_statistics_batch(self, X)
+                if len(X) == 1:  # a lone last image (training left it out too): no variance
+                    continue
                 self(X.to(device))
                 seen += len(X)
             if norms and not seen:  # reset, with nothing to average: means 0 and variances 1

@@ -780,7 +780,7 @@ def _float64_attack(model, X, y, eps):
     (lambda: RegularizedMLP(10, [8], 0.1, batch_norm=True).recompute_statistics(_images()),
      "recompute_statistics takes batches"),
     (lambda: RegularizedMLP(10, [8], 0.1, batch_norm=True).recompute_statistics(
-        [(_images(1), torch.arange(1))]), "batches of one image"),
+        [(_images(1), torch.arange(1))]), "recompute_statistics got no images"),
     (lambda: mean_std([98.1, 97.9], ".2%"), "a '%' spec takes fractions"),
     # image_grid of items, splits, triples, paths; titles as a tensor
     (lambda: image_grid([(torch.zeros(28, 28), 3)]), r"an \(image, label\) item\?\): pass item"),
@@ -887,3 +887,51 @@ def test_a_run_whose_files_changed_after_train_or_evaluate_is_refused(flags, tmp
     assert main(["compare", str(run)]) == 2
     assert "config.json or model.pt changed since" in capsys.readouterr().err
     assert not (tmp_path / "s.json").exists()
+
+
+@pytest.mark.parametrize("call, message", [
+    # the loader's method without its call: "'method' object is not iterable"
+    (lambda: evaluate_accuracy(_linear(10), TinyMNIST().val_dataloader),
+     r"got the function val_dataloader itself: call it"),
+    (lambda: evaluate_accuracy(_linear(10), 5), r"expected batches \(X, y\)"),
+    (lambda: evaluate_accuracy(_linear(10), MNIST), r"got the class MNIST: build it first"),
+    (lambda: RegularizedMLP(10, [8], 0.1, batch_norm=True).recompute_statistics(
+        TinyMNIST().train_dataloader), "recompute_statistics takes batches"),
+    # the class where the object goes: "missing 1 required positional argument: 'self'"
+    (lambda: visualize_errors(_linear(10), MNIST), r"got the class MNIST: build it first"),
+    (lambda: fit(MLP(10, [8], 0.1), MNIST, 1), r"got the class MNIST: build it first"),
+    # a dict of images: "got the path 'E'"
+    (lambda: image_grid({"E": torch.zeros(28, 28)}), r"got a dict: pass list\(d.values\(\)\)"),
+    # "False" as a flag: the opposite of what was meant
+    (lambda: batch_loader(_split(), 2, shuffle="False"), "shuffle must be True or False"),
+    (lambda: plot_confusion_matrix(np.eye(3, dtype=int), errors_only="False"),
+     "errors_only must be True or False"),
+    (lambda: save_weights(MLP(2, [8], 0.1), f"{tempfile.gettempdir()}/modelos/"),
+     "names a folder"),
+])
+def test_a_sixth_fresh_probe_finds_one_line_each(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_clean_statistics_leave_a_lone_last_image_out_as_training_does():
+    # (60000 - N) % batch_size == 1: the whole training ran, then batch norm failed on one image
+    model = RegularizedMLP(10, [8], 0.1, batch_norm=True).eval()
+    X = torch.rand(9, 1, 28, 28)
+    model.recompute_statistics([(X[:4], None), (X[4:8], None), (X[8:], None)])
+    alone = RegularizedMLP(10, [8], 0.1, batch_norm=True).eval()
+    alone.load_state_dict(model.state_dict())
+    alone.recompute_statistics([(X[:4], None), (X[4:8], None)])
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, alone.state_dict()[key]), key
+
+
+def test_weights_passed_as_a_checkpoint_are_not_to_be_deleted(tmp_path):
+    save_weights(MLP(2, [8], 0.1), tmp_path / "E-seed0.pt")
+    with pytest.raises(CheckpointError, match=r"holds a model's weights \(save_weights\), not"):
+        read_checkpoint(tmp_path / "E-seed0.pt")
+
+
+def test_mean_std_of_losses_that_require_grad():
+    losses = [torch.tensor(0.5, requires_grad=True) * 1, torch.tensor(0.7, requires_grad=True) * 1]
+    assert mean_std(losses, ".1f") == "0,6 ± 0,1"
