@@ -15,7 +15,7 @@ from torch.nn import functional as F
 
 from .checks import COUNT, PIXEL, POSITIVE, Interval, require
 from .data import batch_loader
-from .evaluation import batches, device_of, dtype_of, fits
+from .evaluation import batches, check_not_one_image, device_of, dtype_of, fits
 from .training import has_batch_norm
 
 LOSSES = ("cross_entropy", "margin")
@@ -223,9 +223,7 @@ def check_gradient(model, X, y, loss="cross_entropy"):
     """ValueError, em uma linha, para imagens, rótulos ou uma perda que `loss_gradient` não
     leria como promete."""
     check_images(model, X)
-    if X.dim() == 2 and hasattr(y, "__len__") and len(y) == 1 != len(X):  # X[0, 0]: one image
-        raise ValueError(f"X looks like one image of shape {tuple(X.shape)}, not a batch: pass "
-                         "X[None], a batch of one")
+    check_not_one_image(X, y)
     if not (isinstance(y, torch.Tensor) and y.dtype == torch.long and y.shape == X.shape[:1]):
         raise ValueError(f"the labels must be a torch.long tensor of one label per image, got "
                          f"{type(y).__name__} {_shape(y)} for {len(X)} images: "

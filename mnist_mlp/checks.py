@@ -170,6 +170,13 @@ def type_hint(value):
     return ""
 
 
+def refuse_class(value):
+    """ConfigError if `value` is a class where its object goes (`MNIST` for `MNIST()`)."""
+    if isinstance(value, type):
+        raise ConfigError(f"got the class {value.__name__}: build it first, e.g. data = "
+                          f"{value.__name__}()")
+
+
 def require(name, value, rule=COUNT):
     """`value` if it keeps `rule` (a positive integer by default), else ConfigError."""
     test, what = rule

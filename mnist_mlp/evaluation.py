@@ -10,7 +10,7 @@ import torch
 from sklearn import metrics
 from torch import nn
 
-from .checks import BOOLEAN, UNIT, Interval, require
+from .checks import BOOLEAN, UNIT, Interval, refuse_class, require
 from .formatting import br
 from .plots import counts_table, error_grid, plot_confusion_matrix
 
@@ -83,9 +83,7 @@ def confusion(model, data_iter, num_classes=10):
 
 def validation_batches(dataset):
     """`dataset.val_dataloader()`, or a ValueError saying why there is none."""
-    if isinstance(dataset, type):
-        raise ValueError(f"got the class {dataset.__name__}: build it first, data = "
-                         f"{dataset.__name__}()")
+    refuse_class(dataset)
     if not hasattr(dataset, "val_dataloader"):
         raise ValueError(f"expected the MNIST object, got {type(dataset).__name__}: pass data "
                          "itself, e.g. visualize_errors(model, data)")
@@ -104,9 +102,7 @@ def batches(data_iter, model=None):
     if data_iter is None:
         raise ValueError("got None for the batches: an MNIST made with validate=False has no "
                          "validation split; pass e.g. data.test_dataloader()")
-    if isinstance(data_iter, type):  # MNIST without its ()
-        raise ValueError(f"got the class {data_iter.__name__}: build it first, data = "
-                         f"{data_iter.__name__}(), and pass its batches, data.val_dataloader()")
+    refuse_class(data_iter)  # MNIST without its ()
     if callable(data_iter) and not hasattr(data_iter, "__iter__"):  # data.val_dataloader
         raise ValueError(f"got the function {getattr(data_iter, '__name__', 'given')} itself: "
                          "call it, e.g. data.val_dataloader()")
@@ -157,9 +153,7 @@ def check_batch(batch):
     if y.dim() == 0:  # zip(X, y): one image and its label at a time
         raise ValueError("each item is one image and its label: pass batches, e.g. [(X, y)] or "
                          "a DataLoader")
-    if X.dim() == 2 and len(y) == 1 != len(X):  # X[0, 0]: one H x W image, not a batch
-        raise ValueError(f"X looks like one image of shape {tuple(X.shape)}, not a batch: pass "
-                         "X[None], a batch of one")
+    check_not_one_image(X, y)
     integers = not y.is_floating_point() and y.dtype != torch.bool
     if not (integers and y.dim() == 1 and len(y) == len(X)):
         raise ValueError(f"the labels must be integers, one per image, shape ({len(X)},), got "
@@ -172,6 +166,13 @@ def check_batch(batch):
                          f"{X.dtype} from {float(X.min()):g} to {float(X.max()):g}: divide 0-255 "
                          "pixels by 255, and leave out any Normalize (the models take raw pixels)")
     return X, y
+
+
+def check_not_one_image(X, y):
+    """ValueError if `X` is one H x W image with its one label (X[0, 0]), not a batch."""
+    if X.dim() == 2 and hasattr(y, "__len__") and len(y) == 1 != len(X):
+        raise ValueError(f"X looks like one image of shape {tuple(X.shape)}, not a batch: pass "
+                         "X[None], a batch of one")
 
 
 def fits(batch, model, sizes=None):

@@ -11,7 +11,7 @@ import torch
 from d2l import torch as d2l
 
 from .checkpoints import CheckpointedTrainer
-from .checks import NONNEGATIVE_COUNT, SEED, require
+from .checks import NONNEGATIVE_COUNT, SEED, refuse_class, require
 from .cpu import cpu_name
 from .data import batch_loader
 from .training import check_batch_norm
@@ -79,9 +79,7 @@ def check_inputs(model, data):
     """ValueError, before any training starts, for a model and data that do not go together:
     not a model and an MNIST, images of another size than the first layer takes (an MNIST made
     with resize= and a model without num_inputs=), or fewer outputs than digits."""
-    if isinstance(data, type):
-        raise ValueError(f"got the class {data.__name__}: build it first, data = "
-                         f"{data.__name__}()")
+    refuse_class(data)
     if not isinstance(model, torch.nn.Module) or not hasattr(data, "train_dataloader"):
         raise ValueError(f"fit takes a model and the MNIST object, got {type(model).__name__} "
                          f"and {type(data).__name__}: e.g. fit(model, MNIST(), 10)")
