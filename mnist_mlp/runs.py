@@ -236,6 +236,11 @@ def check_fingerprint(run_dir, recorded, since):
         raise RunError(f"{run_dir}: cannot read its {CONFIG} and {WEIGHTS} "
                        f"({err.strerror or err})") from None
     if found != recorded:
+        try:  # a truncated model.pt says so, rather than "changed"
+            torch.load(Path(run_dir, WEIGHTS), map_location="cpu", weights_only=True)
+        except Exception as err:
+            raise RunError(f"{Path(run_dir, WEIGHTS)} is corrupt ({type(err).__name__}); "
+                           "train the run again") from None
         raise RunError(f"{run_dir}: its {CONFIG} or {WEIGHTS} changed since {since}: restore "
                        "them, or train (then evaluate) the run again")
 
