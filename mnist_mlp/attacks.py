@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from .checks import COUNT, PIXEL, POSITIVE, Interval, require
+from .checks import COUNT, PIXEL, POSITIVE, SEED, Interval, require
 from .data import batch_loader
 from .evaluation import batches, check_not_one_image, device_of, dtype_of, fits
 from .training import has_batch_norm
@@ -98,6 +98,7 @@ def notebook4_measures(model, test, seed=0):
     """What notebook 4 measures of a model, on the test split: the accuracy under FGSM for each
     of EPSILONS, and under the PGD of each loss for each of PGD_EPSILONS (PGD_STEPS steps, the
     start drawn from a generator seeded with `seed`)."""
+    require("seed", seed, SEED)
     batches = batch_loader(test, 1000)
     result = {"FGSM": {str(eps): accuracy_under_attack(model, batches, fgsm, eps)
                        for eps in EPSILONS}}

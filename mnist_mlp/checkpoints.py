@@ -80,6 +80,8 @@ class CheckpointedTrainer(d2l.Trainer):
         state = read_checkpoint(self.path)
         if state["settings"] != self.settings:
             raise CheckpointError(f"{self.path} belongs to a run of other settings")
+        check_schedule_length(self.path, state["scheduler"], getattr(model, "scheduler", None),
+                              self.num_train_batches)
         try:
             model.load_state_dict(state["model"])
             self.optim.load_state_dict(state["optimizer"])
@@ -94,6 +96,19 @@ class CheckpointedTrainer(d2l.Trainer):
             raise CheckpointError(f"{self.path} does not fit this run ({type(err).__name__}); "
                                   f"{START_OVER}") from None
         return state["epochs"]
+
+
+def check_schedule_length(path, saved, scheduler, batches):
+    """CheckpointError unless a saved one-cycle schedule is as long as this run's: its learning
+    rate was planned for its own epochs, and torch stops at the last step ("Tried to step ...")
+    part-way into the first epoch past them."""
+    planned = saved.get("total_steps") if isinstance(saved, dict) else None
+    if scheduler is None or planned is None or planned == scheduler.total_steps:
+        return
+    planned, asked = planned // batches, scheduler.total_steps // batches
+    raise CheckpointError(f"{path} follows a one-cycle schedule planned for {planned} epoch"
+                          f"{'s' * (planned != 1)} and this run asks for {asked}: its learning "
+                          f"rate cannot go on; train with max_epochs={planned}, or {START_OVER}")
 
 
 def random_state():

@@ -157,9 +157,12 @@ def check_split(val_split, validate):
         raise ConfigError("validate=False trains on all training images: leave val_split 0")
 
 
-def type_hint(value):
-    """What to pass instead of a value whose type, not its size, breaks a rule: a Fraction, a
-    one-element tensor or array (`(y_hat == y).float().mean()`), NumPy's bool."""
+def type_hint(value, what=""):
+    """What to pass instead of a value whose type, not its size, breaks a rule (`what` it asks
+    for): a Fraction, a tensor or array (of one element, `(y_hat == y).float().mean()`, or where
+    a list goes), NumPy's bool."""
+    if what.startswith("a list") and hasattr(value, "tolist"):
+        return " (a tensor or array: pass x.tolist())"
     if isinstance(value, Fraction):
         return f" (float({value}) is one)"
     if type(value).__name__ in ("bool", "bool_") and not isinstance(value, bool):  # NumPy's
@@ -181,6 +184,6 @@ def require(name, value, rule=COUNT):
     """`value` if it keeps `rule` (a positive integer by default), else ConfigError."""
     test, what = rule
     if not test(value):
-        hint = type_hint(value)
+        hint = type_hint(value, what)
         raise ConfigError(f"{name} must be {what}, got {value!r}{hint}")
     return value

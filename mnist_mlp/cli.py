@@ -149,7 +149,8 @@ def parser():
     existing.add_argument("--resume", action="store_true",
                           help="after an interrupt: keep the seeds whose run of these settings "
                           "is finished, continue the interrupted one from its last finished "
-                          "epoch (OUT/PRESET-seedN.checkpoint.pt), train the others")
+                          "epoch (OUT/PRESET-seedN.checkpoint.pt; an interrupted --force retrain "
+                          "still replaces its earlier run), train the others")
     evaluate = runs_command(
         sub, "evaluate", help="read the test set: accuracy, its interval, report and figures",
         description="The explicit test-set reading of runs: accuracy with its 95 % binomial "

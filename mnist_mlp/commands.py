@@ -91,18 +91,22 @@ def cmd_train(args):
         data = MNIST(batch_size=config.batch_size, val_split=args.val_split,
                      validate=not args.no_validation)
         for seed, run_dir in todo.items():
-            train_one(runs[seed], run_dir, data, force=args.force)
+            # --resume over a finished run: a --force retrain's checkpoint, to replace it
+            train_one(runs[seed], run_dir, data, force=args.force,
+                      replace=args.force or run_dir.exists())
     return 0
 
 
-def train_one(run, run_dir, data, force=False):
-    """Train and write one seed's run; its validation accuracy only, never the test set's."""
+def train_one(run, run_dir, data, force=False, replace=False):
+    """Train and write one seed's run (over the one in `run_dir` if `replace`; from the first
+    epoch if `force`); its validation accuracy only, never the test set's."""
     checkpoint = checkpoint_of(run_dir)
     if force:
         checkpoint.unlink(missing_ok=True)  # start over, as asked
     resumed = checkpoint.exists()
     print(f"training {run.preset} (seed {run.seed}) -> {run_dir}"
-          + (f", continuing from {checkpoint}" if resumed else ""))
+          + (f", continuing from {checkpoint}" if resumed else "")
+          + (" (replacing the run there when finished)" if replace and run_dir.exists() else ""))
     set_seed(run.seed)
     model = run.config.model()
     model.history.on_epoch = progress(run.config.epochs)
@@ -114,7 +118,7 @@ def train_one(run, run_dir, data, force=False):
         raise
     metrics = {"epochs": model.history.epochs, "train_seconds": round(seconds, 2),
                "val_accuracy": validation_accuracy(model, data, run.validate)}
-    write_run(run_dir, run.to_dict(), metrics, model, model.board.render(), replace=force)
+    write_run(run_dir, run.to_dict(), metrics, model, model.board.render(), replace=replace)
     checkpoint.unlink()  # the run holds all it had
     print(f"  {describe_validation(metrics['val_accuracy'], run.val_split, run_dir)}; "
           f"{seconds:.0f} s")

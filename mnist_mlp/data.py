@@ -142,6 +142,10 @@ def join(splits):
     if not splits or not all(isinstance(split, MNISTSplit) for split in splits):
         raise ValueError("join takes a non-empty list of splits (MNISTSplit), e.g. "
                          "[data.train, moved(data.train, 1)]")
+    sizes = {tuple(split.pixels.shape[1:]) for split in splits}
+    if len(sizes) > 1:  # torch.cat's "Sizes of tensors must match"
+        raise ValueError(f"join takes splits of one image size, got {sorted(sizes)}: build "
+                         "them from one MNIST (one resize)")
     return MNISTSplit(*(torch.cat(parts) for parts in
                         zip(*((split.data, split.targets, split.pixels) for split in splits))))
 

@@ -16,6 +16,12 @@ def replacing(path):
     if path.is_dir():  # os.replace would fail after the whole write
         raise ValueError(f"{path} is a folder: name the file to write in it, e.g. "
                          f"{path / 'modelo.pt'}")
+    for parent in path.parents:  # a file where a folder goes: mkdir's "File exists"
+        if parent.exists():
+            if not parent.is_dir():  # an OSError, as mkdir's, for callers that catch those
+                raise NotADirectoryError(f"{parent} is a file, not a folder: {path} cannot be written "
+                                 "in it; choose another name")
+            break
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:

@@ -59,12 +59,21 @@ def moved(split, dx=0, dy=0, degrees=0.0):
     require("dx", dx, Interval(whole=True, low=-27, high=27))  # pixels; a string: torchvision's
     require("dy", dy, Interval(whole=True, low=-27, high=27))  # TypeError
     require("degrees", degrees, Interval(whole=False, low=-360, high=360))
-    pixels = split.pixels
-    if degrees:
-        pixels = TF.rotate(pixels, float(degrees), interpolation=TF.InterpolationMode.BILINEAR)
-    if dx or dy:
-        pixels = TF.affine(pixels, angle=0.0, translate=[int(dx), int(dy)], scale=1.0, shear=[0.0])
-    return MNISTSplit(split.data, split.targets, pixels)
+    def move(images):  # uint8 N x 1 x H x W, rounded back to uint8 by torchvision
+        if degrees:
+            images = TF.rotate(images, float(degrees),
+                               interpolation=TF.InterpolationMode.BILINEAR)
+        if dx or dy:
+            images = TF.affine(images, angle=0.0, translate=[int(dx), int(dy)], scale=1.0,
+                               shear=[0.0])
+        return images
+
+    pixels = move(split.pixels)
+    # `data` is what students look at (torchvision's N x 28 x 28): moved too, the same pixels
+    # when the split is not resized
+    data = (pixels[:, 0] if pixels.shape[1:] == (1, *split.data.shape[1:])
+            else move(split.data.unsqueeze(1))[:, 0])
+    return MNISTSplit(data, split.targets, pixels)
 
 
 def accuracy_when_moved(model, split, moves, batch_size=1000):

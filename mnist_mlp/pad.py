@@ -14,7 +14,7 @@ from torch import nn
 from .attacks import pgd, smallest_flip
 from .checks import BOOLEAN, Interval, require
 from .digits import FIELD, grey, lightness, resize, to_mnist
-from .evaluation import dtype_of, outputs
+from .evaluation import dtype_of, outputs, sizes_of
 from .formatting import br, percent
 
 HINT = "Desenhe um dígito"
@@ -45,6 +45,8 @@ class DrawingPad(anywidget.AnyWidget):
             raise ValueError("DrawingPad needs a torch model, or a dict {name: model} of them, "
                              "e.g. DrawingPad({'E': modelo_e, 'F': modelo_f})")
         super().__init__(**kwargs)
+        for model in models.values():
+            check_reads_fields(model)
         self.models = {str(name): model for name, model in models.items()}
         self.result = self._result("hint", HINT)
 
@@ -128,6 +130,15 @@ def prepare(image, raw=False):
     return to_mnist(pixels)[0].numpy()
 
 
+def check_reads_fields(model):
+    """ValueError unless `model` reads 28 x 28 images: drawings and to_mnist are never resized,
+    so the advice of `fits` (build the data with the model's size) does not apply."""
+    inputs = sizes_of(model)[0]
+    if inputs is not None and inputs != FIELD * FIELD:
+        raise ValueError(f"top_digits and the pad read {FIELD} x {FIELD} images, and this model "
+                         f"takes {inputs} pixels: pass a model trained on MNIST's size")
+
+
 def probabilities(model, field):
     """The model's ten probabilities (softmax) for one 28 x 28 image, in evaluation mode."""
     if not isinstance(field, (np.ndarray, torch.Tensor)):
@@ -140,6 +151,7 @@ def probabilities(model, field):
     if not (torch.isfinite(X).all() and X.min() >= 0 and X.max() <= 1):
         raise ValueError("expected pixels in [0, 1] (ink 1, paper 0), as to_mnist returns, got "
                          f"values from {X.min():g} to {X.max():g}: divide 0-255 images by 255")
+    check_reads_fields(model)
     X = X.reshape(1, 1, FIELD, FIELD)
     # outputs() evaluates without noise and with running batch statistics, then restores the mode
     (_, _, scores), = outputs(model, [(X, torch.zeros(1, dtype=torch.long))])

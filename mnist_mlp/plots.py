@@ -158,8 +158,8 @@ def image_grid(images, titles=(), axes=None, cols=10, cmap="gray", colorbar=None
                          f"{tuple(getattr(images, 'shape', ()))}: pass one image as [image], "
                          "flat images as x.reshape(-1, 28, 28), a file as "
                          "[to_mnist(Image.open(path))]")
-    if isinstance(titles, str):
-        raise ValueError(f"titles must be a list, one title per image, got the text {titles!r}")
+    if isinstance(titles, str) or not (titles is None or hasattr(titles, "__iter__")):
+        raise ValueError(f"titles must be a list, one title per image, got {titles!r}")
     titles = [] if titles is None else [
         str(t) for t in (titles.tolist() if hasattr(titles, "tolist") else titles)]  # labels too
     images = list(images)  # a generator (map(to_mnist, photos)) has no len
@@ -224,6 +224,9 @@ def attack_grid(X, X_adv, before, after, name, eps, axes=None):
     """Ataques lado a lado: em cima cada imagem de `X`, no meio a mudança `X_adv - X`
     (vermelho: mais claro; azul: mais escuro), embaixo a imagem atacada; os títulos dão a
     resposta do modelo `name` antes (`before`) e depois (`after`)."""
+    # generators (x for x in X) have no len; lists and tensors are kept as they are
+    X, X_adv, before, after = (v if hasattr(v, "__len__") else list(v)
+                               for v in (X, X_adv, before, after))
     count = len(X)
     if not len(X_adv) == len(before) == len(after) == count:
         raise ValueError(f"X, X_adv, before and after must be equally long (one per image), got "
@@ -239,10 +242,15 @@ def attack_grid(X, X_adv, before, after, name, eps, axes=None):
     if axes is None:
         fig = figure_for((1.5 * max(count, 1), 5))
         axes = fig.subplots(3, max(count, 1), squeeze=False)
-    elif np.size(axes) != 3 * count:
-        raise ValueError(f"axes must hold 3 x {count} axes (original, change, attacked), got "
-                         f"{np.size(axes)}: e.g. plt.subplots(3, {count})[1]")
-    axes = np.asarray(axes).reshape(3, -1)
+    else:
+        flat = list(np.ravel(np.asarray(axes, dtype=object)))
+        if len(flat) != 3 * count or not all(isinstance(ax, Axes) for ax in flat):
+            raise ValueError(f"axes must hold 3 x {count} matplotlib axes (original, change, "
+                             f"attacked), got {len(flat)}"
+                             + (f" of type {type(flat[0]).__name__}" if flat else "") + ""
+                             f": e.g. plt.subplots(3, {count})[1]")
+        axes = flat
+    axes = np.asarray(axes, dtype=object).reshape(3, -1)
     for col in range(count):
         image, attacked = as_image(X[col]), as_image(X_adv[col])
         if min(image.min(), attacked.min()) < 0 or max(image.max(), attacked.max()) > 1:
@@ -285,7 +293,9 @@ def accuracy_curves(xs, curves, xlabel, title, ax=None, ylabel="acurácia no tes
     if isinstance(xs, (str, dict)) or not hasattr(xs, "__iter__"):
         raise ValueError(f"xs must be a list of x values, one per accuracy, got "
                          f"{type(xs).__name__}")
-    xs = list(xs)
+    # tensors of xs, or xs that require grad (a sweep's eps), draw as their values
+    xs = [x.item() if hasattr(x, "item") and getattr(x, "ndim", 1) == 0 else x
+          for x in (xs.detach().cpu().tolist() if hasattr(xs, "detach") else xs)]
     curves = {name: numbers(f"curves[{name!r}]", accuracies, len(xs))
               for name, accuracies in curves.items()}
     if not all(((a >= 0) & (a <= 1)).all() for a in curves.values()):  # 0-1 axis: off the chart

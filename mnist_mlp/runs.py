@@ -383,6 +383,13 @@ def load_model(run_dir, config):
 def load_weights(model, path, described, advice):
     """Load the weights in `path` into `model`, or a RunError in one line: missing, corrupt, or
     not fitting the model (`described`, e.g. "the model config.json describes"; then `advice`)."""
+    if isinstance(model, type) or not isinstance(model, torch.nn.Module):
+        raise RunError(f"load_weights takes a model (an nn.Module) first, got "
+                       f"{getattr(model, '__name__', type(model).__name__)}: e.g. "
+                       "load_weights(MLP(...), path, ...)")
+    if not isinstance(path, (str, os.PathLike)):
+        raise RunError(f"the weights' path must be a file name, got {type(path).__name__}")
+    path = Path(path).expanduser()
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
@@ -525,8 +532,9 @@ def check_same_checkpoint(path, run):
 def runs_to_train(dirs, runs, resume=False, force=False):
     """({seed: run folder} still to train, [run folders kept]) of `dirs` ({seed: run folder}),
     `runs` ({seed: Run}) saying what each is to hold. With `resume`, a finished run of the same
-    Run is kept and a checkpoint of it is continued (anything else there is a RunError);
-    without, a run or checkpoint already there is a RunError unless `force`."""
+    Run is kept and a checkpoint of it is continued (anything else there is a RunError), also
+    beside a finished run, which a --force retrain interrupted was to replace; without, a run or
+    checkpoint already there is a RunError unless `force`."""
     todo, kept = dict(dirs), []
     for path in dirs.values():
         if path.is_symlink():  # a run is moved into place whole: onto a link it cannot be
@@ -538,18 +546,16 @@ def runs_to_train(dirs, runs, resume=False, force=False):
         if checkpoint_of(path).exists() and not checkpoint_of(path).is_file():
             raise RunError(f"{checkpoint_of(path)} is a folder where the checkpoint goes: move "
                            "it away or choose another --out")
-    if resume:
+    if resume:  # beside a run, a checkpoint is a --force retrain's, interrupted: go on
         for seed, path in dirs.items():
-            if path.exists():
+            if checkpoint_of(path).exists():
+                check_same_checkpoint(checkpoint_of(path), runs[seed])
+            elif path.exists():
                 check_same_run(path, runs[seed])
                 kept.append(path)
                 del todo[seed]
-            elif checkpoint_of(path).exists():
-                check_same_checkpoint(checkpoint_of(path), runs[seed])
-    taken = [str(path) for path in todo.values() if path.exists()]
-    if not resume:
-        taken += [str(checkpoint_of(path)) for path in todo.values()
-                  if checkpoint_of(path).exists()]
+        return todo, kept
+    taken = [str(p) for path in todo.values() for p in (path, checkpoint_of(path)) if p.exists()]
     if taken and not force:
         one = len(taken) == 1
         raise RunError(f"{', '.join(taken)} already exist{'s' if one else ''}: pass --force "

@@ -24,6 +24,7 @@ from mnist_mlp.attacks import (
     accuracy_under_attack,
     fgsm,
     loss_gradient,
+    notebook4_measures,
     smallest_flip,
     vat_direction,
     virtual_adversarial_loss,
@@ -54,6 +55,7 @@ from mnist_mlp.inspection import (
     never_inked,
     weight_scale,
 )
+from mnist_mlp.pad import top_digits
 from mnist_mlp.plots import (
     accuracy_curves,
     attack_grid,
@@ -539,7 +541,7 @@ def _grid_axes(rows, cols):
     (lambda: attack_grid(_images(2), _images(2), [0] * 2, [1] * 2, "E", [0.1]),
      r"eps must be in \[0, 1\] \(pixel intensity\), got \[0.1\]"),
     (lambda: attack_grid(_images(2), _images(2), [0] * 2, [1] * 2, "E", 0.1,
-                         axes=_grid_axes(3, 1)), "axes must hold 3 x 2 axes"),
+                         axes=_grid_axes(3, 1)), "axes must hold 3 x 2 matplotlib axes"),
     # flat images: matplotlib's "Invalid shape (784,) for image data"
     (lambda: image_grid(_images(2).flatten(1)),
      r"got Tensor \(2, 784\): .* flat images as x.reshape\(-1, 28, 28\)"),
@@ -935,3 +937,109 @@ def test_weights_passed_as_a_checkpoint_are_not_to_be_deleted(tmp_path):
 def test_mean_std_of_losses_that_require_grad():
     losses = [torch.tensor(0.5, requires_grad=True) * 1, torch.tensor(0.7, requires_grad=True) * 1]
     assert mean_std(losses, ".1f") == "0,6 ± 0,1"
+
+
+def _digit_split():
+    """A split of four 28 x 28 'digits' (a bright square each), as torchvision stores them."""
+    from mnist_mlp.data import MNISTSplit
+
+    data = torch.zeros(4, 28, 28, dtype=torch.uint8)
+    data[:, 10:18, 10:18] = 255
+    return MNISTSplit(data, torch.arange(4), data.unsqueeze(1).clone())
+
+
+def test_moved_moves_the_digits_students_look_at():
+    # `.data` (what notebook 1 prints and plt.imshow shows) kept the unmoved digits
+    split = _digit_split()
+    shifted = moved(split, 3)
+    assert torch.equal(shifted.data, shifted.pixels[:, 0])
+    assert torch.equal(shifted.data[0], torch.roll(split.data[0], 3, dims=1))
+    from mnist_mlp.data import MNISTSplit, resize_like_pil
+
+    big = MNISTSplit(split.data, split.targets, resize_like_pil(split.data, (32, 32)).unsqueeze(1))
+    shifted = moved(big, 3)  # resized pixels: the 28 x 28 originals move on their own
+    assert shifted.data.shape == (4, 28, 28)
+    assert torch.equal(shifted.data[0], torch.roll(split.data[0], 3, dims=1))
+
+
+def test_a_one_cycle_checkpoint_resumed_with_more_epochs_is_one_line(tmp_path):
+    # torch's "Tried to step 41 times. The specified number of total steps is 40" part-way
+    # into the first new epoch
+    from tiny import TinyData
+
+    def model():
+        torch.manual_seed(0)
+        return RegularizedMLP(2, [8], 0.01, af="relu", optimizer="adam", schedule="onecycle")
+
+    checkpoint = tmp_path / "ck.pt"
+    fit(model(), TinyData(), 1, checkpoint=checkpoint, settings={"r": 1})
+    with pytest.raises(CheckpointError, match="one-cycle schedule planned for 1 epoch and this "
+                       "run asks for 2: .* train with max_epochs=1"):
+        fit(model(), TinyData(), 2, checkpoint=checkpoint, settings={"r": 1})
+    fit(model(), TinyData(), 1, checkpoint=checkpoint, settings={"r": 1})  # as planned: fine
+
+
+def test_resume_goes_on_with_an_interrupted_force_retrain(tmp_path, capsys, monkeypatch):
+    # --resume refused ("other settings"), and the --force it advised threw the epochs away
+    from test_cli import interrupt_at_epoch
+
+    from mnist_mlp import commands
+
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
+    argv = ["train", "C", "--hidden", "16", "--out", str(tmp_path)]
+    assert main([*argv, "--epochs", "1"]) == 0  # the older run
+    monkeypatch.setattr(commands, "progress", interrupt_at_epoch(2))
+    assert main([*argv, "--epochs", "3", "--force"]) == 130  # its retrain, stopped after epoch 1
+    monkeypatch.setattr(commands, "progress", lambda total: None)
+    capsys.readouterr()
+    assert main([*argv, "--epochs", "3", "--resume"]) == 0
+    out = capsys.readouterr().out
+    assert "continuing from" in out and "replacing the run there when finished" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["C-seed0"]
+    assert len(json.loads((tmp_path / "C-seed0" / "metrics.json").read_text())["epochs"]) == 3
+    assert main([*argv, "--epochs", "2", "--resume"]) == 2  # other settings than the finished
+    assert "holds a run with other settings (epochs)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: Config(hidden_sizes=np.array([8])), r"pass x\.tolist\(\)"),
+    (lambda: MLP(10, torch.tensor([8, 8]), 0.1), r"pass x\.tolist\(\)"),
+    # drawings are 28 x 28: "build the data with the model's size" does not apply
+    (lambda: top_digits(MLP(10, [8], 0.1, num_inputs=32 * 32), torch.rand(28, 28)),
+     "top_digits and the pad read 28 x 28 images, and this model takes 1024 pixels"),
+    (lambda: image_grid(_images(2), titles=5), "titles must be a list, one title per image"),
+    (lambda: attack_grid(_images(2), _images(2), [1, 2], [1, 2], "E", 0.1, axes=list(range(6))),
+     "axes must hold 3 x 2 matplotlib axes"),
+    (lambda: __import__("mnist_mlp.data").data.join(
+        [_split(), __import__("mnist_mlp.data").data.MNISTSplit(
+            torch.zeros(1, 28, 28), torch.zeros(1), torch.zeros(1, 1, 32, 32))]),
+     "join takes splits of one image size"),
+    (lambda: notebook4_measures(_linear(10), _split(), seed="0"), "seed must be a whole number"),
+    (lambda: load_weights(MLP, "w.pt", "E", "retrain"), "load_weights takes a model"),
+    (lambda: load_weights(MLP(2, [8], 0.1), None, "E", "retrain"),
+     "the weights' path must be a file name, got NoneType"),
+])
+def test_a_sixth_probes_leftovers_are_one_line_each(call, message):
+    with pytest.raises((ValueError, RunError), match=message):
+        call()
+
+
+def test_a_file_where_a_folder_goes_is_one_line(tmp_path):
+    (tmp_path / "m16.pt").write_text("")
+    with pytest.raises(NotADirectoryError, match="m16.pt is a file, not a folder"):
+        save_weights(MLP(2, [8], 0.1), tmp_path / "m16.pt" / "x.pt")
+
+
+def test_helpers_draw_what_generators_and_tensors_that_require_grad_give():
+    xs = torch.tensor([0.0, 0.1], requires_grad=True)  # a sweep's eps
+    assert accuracy_curves(xs, {"E": [0.9, 0.8]}, "x", "t").axes_.lines[0].get_xdata()[1] == pytest.approx(0.1)
+    X = _images(2)
+    drawing = attack_grid((x for x in X), X, [1, 2], [1, 2], "E", 0.1)
+    assert drawing.axes_.shape == (3, 2)
+
+
+def test_the_pad_refuses_a_model_of_another_input_size():
+    from mnist_mlp.pad import DrawingPad
+
+    with pytest.raises(ValueError, match="top_digits and the pad read 28 x 28 images"):
+        DrawingPad(MLP(10, [8], 0.1, num_inputs=32 * 32))
