@@ -19,8 +19,8 @@ def replacing(path):
     for parent in path.parents:  # a file where a folder goes: mkdir's "File exists"
         if parent.exists():
             if not parent.is_dir():  # an OSError, as mkdir's, for callers that catch those
-                raise NotADirectoryError(f"{parent} is a file, not a folder: {path} cannot be written "
-                                 "in it; choose another name")
+                raise NotADirectoryError(f"{parent} is a file, not a folder: {path} cannot "
+                                         "be written in it; choose another name")
             break
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")

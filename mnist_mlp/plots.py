@@ -247,8 +247,8 @@ def attack_grid(X, X_adv, before, after, name, eps, axes=None):
         if len(flat) != 3 * count or not all(isinstance(ax, Axes) for ax in flat):
             raise ValueError(f"axes must hold 3 x {count} matplotlib axes (original, change, "
                              f"attacked), got {len(flat)}"
-                             + (f" of type {type(flat[0]).__name__}" if flat else "") + ""
-                             f": e.g. plt.subplots(3, {count})[1]")
+                             + (f" of type {type(flat[0]).__name__}" if flat else "")
+                             + f": e.g. plt.subplots(3, {count})[1]")
         axes = flat
     axes = np.asarray(axes, dtype=object).reshape(3, -1)
     for col in range(count):
