@@ -17,25 +17,40 @@ class CheckpointError(RuntimeError):
 
 KEYS = {"settings", "epochs", "seconds", "model", "optimizer", "scheduler", "history", "batch_idx",
         "rng"}  # what _save writes
-# fit(checkpoint=...) from Python, or train --resume on the command line
-START_OVER = "delete it (on the command line: --force) to start that run over"
+START_OVER = "delete it to start that run over"  # train --resume says what applies to it
+OTHER_PATH = "pass another checkpoint path (this file is left as it is)"
 
 
-def read_checkpoint(path):
-    """The dict saved in `path`; CheckpointError if it is not a readable checkpoint."""
+def read_checkpoint(path, advice=START_OVER):
+    """The dict saved in `path`; CheckpointError if it is not a readable checkpoint (`advice`:
+    what to do about one of this package that is cut short)."""
+    if Path(path).is_dir():
+        raise CheckpointError(f"{path} is a folder: name the checkpoint's file, e.g. "
+                              f"{Path(path) / 'treino.checkpoint.pt'}")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises many kinds for a truncated or foreign file
-        raise CheckpointError(f"{path} is not a readable checkpoint ({err.__class__.__name__}); "
-                              f"{START_OVER}") from None
+        # a checkpoint cut short (a full disk) or another file passed by mistake: both apply
+        raise CheckpointError(f"{path} is not a readable checkpoint ({err.__class__.__name__}): "
+                              f"if it is this run's, cut short, {advice}; if it is another "
+                              f"file, {OTHER_PATH}") from None
     if isinstance(state, dict) and state and all(isinstance(v, torch.Tensor)
                                                   for v in state.values()):
         raise CheckpointError(f"{path} holds a model's weights (save_weights), not a training "
                               "checkpoint: pass another checkpoint path (load them with "
                               "load_weights)")
     if not isinstance(state, dict) or not set(state) >= KEYS:
-        raise CheckpointError(f"{path} is not a checkpoint of this package; {START_OVER}")
+        raise CheckpointError(f"{path} is not a training checkpoint of this package: "
+                              f"{OTHER_PATH}")
     return state
+
+
+def other_settings(saved, settings):
+    """The keys whose values differ between two settings dicts, as 'key: saved there, asked
+    here', for the first three."""
+    keys = sorted(key for key in {*saved, *settings} if saved.get(key) != settings.get(key))
+    shown = [f"{key}: {saved.get(key)!r} there, {settings.get(key)!r} here" for key in keys[:3]]
+    return "; ".join(shown) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
 
 
 class CheckpointedTrainer(d2l.Trainer):
@@ -79,7 +94,9 @@ class CheckpointedTrainer(d2l.Trainer):
     def _restore(self, model):
         state = read_checkpoint(self.path)
         if state["settings"] != self.settings:
-            raise CheckpointError(f"{self.path} belongs to a run of other settings")
+            raise CheckpointError(f"{self.path} was saved with other settings ("
+                                  f"{other_settings(state['settings'], self.settings)}): pass "
+                                  f"the same settings, or {OTHER_PATH}")
         check_schedule_length(self.path, state["scheduler"], getattr(model, "scheduler", None),
                               self.num_train_batches)
         try:
@@ -93,22 +110,26 @@ class CheckpointedTrainer(d2l.Trainer):
             self.seconds = state["seconds"]
             set_random_state(state["rng"])
         except (KeyError, RuntimeError, TypeError, ValueError) as err:
-            raise CheckpointError(f"{self.path} does not fit this run ({type(err).__name__}); "
-                                  f"{START_OVER}") from None
+            # the same settings: another model's, or an older package's (code changed since)
+            raise CheckpointError(f"{self.path} does not fit this model or its optimizer "
+                                  f"({type(err).__name__}): if it is another model's, "
+                                  f"{OTHER_PATH}; if it is this run's, {START_OVER}") from None
         return state["epochs"]
 
 
 def check_schedule_length(path, saved, scheduler, batches):
-    """CheckpointError unless a saved one-cycle schedule is as long as this run's: its learning
-    rate was planned for its own epochs, and torch stops at the last step ("Tried to step ...")
-    part-way into the first epoch past them."""
+    """CheckpointError unless a saved one-cycle schedule is as long as this run's (epochs times
+    batches per epoch): its learning rate was planned for its own length, and torch stops at its
+    last step ("Tried to step ...") part-way into an epoch."""
     planned = saved.get("total_steps") if isinstance(saved, dict) else None
     if scheduler is None or planned is None or planned == scheduler.total_steps:
         return
-    planned, asked = planned // batches, scheduler.total_steps // batches
-    raise CheckpointError(f"{path} follows a one-cycle schedule planned for {planned} epoch"
-                          f"{'s' * (planned != 1)} and this run asks for {asked}: its learning "
-                          f"rate cannot go on; train with max_epochs={planned}, or {START_OVER}")
+    asked, epochs = scheduler.total_steps, scheduler.total_steps // batches
+    raise CheckpointError(f"{path} follows a one-cycle schedule of {planned} steps, and this run "
+                          f"has {asked} ({epochs} epoch{'s' * (epochs != 1)} of {batches} "
+                          "batches): resume "
+                          "it with the max_epochs, batch_size and val_split it was trained with, "
+                          f"or {START_OVER}")
 
 
 def random_state():

@@ -84,6 +84,9 @@ def cmd_train(args):
         todo, kept = runs_to_train(dirs, runs, resume=args.resume, force=args.force)
         for path in kept:
             print(f"{path} is finished: kept (--resume)")
+            if checkpoint_of(path).exists():  # an abandoned --force retrain of other settings
+                print(f"  {checkpoint_of(path)} does not continue this run: left as it is; "
+                      "delete it if you no longer need it")
         if not todo:
             print("every seed is finished: nothing to train")
             return 0

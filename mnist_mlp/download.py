@@ -72,7 +72,7 @@ def load_raw(root=None):
 
 def fetch(name, raw):
     """Fetch `name`.gz from $MNIST_MLP_MIRROR or torchvision's mirrors, verify, store atomically."""
-    mirror = os.environ.get(MIRROR_ENV)
+    mirror = os.environ.get(MIRROR_ENV, "").strip()  # a pasted path's trailing space
     failures = []
     for source in [mirror] if mirror else MIRRORS:
         where = _join(source, name + ".gz")
@@ -97,7 +97,7 @@ def fetch(name, raw):
             if mirror else
             f"if this machine is offline, set {MIRROR_ENV} to a folder or URL holding the four "
             f"MNIST .gz files, or copy the uncompressed files into {raw}")
-    raise DataError(f"could not fetch MNIST file {name} ({'; '.join(failures)}); nothing was "
+    raise DataError(f"could not fetch MNIST file {name} ({'; '.join(failures)}); it was not "
                     f"written; to fix: {hint}")
 
 

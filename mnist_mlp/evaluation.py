@@ -104,8 +104,8 @@ def batches(data_iter, model=None):
                          "validation split; pass e.g. data.test_dataloader()")
     refuse_class(data_iter)  # MNIST without its ()
     if callable(data_iter) and not hasattr(data_iter, "__iter__"):  # data.val_dataloader
-        raise ValueError(f"got the function {getattr(data_iter, '__name__', 'given')} itself: "
-                         "call it, e.g. data.val_dataloader()")
+        name = getattr(data_iter, "__name__", "val_dataloader")
+        raise ValueError(f"got the function {name} itself: call it, e.g. data.{name}()")
     if hasattr(data_iter, "val_dataloader"):
         raise ValueError("got the MNIST object: pass its batches, e.g. data.val_dataloader()")
     if isinstance(data_iter, torch.utils.data.Dataset):
@@ -240,9 +240,10 @@ def dtype_of(model):
 def ensemble_accuracy(models, data_iter):
     """Accuracy of the models' averaged class probabilities (soft voting).
 
-    Each model sees the same batches; their softmax outputs are averaged before the argmax.
+    Each model sees the same batches (read once: a shuffled loader will do); their softmax
+    outputs are averaged before the argmax.
     """
-    return float(ensemble_correct(models, data_iter).double().mean())
+    return float(ensemble_hits(models, data_iter).double().mean())
 
 
 def correct(model, data_iter):
@@ -269,6 +270,11 @@ def in_order(data_iter):
 
 def ensemble_correct(models, data_iter):
     """As `correct`, for the models' averaged class probabilities (ensemble_accuracy's rule)."""
+    return ensemble_hits(models, in_order(data_iter))
+
+
+def ensemble_hits(models, data_iter):
+    """Where the models' averaged class probabilities are right, in `data_iter`'s order."""
     if isinstance(models, dict):  # the drawing pad's {name: model}
         raise ValueError("ensemble_accuracy takes a list of models, got a dict: pass "
                          "list(models.values())")
@@ -280,7 +286,7 @@ def ensemble_correct(models, data_iter):
         raise ValueError("ensemble_accuracy needs at least one model")
     for model in models:
         device_of(model)  # each an nn.Module, or one line saying what it is
-    loaded = list(batches(in_order(data_iter)))  # each pass reads them in this order
+    loaded = list(batches(data_iter))  # read once: every model reads them in this order
     if not loaded:
         raise ValueError("data_iter gave no batches; pass e.g. data.val_dataloader()")
     probs = [torch.cat([torch.softmax(scores, dim=1) for _, _, scores in outputs(m, loaded)])

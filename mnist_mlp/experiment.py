@@ -4,6 +4,7 @@ import os
 import platform
 import random
 import time
+import warnings
 from importlib import metadata
 
 import numpy as np
@@ -39,6 +40,10 @@ def fit(model, data, max_epochs, num_gpus=0, checkpoint=None, settings=None):
     """
     require("max_epochs", max_epochs)  # a positive integer
     require("num_gpus", num_gpus, NONNEGATIVE_COUNT)  # d2l would compare '1' with a count
+    if num_gpus > torch.cuda.device_count():  # d2l takes what there is, silently: the CPU
+        warnings.warn(f"num_gpus={num_gpus}, but torch sees {torch.cuda.device_count()} GPU(s): "
+                      "training on what there is (on Colab, choose a GPU runtime: Runtime > "
+                      "Change runtime type)", stacklevel=2)
     if checkpoint is not None and settings is None:  # None == None would resume any checkpoint
         raise ValueError("fit(checkpoint=...) needs settings=..., what the run is (e.g. "
                          "run.to_dict()), so that another run's checkpoint is refused")

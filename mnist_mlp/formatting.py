@@ -1,5 +1,6 @@
 """Numbers as the Portuguese narratives print them: decimal comma, dot between thousands."""
 import math
+from numbers import Real
 
 import numpy as np
 
@@ -10,6 +11,10 @@ MINUS = "\N{MINUS SIGN}"  # typeset minus, as in print; a hyphen is too short be
 
 def br(value, spec=".4f"):
     """`format(value, spec)` with the decimal comma: br(0.98712, ".2%") -> '98,71%'."""
+    if not (isinstance(value, Real) or getattr(value, "ndim", None) == 0):  # a 0-d tensor formats
+        raise ValueError(f"br takes a number, got {value!r:.60}{type_hint(value)}" + (
+            " (a run trained without validation has no validation accuracy)"
+            if value is None else " (pass float(x))" if isinstance(value, str) else ""))
     return format(value, spec).translate(str.maketrans(",.", ".,"))
 
 

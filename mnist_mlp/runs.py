@@ -221,7 +221,21 @@ def write_run(path, config, metrics, model, curves, replace=False):
 
 
 def fingerprint(run_dir):
-    """A digest of the run's config.json and model.pt: another value means either changed."""
+    """A digest of what the run's config.json and model.pt hold (the settings, the tensors):
+    another value means either changed; a file saved again with the same content (reindented,
+    or the same weights by save_weights) keeps it."""
+    digest = hashlib.sha256()
+    config = json.loads(Path(run_dir, CONFIG).read_text())
+    digest.update(json.dumps(config, sort_keys=True).encode())
+    weights = torch.load(Path(run_dir, WEIGHTS), map_location="cpu", weights_only=True)
+    for name, tensor in sorted(weights.items()):
+        digest.update(f"{name} {tensor.dtype} {tuple(tensor.shape)}".encode())
+        digest.update(tensor.reshape(-1).contiguous().view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def byte_fingerprint(run_dir):
+    """The digest of the two files' bytes that runs written before 2026-12-07 record."""
     digest = hashlib.sha256()
     for name in (CONFIG, WEIGHTS):
         digest.update(Path(run_dir, name).read_bytes())
@@ -229,18 +243,22 @@ def fingerprint(run_dir):
 
 
 def check_fingerprint(run_dir, recorded, since):
-    """RunError if `recorded` (None: a run older than fingerprints) is not the run's files'."""
+    """RunError if `recorded` (None: a run older than fingerprints) is not the run's files'
+    (by content, or by bytes for a run written before content fingerprints)."""
+    if recorded is None:
+        return
     try:
-        found = None if recorded is None else fingerprint(run_dir)
+        if recorded == byte_fingerprint(run_dir):
+            return
     except OSError as err:
         raise RunError(f"{run_dir}: cannot read its {CONFIG} and {WEIGHTS} "
                        f"({err.strerror or err})") from None
-    if found != recorded:
-        try:  # a truncated model.pt says so, rather than "changed"
-            torch.load(Path(run_dir, WEIGHTS), map_location="cpu", weights_only=True)
-        except Exception as err:
-            raise RunError(f"{Path(run_dir, WEIGHTS)} is corrupt ({type(err).__name__}); "
-                           "train the run again") from None
+    try:
+        torch.load(Path(run_dir, WEIGHTS), map_location="cpu", weights_only=True)
+    except Exception as err:  # a truncated model.pt says so, rather than "changed"
+        raise RunError(f"{Path(run_dir, WEIGHTS)} is corrupt ({type(err).__name__}); "
+                       "train the run again") from None
+    if fingerprint(run_dir) != recorded:
         raise RunError(f"{run_dir}: its {CONFIG} or {WEIGHTS} changed since {since}: restore "
                        "them, or train (then evaluate) the run again")
 
@@ -273,8 +291,10 @@ def read_json(path):
     except FileNotFoundError:
         raise RunError(f"{path} is missing: is {Path(path).parent} a run directory written "
                        "by `python -m mnist_mlp train`?") from None
-    except (OSError, ValueError) as err:
-        raise RunError(f"{path} is not readable JSON ({err})") from err
+    except (OSError, ValueError) as err:  # cut short (a copy, a full disk), or edited
+        advice = ("evaluate the run again" if Path(path).name == EVALUATION else
+                  "restore it from a copy, or train the run again")
+        raise RunError(f"{path} is not readable JSON ({err}): {advice}") from err
 
 
 def read_config(run_dir):
@@ -510,31 +530,34 @@ def check_same_run(path, run):
             raise RunError(f"{path} lacks its {WEIGHTS} or its epochs")
         found = finished["config"]
     except RunError as err:
-        raise RunError(f"--resume: {path} is not a finished run ({err}); delete it or pass "
-                       "--force to train it again") from None
+        raise RunError(f"--resume: {path} is not a finished run ({err}); delete it, then "
+                       f"--resume trains seed {run.seed} from its first epoch") from None
     if differ := run.differences(found):
         raise RunError(f"--resume: {path} holds a run with other settings ({', '.join(differ)}"
-                       "); choose another --out or pass --force to replace it")
+                       "); choose another --out, or delete it and --resume again (--force "
+                       "would retrain every seed named)")
 
 
 def check_same_checkpoint(path, run):
     """RunError unless `path` is a checkpoint of exactly `run` (what --resume continues)."""
+    start_over = f"delete it, then --resume trains seed {run.seed} from its first epoch"
     try:
-        found = read_checkpoint(path)["settings"]
+        found = read_checkpoint(path, advice=start_over)["settings"]
     except CheckpointError as err:
         raise RunError(f"--resume: {err}") from None
     if differ := run.differences(found):
         raise RunError(f"--resume: {path} is an interrupted run with other settings "
-                       f"({', '.join(differ)}); choose another --out or pass --force to "
-                       "start it over")
+                       f"({', '.join(differ)}): train with its settings to continue it, choose "
+                       f"another --out, or {start_over}")
 
 
 def runs_to_train(dirs, runs, resume=False, force=False):
     """({seed: run folder} still to train, [run folders kept]) of `dirs` ({seed: run folder}),
     `runs` ({seed: Run}) saying what each is to hold. With `resume`, a finished run of the same
     Run is kept and a checkpoint of it is continued (anything else there is a RunError), also
-    beside a finished run, which a --force retrain interrupted was to replace; without, a run or
-    checkpoint already there is a RunError unless `force`."""
+    beside a finished run, which a --force retrain interrupted was to replace (a checkpoint of
+    other settings there is left beside the run kept); without, a run or checkpoint already there
+    is a RunError unless `force`."""
     todo, kept = dict(dirs), []
     for path in dirs.values():
         if path.is_symlink():  # a run is moved into place whole: onto a link it cannot be
@@ -549,7 +572,14 @@ def runs_to_train(dirs, runs, resume=False, force=False):
     if resume:  # beside a run, a checkpoint is a --force retrain's, interrupted: go on
         for seed, path in dirs.items():
             if checkpoint_of(path).exists():
-                check_same_checkpoint(checkpoint_of(path), runs[seed])
+                try:
+                    check_same_checkpoint(checkpoint_of(path), runs[seed])
+                except RunError:  # that retrain abandoned: the run of these settings stays
+                    if not path.exists():
+                        raise
+                    check_same_run(path, runs[seed])
+                    kept.append(path)
+                    del todo[seed]
             elif path.exists():
                 check_same_run(path, runs[seed])
                 kept.append(path)

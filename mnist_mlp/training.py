@@ -49,6 +49,11 @@ class History:
 
     def column(self, name):
         """One value per finished epoch, e.g. history.column("val_loss")."""
+        names = {key for row in self.epochs for key in row}
+        if self.epochs and name not in names:  # Python's bare KeyError otherwise
+            raise ValueError(f"no {name!r} in this history (it has {', '.join(sorted(names))})"
+                             + (": a model trained without validation has no val_ columns"
+                                if name.startswith("val") else ""))
         return [row[name] for row in self.epochs]
 
 

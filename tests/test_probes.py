@@ -46,7 +46,7 @@ from mnist_mlp.evaluation import (
     with_interval,
 )
 from mnist_mlp.experiment import fit
-from mnist_mlp.formatting import mean_std, percent
+from mnist_mlp.formatting import br, mean_std, percent
 from mnist_mlp.inspection import (
     MOVES,
     accuracy_when_moved,
@@ -162,7 +162,8 @@ def test_collect_and_compare_refuse_what_would_harm_or_double_a_run(tmp_path, ca
 def test_a_checkpoint_missing_its_parts_is_one_line(tmp_path):
     path = tmp_path / "E-seed0.checkpoint.pt"
     torch.save({"settings": {}}, path)
-    with pytest.raises(CheckpointError, match="not a checkpoint of this package"):
+    with pytest.raises(CheckpointError, match="not a training checkpoint of this package: pass "
+                       "another checkpoint path"):
         read_checkpoint(path)
 
 
@@ -717,7 +718,8 @@ def test_data_on_a_device_that_is_not_there_is_one_line():
 
 def test_a_checkpoint_that_does_not_fit_advises_what_python_can_do(tmp_path):
     (tmp_path / "x.pt").write_text("not a checkpoint")
-    with pytest.raises(CheckpointError, match=r"delete it \(on the command line: --force\)"):
+    with pytest.raises(CheckpointError, match=r"if it is this run's, cut short, delete it to "
+                       "start that run over; if it is another file, pass another checkpoint path"):
         read_checkpoint(tmp_path / "x.pt")
 
 
@@ -973,9 +975,12 @@ def test_a_one_cycle_checkpoint_resumed_with_more_epochs_is_one_line(tmp_path):
 
     checkpoint = tmp_path / "ck.pt"
     fit(model(), TinyData(), 1, checkpoint=checkpoint, settings={"r": 1})
-    with pytest.raises(CheckpointError, match="one-cycle schedule planned for 1 epoch and this "
-                       "run asks for 2: .* train with max_epochs=1"):
+    with pytest.raises(CheckpointError, match=r"one-cycle schedule of 8 steps, and this run has 16 "
+                       r"\(2 epochs of 8 batches\): resume it with the max_epochs, batch_size"):
         fit(model(), TinyData(), 2, checkpoint=checkpoint, settings={"r": 1})
+    # another batch size, the same epochs: "planned for 1 epoch and this run asks for 1"
+    with pytest.raises(CheckpointError, match=r"this run has 4 \(1 epoch of 4 batches\)"):
+        fit(model(), TinyData(batch_size=64), 1, checkpoint=checkpoint, settings={"r": 1})
     fit(model(), TinyData(), 1, checkpoint=checkpoint, settings={"r": 1})  # as planned: fine
 
 
@@ -1032,7 +1037,8 @@ def test_a_file_where_a_folder_goes_is_one_line(tmp_path):
 
 def test_helpers_draw_what_generators_and_tensors_that_require_grad_give():
     xs = torch.tensor([0.0, 0.1], requires_grad=True)  # a sweep's eps
-    assert accuracy_curves(xs, {"E": [0.9, 0.8]}, "x", "t").axes_.lines[0].get_xdata()[1] == pytest.approx(0.1)
+    line = accuracy_curves(xs, {"E": [0.9, 0.8]}, "x", "t").axes_.lines[0]
+    assert line.get_xdata()[1] == pytest.approx(0.1)
     X = _images(2)
     drawing = attack_grid((x for x in X), X, [1, 2], [1, 2], "E", 0.1)
     assert drawing.axes_.shape == (3, 2)
@@ -1043,3 +1049,140 @@ def test_the_pad_refuses_a_model_of_another_input_size():
 
     with pytest.raises(ValueError, match="top_digits and the pad read 28 x 28 images"):
         DrawingPad(MLP(10, [8], 0.1, num_inputs=32 * 32))
+
+
+def test_resume_keeps_a_finished_run_beside_an_abandoned_force_retrain(tmp_path, capsys,
+                                                                        monkeypatch):
+    # --resume refused the checkpoint of the abandoned retrain and advised --force, which
+    # retrained the finished run of exactly the settings asked for
+    from test_cli import interrupt_at_epoch
+
+    from mnist_mlp import commands
+
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
+    argv = ["train", "C", "--hidden", "16", "--out", str(tmp_path)]
+    assert main([*argv, "--epochs", "1"]) == 0
+    (tmp_path / "C-seed0" / "evaluation.json").write_text("{}")  # stands for evaluate's files
+    monkeypatch.setattr(commands, "progress", interrupt_at_epoch(2))
+    assert main([*argv, "--epochs", "3", "--force"]) == 130
+    monkeypatch.setattr(commands, "progress", lambda total: None)
+    capsys.readouterr()
+    assert main([*argv, "--epochs", "1", "--resume"]) == 0
+    out = capsys.readouterr().out
+    assert "C-seed0 is finished: kept (--resume)" in out
+    assert "C-seed0.checkpoint.pt does not continue this run: left as it is" in out
+    assert (tmp_path / "C-seed0" / "evaluation.json").exists()
+    assert (tmp_path / "C-seed0.checkpoint.pt").exists()
+
+
+def test_resume_names_the_one_checkpoint_to_delete_not_force(tmp_path, capsys, monkeypatch):
+    # "delete it (on the command line: --force)": --force retrains every seed named
+    from test_cli import interrupt_at_epoch
+
+    from mnist_mlp import commands
+
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
+    argv = ["train", "C", "--hidden", "16", "--epochs", "2", "--out", str(tmp_path)]
+    assert main([*argv, "--seeds", "0"]) == 0
+    monkeypatch.setattr(commands, "progress", interrupt_at_epoch(2))
+    assert main([*argv, "--seeds", "1"]) == 130
+    checkpoint = tmp_path / "C-seed1.checkpoint.pt"
+    checkpoint.write_bytes(checkpoint.read_bytes()[:1000])  # cut short
+    capsys.readouterr()
+    assert main([*argv, "--seeds", "0", "1", "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert "cut short, delete it, then --resume trains seed 1 from its first epoch" in err
+    assert "--force" not in err
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda path: path.mkdir(), "is a folder: name the checkpoint's file"),
+    (lambda path: path.write_text("notas"), "if it is another file, pass another checkpoint path"),
+    (lambda path: path.write_text("{}"), "if it is another file, pass another checkpoint path"),
+])
+def test_fit_does_not_advise_deleting_a_file_that_is_no_checkpoint(tmp_path, make, message):
+    path = tmp_path / "modelos"
+    make(path)
+    with pytest.raises(CheckpointError, match=message):
+        fit(MLP(2, [8], 0.1), TinyMNIST(), 1, checkpoint=path, settings={"a": 1})
+    assert path.exists()
+
+
+def test_fit_names_the_settings_and_the_model_a_checkpoint_does_not_share(tmp_path):
+    checkpoint = tmp_path / "ck.pt"
+    fit(MLP(2, [8], 0.1), TinyMNIST(), 1, checkpoint=checkpoint, settings={"r": 1})
+    with pytest.raises(CheckpointError, match=r"saved with other settings \(r: 1 there, 2 here\)"
+                       ": pass the same settings, or pass another checkpoint path"):
+        fit(MLP(2, [8], 0.1), TinyMNIST(), 2, checkpoint=checkpoint, settings={"r": 2})
+    with pytest.raises(CheckpointError, match="does not fit this model or its optimizer "
+                       r"\(RuntimeError\): if it is another model's, pass another checkpoint"):
+        fit(MLP(2, [16], 0.1), TinyMNIST(), 2, checkpoint=checkpoint, settings={"r": 1})
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a GPU is there to train on")
+def test_fit_asked_for_a_gpu_says_it_trains_on_the_cpu():
+    with pytest.warns(UserWarning, match="num_gpus=1, but torch sees 0 GPU"):
+        fit(MLP(2, [8], 0.1), TinyMNIST(), 1, num_gpus=1)
+
+
+def test_a_reindented_config_is_the_same_run_an_edited_one_is_not(tmp_path, capsys,
+                                                                  monkeypatch):
+    from mnist_mlp import commands
+
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
+    assert main(["train", "C", "--hidden", "8", "--epochs", "1", "--out", str(tmp_path)]) == 0
+    config = tmp_path / "C-seed0" / "config.json"
+    values = json.loads(config.read_text())
+    config.write_text(json.dumps(values, indent=4, sort_keys=True))  # an editor's format-on-save
+    assert main(["compare", str(tmp_path / "C-seed0")]) == 0
+    config.write_text(json.dumps({**values, "lr": values["lr"] * 2}))
+    capsys.readouterr()
+    assert main(["compare", str(tmp_path / "C-seed0")]) == 2
+    assert "changed since train wrote them" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name, advice", [
+    ("evaluation.json", "evaluate the run again"),
+    ("metrics.json", "restore it from a copy, or train the run again"),
+])
+def test_a_run_file_cut_short_says_what_to_do(tmp_path, capsys, monkeypatch, name, advice):
+    from mnist_mlp import commands
+
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
+    assert main(["train", "C", "--hidden", "8", "--epochs", "1", "--out", str(tmp_path)]) == 0
+    (tmp_path / "C-seed0" / name).write_text('{"test_accuracy": 0.9')
+    capsys.readouterr()
+    assert main(["compare", str(tmp_path / "C-seed0")]) == 2
+    assert f"{name} is not readable JSON (" in capsys.readouterr().err
+    assert main(["collect", str(tmp_path / "C-seed0"), "--out", str(tmp_path / "s.json")]) == 2
+    assert capsys.readouterr().err.strip().endswith(advice)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: br(None), "br takes a number, got None .a run trained without validation"),
+    (lambda: br("0.98"), r"br takes a number, got '0.98' \(pass float\(x\)\)"),
+    (lambda: br(torch.tensor([0.9, 0.8])), "br takes a number, got tensor"),
+    (lambda: fit(MLP(2, [8], 0.1), TinyMNIST(validate=False), 1)[0].model.history.column(
+        "val_acc"), "no 'val_acc' in this history .* trained without validation has no val_"),
+    (lambda: evaluate_accuracy(_linear(), TinyMNIST().test_dataloader),
+     r"got the function test_dataloader itself: call it, e.g. data.test_dataloader\(\)"),
+])
+def test_a_seventh_probe_finds_one_line_each(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_ensemble_accuracy_reads_a_shuffled_loader_once():
+    # refused as for pairing, though every model reads the same batches
+    models = [_linear(2), _linear(2)]
+    split = torch.utils.data.TensorDataset(_images(8), torch.zeros(8).long())
+    assert ensemble_accuracy(models, batch_loader(split, 4, shuffle=True)) == ensemble_accuracy(
+        models, batch_loader(split, 4))
+
+
+def test_a_mirror_with_a_trailing_space_is_read(tmp_path, monkeypatch):
+    from mnist_mlp import download
+
+    monkeypatch.setenv(download.MIRROR_ENV, "/nowhere/at/all ")
+    with pytest.raises(download.DataError, match=r"/nowhere/at/all/t10k-labels-idx1-ubyte\.gz:"):
+        download.fetch("t10k-labels-idx1-ubyte", tmp_path)
