@@ -235,7 +235,8 @@ def fingerprint(run_dir):
 
 
 def byte_fingerprint(run_dir):
-    """The digest of the two files' bytes that runs written before 2026-12-07 record."""
+    """The digest of the two files' bytes, which runs written before `fingerprint` read content
+    record."""
     digest = hashlib.sha256()
     for name in (CONFIG, WEIGHTS):
         digest.update(Path(run_dir, name).read_bytes())
