@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from d2l import torch as d2l
 
+from .config import Config
 from .files import replacing
 
 
@@ -93,9 +94,10 @@ class CheckpointedTrainer(d2l.Trainer):
 
     def _restore(self, model):
         state = read_checkpoint(self.path)
-        if state["settings"] != self.settings:
+        saved = Config.with_defaults(state["settings"])  # older than a field: its default
+        if saved != self.settings:
             raise CheckpointError(f"{self.path} was saved with other settings ("
-                                  f"{other_settings(state['settings'], self.settings)}): pass "
+                                  f"{other_settings(saved, self.settings)}): pass "
                                   f"the same settings, or {OTHER_PATH}")
         check_schedule_length(self.path, state["scheduler"], getattr(model, "scheduler", None),
                               self.num_train_batches)

@@ -74,6 +74,19 @@ POSITIVE_INT, WHOLE_NUMBER = argument(COUNT), argument(NONNEGATIVE_COUNT)
 SEED_NUMBER = argument(SEED)
 
 
+class ListOnce(argparse.Action):
+    """A list option (`nargs`) that refuses to be given twice: argparse keeps the last list, so
+    `--hidden 16 --hidden 8` would train one layer of 8 without a word."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        given = namespace.__dict__.setdefault("_lists_given", set())
+        if self.dest in given:
+            raise argparse.ArgumentError(self, "given twice: list all the values after one "
+                                         f"flag, e.g. {self.option_strings[0]} 16 8")
+        given.add(self.dest)
+        setattr(namespace, self.dest, values)
+
+
 class Parser(argparse.ArgumentParser):
     """argparse's parser, its errors in one line (the usage is one --help away)."""
 
@@ -92,7 +105,7 @@ def add_config_flags(parser):
             options["action"] = argparse.BooleanOptionalAction
         elif kind == "sizes":
             # none at all is the original's softmax regression (MLP(10, [], lr))
-            options.update(nargs="*", type=POSITIVE_INT, metavar="N")
+            options.update(nargs="*", type=POSITIVE_INT, metavar="N", action=ListOnce)
         elif kind == "choice":
             options["choices"] = f.metadata["choices"]
         else:  # the field's own rule: its error names the flag, not the field
@@ -125,7 +138,7 @@ def parser():
     # default None, not 0: argparse's either/or check lets a value that *is* the default through
     seeds.add_argument("--seed", type=SEED_NUMBER, default=None,
                        help="one run with this seed (default 0; a whole number >= 0)")
-    seeds.add_argument("--seeds", type=SEED_NUMBER, nargs="+", metavar="S",
+    seeds.add_argument("--seeds", type=SEED_NUMBER, nargs="+", metavar="S", action=ListOnce,
                        help="one run per seed")
     train.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     validation = train.add_mutually_exclusive_group()

@@ -27,7 +27,7 @@ from .evaluation import (
     per_class_scores,
 )
 from .experiment import environment, fit, set_seed
-from .files import write_json
+from .files import FULL, WriteError, write_json
 from .plots import error_grid, plot_confusion_matrix
 from .runs import (
     CONFIG,
@@ -390,6 +390,14 @@ INTERRUPTED = {  # what Ctrl-C leaves, and what to do next
 }
 
 
+AFTER_A_FULL_DISK = {  # files are written whole or not at all: what to run once there is room
+    "train": "train again with --resume (finished runs and the last finished epoch are kept)",
+    "evaluate": "run evaluate again",
+    "collect": "run collect again",
+    "clean-statistics": "run clean-statistics again for the others only",
+}
+
+
 def run(args):
     """Run a parsed command; a user's mistake is one line on stderr and exit status 2."""
     try:
@@ -405,6 +413,14 @@ def run(args):
         print(INTERRUPTED.get(args.command, "interrupted: every file written is whole"),
               file=sys.stderr)
         return 130
+    except OSError as err:
+        if err.errno not in FULL:  # a full disk; anything else is not a user's mistake
+            raise
+        detail = (str(err) if isinstance(err, WriteError) else
+                  f"no space left to write {err.filename or 'a file'} ({err.strerror})")
+        print(f"error: {detail}; free some space, then "
+              f"{AFTER_A_FULL_DISK.get(args.command, 'run the command again')}", file=sys.stderr)
+        return 1
     except MemoryError as err:  # a mistyped --hidden-sizes: torch's allocator's traceback
         print(f"error: not enough memory for this model ({_first_line(err)}): choose smaller "
               "--hidden-sizes or --batch-size", file=sys.stderr)

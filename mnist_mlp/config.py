@@ -99,6 +99,15 @@ class Config:
             raise ConfigError(f"hyperparameters must be a JSON object, got {type(values).__name__}")
         return cls(**{f.name: values[f.name] for f in fields(cls) if f.name in values})
 
+    @classmethod
+    def with_defaults(cls, values):
+        """A run's or checkpoint's settings dict with the defaults of the Config fields it lacks
+        (saved before they existed), as `from_dict` reads it; any other value as it is."""
+        if not isinstance(values, dict) or not {f.name for f in fields(cls)} & set(values):
+            return values
+        return {**{key: value for key, value in cls().to_dict().items() if key not in values},
+                **values}
+
     def replace(self, **changes):
         """A copy with `changes` applied (and checked)."""
         return dataclasses.replace(self, **changes)

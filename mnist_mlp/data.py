@@ -98,6 +98,9 @@ class MNISTSplit(torch.utils.data.Dataset):
 
     def subset(self, index):
         """A new split with the examples at `index` (a tensor of positions)."""
+        if isinstance(index, int) or getattr(index, "ndim", None) == 0:  # one item, no split
+            raise ValueError(f"subset takes positions (e.g. torch.arange({int(index)}) for the "
+                             f"first {int(index)}), got the number {int(index)}")
         return MNISTSplit(self.data[index], self.targets[index], self.pixels[index])
 
     def __len__(self):

@@ -33,8 +33,12 @@ class DataError(RuntimeError):
 
 def default_root():
     """Data folder: $MNIST_MLP_DATA, else `data/` of a source checkout, else ~/.cache/mnist_mlp."""
-    if os.environ.get(DATA_ENV):
-        return Path(os.environ[DATA_ENV]).expanduser()
+    if os.environ.get(DATA_ENV):  # set and not empty (empty: unset, as shells use it)
+        value = os.environ[DATA_ENV].strip()  # a pasted trailing space: a second folder
+        if not value:
+            raise DataError(f"{DATA_ENV} is set to {os.environ[DATA_ENV]!r}: set it to a "
+                            "folder for MNIST, or unset it")
+        return Path(value).expanduser()
     checkout = Path(__file__).resolve().parent.parent
     if (checkout / "pyproject.toml").is_file():
         return checkout / "data"

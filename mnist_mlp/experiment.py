@@ -89,7 +89,12 @@ def check_inputs(model, data):
         raise ValueError(f"fit takes a model and the MNIST object, got {type(model).__name__} "
                          f"and {type(data).__name__}: e.g. fit(model, MNIST(), 10)")
     layers = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
-    targets = getattr(getattr(data, "train", None), "targets", None)
+    train = getattr(data, "train", None)
+    if hasattr(train, "__len__") and len(train) < 2:  # a shuffled epoch leaves a lone one out
+        raise ValueError(f"the training split holds {len(train)} image"
+                         f"{'s' * (len(train) != 1)} (an empty subset or mask?): keep at least "
+                         "two, one batch")
+    targets = getattr(train, "targets", None)
     if layers and targets is not None and len(targets):
         top = int(targets.max())
         if layers[-1].out_features <= top:

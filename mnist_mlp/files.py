@@ -1,8 +1,31 @@
 """Files written whole or not at all."""
 import contextlib
+import errno
 import json
 import os
+import shutil
 from pathlib import Path
+
+FULL = (errno.ENOSPC, errno.EDQUOT)  # a full disk, a quota (Colab, a university account)
+# what torch.save's zip writer says when the disk fills under it
+TORCH_WRITE_FAILED = ("inline_container", "PytorchStreamWriter", "iostream error",
+                      "file write failed")
+
+
+class WriteError(OSError):
+    """A file could not be written for want of space; nothing half-written is left."""
+
+
+def free_space(folder):
+    """The free space on `folder`'s disk, as people read it ('44 KB', '1.2 GB')."""
+    folder = Path(folder)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    size = shutil.disk_usage(folder).free
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.3g} {unit}"
+        size /= 1000
 
 
 @contextlib.contextmanager
@@ -27,6 +50,15 @@ def replacing(path):
     try:
         yield tmp
         os.replace(tmp, path)
+    except (OSError, RuntimeError) as err:
+        full = (err.errno in FULL if isinstance(err, OSError)
+                else any(text in str(err) for text in TORCH_WRITE_FAILED))
+        if not full:
+            raise
+        error = WriteError(f"cannot write {path}: no space left on its disk "
+                           f"({free_space(path.parent)} free)")
+        error.errno = errno.ENOSPC
+        raise error from None
     finally:
         tmp.unlink(missing_ok=True)
 

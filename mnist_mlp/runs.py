@@ -37,6 +37,7 @@ except ImportError:  # Windows: no flock; two trainings into one folder are not 
     fcntl = None
 
 CONFIG, METRICS, WEIGHTS, CURVES = "config.json", "metrics.json", "model.pt", "curves.png"
+CHECKPOINT_SUFFIX = ".checkpoint.pt"  # beside the run folder while it trains
 EVALUATION = "evaluation.json"  # written by `evaluate`, the one step that reads the test set
 RUN_KEYS = ("preset", "seed", "val_split", "validate", "device")  # train's, beside Config's
 # The model's own arguments, in every config.json train ever wrote: a file without one of them was
@@ -225,7 +226,7 @@ def fingerprint(run_dir):
     another value means either changed; a file saved again with the same content (reindented,
     or the same weights by save_weights) keeps it."""
     digest = hashlib.sha256()
-    config = json.loads(Path(run_dir, CONFIG).read_text())
+    config = json.loads(Path(run_dir, CONFIG).read_text(encoding="utf-8-sig"))
     digest.update(json.dumps(config, sort_keys=True).encode())
     weights = torch.load(Path(run_dir, WEIGHTS), map_location="cpu", weights_only=True)
     for name, tensor in sorted(weights.items()):
@@ -288,7 +289,8 @@ def save_figure(fig, path, dpi=110):
 
 def read_json(path):
     try:
-        return json.loads(Path(path).read_text())
+        # utf-8-sig: also a file a Windows editor saved with a byte-order mark
+        return json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise RunError(f"{path} is missing: is {Path(path).parent} a run directory written "
                        "by `python -m mnist_mlp train`?") from None
@@ -456,6 +458,11 @@ def load_run(run_dir):
 def read_folder(run_dir):
     """(the folder as a Path, its config dict, its metrics as read); RunError if no folder."""
     run_dir = Path(run_dir)
+    if run_dir.name.endswith(CHECKPOINT_SUFFIX):  # runs/E-seed* matches it too
+        raise RunError(f"{run_dir} is an interrupted run's checkpoint, not a run: finish it "
+                       "with train ... --resume, or name the run folders only (e.g. "
+                       f"{run_dir.parent}/{run_dir.name.split('-seed')[0]}-seed*/, with the "
+                       "final slash)")
     if not run_dir.is_dir():
         raise RunError(f"{run_dir} is not a run folder; pass folders written by "
                        "`python -m mnist_mlp train` (e.g. runs/F-seed0)")
@@ -467,7 +474,7 @@ def read_folder(run_dir):
 def checkpoint_of(run_dir):
     """Where the run's training state is saved after each epoch until the run is written."""
     run_dir = Path(run_dir)
-    return run_dir.with_name(run_dir.name + ".checkpoint.pt")
+    return run_dir.with_name(run_dir.name + CHECKPOINT_SUFFIX)
 
 
 def lock_of(run_dir):
@@ -543,7 +550,8 @@ def check_same_checkpoint(path, run):
     """RunError unless `path` is a checkpoint of exactly `run` (what --resume continues)."""
     start_over = f"delete it, then --resume trains seed {run.seed} from its first epoch"
     try:
-        found = read_checkpoint(path, advice=start_over)["settings"]
+        # a checkpoint older than a Config field had its default, as read_config reads runs
+        found = Config.with_defaults(read_checkpoint(path, advice=start_over)["settings"])
     except CheckpointError as err:
         raise RunError(f"--resume: {err}") from None
     if differ := run.differences(found):

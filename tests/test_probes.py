@@ -1186,3 +1186,145 @@ def test_a_mirror_with_a_trailing_space_is_read(tmp_path, monkeypatch):
     monkeypatch.setenv(download.MIRROR_ENV, "/nowhere/at/all ")
     with pytest.raises(download.DataError, match=r"/nowhere/at/all/t10k-labels-idx1-ubyte\.gz:"):
         download.fetch("t10k-labels-idx1-ubyte", tmp_path)
+
+
+def test_a_full_disk_is_one_line_that_says_resume_continues(tmp_path, capsys, monkeypatch):
+    # torch.save's zip writer on a full disk: 30 lines ending "unexpected pos 32896 vs 32788"
+    from mnist_mlp import commands
+
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
+    save = torch.save
+
+    def full_disk(obj, f, *args, **kwargs):
+        if str(f).endswith(".part") and "checkpoint" in str(f):
+            save(obj, f, *args, **kwargs)
+            raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos "
+                               "32896 vs 32788")
+        return save(obj, f, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", full_disk)
+    argv = ["train", "C", "--hidden", "8", "--epochs", "2", "--out", str(tmp_path)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: cannot write {tmp_path / 'C-seed0.checkpoint.pt'}: no space "
+                          "left on its disk (") and err.count("\n") == 1
+    assert err.strip().endswith("free some space, then train again with --resume (finished "
+                                "runs and the last finished epoch are kept)")
+    assert not any(p.name.endswith(".part") for p in tmp_path.iterdir())
+
+
+def test_a_full_disk_while_writing_json_is_one_line(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from mnist_mlp import commands
+
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
+    assert main(["train", "C", "--hidden", "8", "--epochs", "1", "--out", str(tmp_path)]) == 0
+    write_text = Path.write_text
+
+    def full_disk(self, *args, **kwargs):
+        if self.name.endswith(".part"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return write_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    capsys.readouterr()
+    out = tmp_path / "summary.json"
+    assert main(["collect", str(tmp_path / "C-seed0"), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: cannot write {out}: no space left on its disk")
+    assert err.strip().endswith("free some space, then run collect again")
+    assert not out.exists()
+
+
+def test_a_config_saved_with_a_byte_order_mark_is_the_same_run(tmp_path, capsys, monkeypatch):
+    # Windows editors save UTF-8 with a BOM: "not readable JSON ... train the run again"
+    from mnist_mlp import commands
+
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
+    assert main(["train", "C", "--hidden", "8", "--epochs", "1", "--out", str(tmp_path)]) == 0
+    config = tmp_path / "C-seed0" / "config.json"
+    config.write_text(config.read_text(), encoding="utf-8-sig")
+    assert main(["compare", str(tmp_path / "C-seed0")]) == 0
+
+
+@pytest.mark.parametrize("argv, flag", [
+    (["--hidden", "16", "--hidden", "8"], "--hidden-sizes"),
+    (["--hidden-sizes", "16", "--hidden", "8"], "--hidden-sizes"),
+    (["--seeds", "0", "1", "--seeds", "2"], "--seeds"),
+])
+def test_a_list_flag_given_twice_is_refused(argv, flag, capsys):
+    # argparse kept the last list: one layer of 8, or seed 2 alone, without a word
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "C", *argv])
+    assert exit_.value.code == 2
+    assert f"given twice: list all the values after one flag, e.g. {flag} 16 8" in (
+        capsys.readouterr().err)
+
+
+def test_a_checkpoint_older_than_a_config_field_is_resumed(tmp_path, capsys, monkeypatch):
+    # "other settings (vat_iterations): train with its settings", which cannot be done
+    from test_cli import interrupt_at_epoch
+
+    from mnist_mlp import commands
+
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
+    monkeypatch.setattr(commands, "progress", interrupt_at_epoch(2))
+    argv = ["train", "C", "--hidden", "8", "--epochs", "2", "--out", str(tmp_path)]
+    assert main(argv) == 130
+    checkpoint = tmp_path / "C-seed0.checkpoint.pt"
+    state = torch.load(checkpoint, weights_only=True)
+    del state["settings"]["vat_iterations"]  # saved before the field existed
+    torch.save(state, checkpoint)
+    monkeypatch.setattr(commands, "progress", lambda total: None)
+    capsys.readouterr()
+    assert main([*argv, "--resume"]) == 0
+    assert "continuing from" in capsys.readouterr().out
+
+
+def test_a_checkpoint_among_the_run_folders_says_what_it_is(tmp_path, capsys, monkeypatch):
+    from mnist_mlp import commands
+
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
+    assert main(["train", "C", "--hidden", "8", "--epochs", "1", "--out", str(tmp_path)]) == 0
+    (tmp_path / "C-seed1.checkpoint.pt").write_bytes(b"")  # runs/C-seed* matches it
+    capsys.readouterr()
+    assert main(["compare", *map(str, sorted(tmp_path.glob("C-seed*")))]) == 2
+    assert "C-seed1.checkpoint.pt is an interrupted run's checkpoint, not a run: finish it with " \
+           "train ... --resume, or name the run folders only" in capsys.readouterr().err
+
+
+def test_a_blank_data_variable_is_one_line(monkeypatch):
+    from mnist_mlp import download
+
+    monkeypatch.setenv(download.DATA_ENV, "")  # as a shell unsets it
+    assert download.default_root() != Path("")
+    monkeypatch.setenv(download.DATA_ENV, " ")
+    with pytest.raises(download.DataError, match="MNIST_MLP_DATA is set to .*: set it to a "
+                       "folder for MNIST, or unset it"):
+        download.default_root()
+
+
+def test_a_data_variable_with_a_trailing_space_names_the_folder(monkeypatch, tmp_path):
+    from mnist_mlp import download
+
+    monkeypatch.setenv(download.DATA_ENV, f"{tmp_path} ")
+    assert download.default_root() == tmp_path
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: _split().subset(512), r"subset takes positions \(e.g. torch.arange\(512\)"),
+    (lambda: fit(MLP(2, [8], 0.1), _data_with_train(0), 1),
+     "the training split holds 0 images"),
+    (lambda: fit(MLP(2, [8], 0.1), _data_with_train(1), 1),
+     "the training split holds 1 image "),
+])
+def test_an_eighth_probe_finds_one_line_each(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def _data_with_train(count):
+    data = TinyMNIST()
+    data.train = torch.utils.data.TensorDataset(data.X[:count], data.y[:count])
+    return data
