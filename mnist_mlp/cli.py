@@ -71,6 +71,18 @@ def argument(rule):
 
 
 POSITIVE_INT, WHOLE_NUMBER = argument(COUNT), argument(NONNEGATIVE_COUNT)
+
+
+def layer_size(text):
+    """A hidden layer's size; a preset's name among them says to put it first."""
+    if text.upper() in PRESETS:
+        raise argparse.ArgumentTypeError(f"got the preset name {text!r} among the sizes: put "
+                                         f"the preset first, e.g. train {text.upper()} --hidden "
+                                         "16 8")
+    return POSITIVE_INT(text)
+
+
+layer_size.__name__ = "integer"
 SEED_NUMBER = argument(SEED)
 
 
@@ -81,8 +93,9 @@ class ListOnce(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):
         given = namespace.__dict__.setdefault("_lists_given", set())
         if self.dest in given:
+            example = "0 1 2" if self.dest == "seeds" else "16 8"
             raise argparse.ArgumentError(self, "given twice: list all the values after one "
-                                         f"flag, e.g. {self.option_strings[0]} 16 8")
+                                         f"flag, e.g. {self.option_strings[0]} {example}")
         given.add(self.dest)
         setattr(namespace, self.dest, values)
 
@@ -105,7 +118,7 @@ def add_config_flags(parser):
             options["action"] = argparse.BooleanOptionalAction
         elif kind == "sizes":
             # none at all is the original's softmax regression (MLP(10, [], lr))
-            options.update(nargs="*", type=POSITIVE_INT, metavar="N", action=ListOnce)
+            options.update(nargs="*", type=layer_size, metavar="N", action=ListOnce)
         elif kind == "choice":
             options["choices"] = f.metadata["choices"]
         else:  # the field's own rule: its error names the flag, not the field

@@ -1,4 +1,5 @@
 """Find, fetch and verify the four MNIST files; keep them where torchvision looks for them."""
+import contextlib
 import gzip
 import hashlib
 import http.client
@@ -67,9 +68,16 @@ def load_raw(root=None):
             if md5(data) == expected:
                 files[name] = data
                 continue
+            # replaced once a good copy is fetched: in a read-only folder, a DataError
             warnings.warn(f"{path} is corrupt (md5 {md5(data)}, expected {expected}); "
-                          "deleting it and fetching it again", stacklevel=2)
-            path.unlink(missing_ok=True)
+                          "fetching it again", stacklevel=2)
+        elif (gz := raw / f"{name}.gz").is_file():  # as downloaded, where torchvision keeps it
+            data = _decompressed(gz.read_bytes(), gz)
+            if data is not None and md5(data) == expected:
+                with contextlib.suppress(DataError):  # read-only: read the .gz each time
+                    _write_atomically(path, data)
+                files[name] = data
+                continue
         files[name] = fetch(name, raw)
     return files
 
@@ -79,9 +87,12 @@ def fetch(name, raw):
     mirror = os.environ.get(MIRROR_ENV, "").strip()  # a pasted path's trailing space
     failures = []
     for source in [mirror] if mirror else MIRRORS:
-        where = _join(source, name + ".gz")
+        # a folder may hold the files uncompressed (gunzipped by a file manager)
+        plain = "://" not in source and (Path(source).expanduser() / name).is_file()
+        where = _join(source, name if plain else name + ".gz")
         try:
-            data = gzip.decompress(_read(source, name + ".gz"))
+            data = (_read(source, name) if plain else
+                    gzip.decompress(_read(source, name + ".gz")))
         except (EOFError, gzip.BadGzipFile, zlib.error) as err:
             failures.append(f"{where} is corrupt or truncated ({err})")
             continue
@@ -103,6 +114,15 @@ def fetch(name, raw):
             f"MNIST .gz files, or copy the uncompressed files into {raw}")
     raise DataError(f"could not fetch MNIST file {name} ({'; '.join(failures)}); it was not "
                     f"written; to fix: {hint}")
+
+
+def _decompressed(data, path):
+    """The gzip file's content, or None if it is not one (a warning says so)."""
+    try:
+        return gzip.decompress(data)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+        warnings.warn(f"{path} is corrupt or truncated ({err}); fetching it again", stacklevel=3)
+        return None
 
 
 def _join(source, filename):

@@ -398,14 +398,16 @@ def load_model(run_dir, config):
     run_dir = Path(run_dir)
     model = Config.from_dict(config).model()
     load_weights(model, run_dir / WEIGHTS, f"the model {CONFIG} describes",
-                 f"train the run again, or restore its {CONFIG}")
+                 f"train the run again, or restore its {CONFIG} and {WEIGHTS}")
     model.eval()
     return model
 
 
-def load_weights(model, path, described, advice):
-    """Load the weights in `path` into `model`, or a RunError in one line: missing, corrupt, or
-    not fitting the model (`described`, e.g. "the model config.json describes"; then `advice`)."""
+def load_weights(model, path, described="this model",
+                 advice="pass the file save_weights wrote for this model"):
+    """Load the weights in `path` (as `save_weights` wrote them) into `model`, or a RunError in
+    one line: missing, corrupt, or not fitting the model (`described`, e.g. "the model
+    config.json describes"), then `advice`."""
     if isinstance(model, type) or not isinstance(model, torch.nn.Module):
         raise RunError(f"load_weights takes a model (an nn.Module) first, got "
                        f"{getattr(model, '__name__', type(model).__name__)}: e.g. "
@@ -416,14 +418,20 @@ def load_weights(model, path, described, advice):
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
-        raise RunError(f"{path} is missing: the run has no weights") from None
+        raise RunError(f"{path} is missing; {advice}") from None
     except IsADirectoryError:
         raise RunError(f"{path} is a folder: name the weights' file, e.g. its model.pt") from None
     except Exception as err:  # torch raises several types for truncated or foreign files
         # (not the UnpicklingError's first line: it advises weights_only=False, unsafe here)
-        detail = ("not a file of tensors torch.save wrote" if "Weights only" in str(err)
+        text = str(err)
+        if "Weights only" in text and ("torch.nn" in text or "mnist_mlp." in text):
+            raise RunError(f"{path} holds a whole model saved with torch.save(model, ...), not "
+                           "its weights: save them with save_weights(model, path)") from None
+        detail = ("not a file of tensors" if "Weights only" in text
                   else _first_detail(err))
-        raise RunError(f"{path} is corrupt ({type(err).__name__}: {detail})") from err
+        kind = type(err).__name__
+        raise RunError(f"{path} is corrupt or cut short ({kind}"
+                       + (f": {detail}" if detail != kind else "") + f"); {advice}") from err
     if isinstance(state, dict) and {"model", "optimizer", "epochs"} <= set(state):
         raise RunError(f"{path} is a training checkpoint, not weights: its 'model' entry holds "
                        "them")

@@ -239,7 +239,8 @@ def test_notebook_2s_weights_that_are_garbage_are_one_line(tmp_path):
     (tmp_path / "modelos").mkdir()
     (tmp_path / "modelos" / "E-seed0.pt").write_bytes(b"not weights")
     run = NotebookRun(seed=0, epochs=1, short=True, out=tmp_path, results=tmp_path)
-    with pytest.raises(RunError, match=r"E-seed0.pt is corrupt \(UnpicklingError: not a file"):
+    with pytest.raises(RunError, match=r"E-seed0.pt is corrupt or cut short \(UnpicklingError: "
+                       r"not a file of tensors\); delete it and run notebook 2 again"):
         run.notebook2_model("E")
 
 
@@ -1258,7 +1259,8 @@ def test_a_list_flag_given_twice_is_refused(argv, flag, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["train", "C", *argv])
     assert exit_.value.code == 2
-    assert f"given twice: list all the values after one flag, e.g. {flag} 16 8" in (
+    example = "0 1 2" if flag == "--seeds" else "16 8"
+    assert f"given twice: list all the values after one flag, e.g. {flag} {example}" in (
         capsys.readouterr().err)
 
 
@@ -1328,3 +1330,156 @@ def _data_with_train(count):
     data = TinyMNIST()
     data.train = torch.utils.data.TensorDataset(data.X[:count], data.y[:count])
     return data
+
+
+def _photo_of_a_seven(side=560):
+    """A 7 drawn in dark ink on white paper, 280 px tall in a `side`-px photo, as a phone takes
+    it: the probe's own stand-in for a student's photo."""
+    canvas = np.ones((side, side))
+    o = (side - 280) // 2
+    canvas[o:o + 30, o + 40:o + 240] = 0.15  # the bar
+    for row in range(30, 280):  # the stem, slanting left as it goes down
+        col = o + 240 - 30 - (row - 30) * 150 // 250
+        canvas[o + row, col:col + 30] = 0.15
+    return canvas
+
+
+def _as_photo(canvas):
+    return Image.fromarray((canvas * 255).astype(np.uint8))
+
+
+def test_a_dark_strip_at_the_photos_edge_is_not_the_digit():
+    # the desk along one edge was kept as "the largest stroke": a field of the strip
+    clean = to_mnist(_as_photo(_photo_of_a_seven()))[0].numpy()
+    for width in (10, 25, 120):
+        strip = _photo_of_a_seven()
+        strip[:, :width] = 0.25
+        field = to_mnist(_as_photo(strip))[0].numpy()
+        assert np.corrcoef(field.ravel(), clean.ravel())[0, 1] > 0.95, width
+
+
+def test_a_soft_shadow_is_not_the_digit():
+    # a shadow half as bright at its centre was read as a round blob beside a small 7
+    clean = to_mnist(_as_photo(_photo_of_a_seven()))[0].numpy()
+    yy, xx = np.mgrid[:560, :560]
+    for sigma in (60, 90):
+        shade = 1 - 0.5 * np.exp(-((xx - 100) ** 2 + (yy - 450) ** 2) / (2 * sigma ** 2))
+        field = to_mnist(_as_photo(_photo_of_a_seven() * shade))[0].numpy()
+        assert np.corrcoef(field.ravel(), clean.ravel())[0, 1] > 0.95, sigma
+
+
+def test_a_photo_of_a_solid_patch_alone_is_one_line():
+    canvas = np.ones((300, 300))
+    yy, xx = np.mgrid[:300, :300]
+    canvas[(yy - 150) ** 2 + (xx - 150) ** 2 < 60 ** 2] = 0.2  # a disc, no strokes
+    with pytest.raises(ValueError, match="solid patches, not strokes"):
+        to_mnist(_as_photo(canvas))
+
+
+def test_the_installed_command_answers_ctrl_c_as_python_m_does(monkeypatch, capsys):
+    import tomllib
+
+    from mnist_mlp import __main__ as entry
+    from mnist_mlp import cli
+
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert pyproject["project"]["scripts"]["mnist-mlp"] == "mnist_mlp.__main__:run"
+
+    def interrupted(argv=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "main", interrupted)
+    with pytest.raises(SystemExit) as exit_:
+        entry.run()
+    assert exit_.value.code == 130
+    assert capsys.readouterr().err == "interrupted; no file is half-written\n"
+
+
+def test_a_corrupt_file_is_replaced_not_deleted_first(tmp_path, monkeypatch):
+    # path.unlink before the fetch: in a read-only folder OSError "Read-only file system", a
+    # traceback (a failed write there is one DataError line)
+    import gzip
+
+    from mnist_mlp import download
+
+    content = b"labels"
+    monkeypatch.setattr(download, "FILES", {"t10k-labels-idx1-ubyte": download.md5(content)})
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    raw = download.raw_folder(tmp_path / "data")
+    raw.mkdir(parents=True)
+    (raw / "t10k-labels-idx1-ubyte").write_bytes(b"damaged")
+    unlink = Path.unlink
+
+    def read_only(self, *args, **kwargs):
+        if self == raw / "t10k-labels-idx1-ubyte":
+            raise OSError(30, "Read-only file system", str(self))
+        return unlink(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "unlink", read_only)
+    monkeypatch.setenv(download.MIRROR_ENV, str(mirror))
+    (mirror / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(content))
+    with pytest.warns(UserWarning, match="is corrupt .*; fetching it again"):
+        assert download.load_raw(tmp_path / "data") == {"t10k-labels-idx1-ubyte": content}
+    assert (raw / "t10k-labels-idx1-ubyte").read_bytes() == content
+
+
+def test_gz_files_in_the_raw_folder_and_plain_files_in_a_mirror_are_read(tmp_path,
+                                                                          monkeypatch):
+    import gzip
+
+    from mnist_mlp import download
+
+    # the real files' md5s are checked: a stand-in file of known md5 in their place
+    content = b"labels"
+    monkeypatch.setattr(download, "FILES", {"t10k-labels-idx1-ubyte": download.md5(content)})
+    raw = download.raw_folder(tmp_path / "data")
+    raw.mkdir(parents=True)
+    (raw / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(content))
+    monkeypatch.setenv(download.MIRROR_ENV, str(tmp_path / "nowhere"))
+    assert download.load_raw(tmp_path / "data") == {"t10k-labels-idx1-ubyte": content}
+    assert (raw / "t10k-labels-idx1-ubyte").read_bytes() == content  # stored uncompressed
+    mirror = tmp_path / "unzipped"
+    mirror.mkdir()
+    (mirror / "t10k-labels-idx1-ubyte").write_bytes(content)  # gunzipped by a file manager
+    monkeypatch.setenv(download.MIRROR_ENV, str(mirror))
+    assert download.fetch("t10k-labels-idx1-ubyte", tmp_path / "other") == content
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda path: load_weights(MLP(2, [8], 0.1), path / "missing.pt"),
+     "missing.pt is missing; pass the file save_weights wrote for this model"),
+    (lambda path: load_weights(MLP(2, [8], 0.1), _write(path / "cut.pt", b"")),
+     r"cut.pt is corrupt or cut short \(EOFError\); pass the file save_weights wrote"),
+    (lambda path: load_weights(MLP(2, [8], 0.1), _whole_model(path / "whole.pt")),
+     r"holds a whole model saved with torch.save\(model, ...\), not its weights: save them "
+     r"with save_weights\(model, path\)"),
+])
+def test_load_weights_as_the_counterpart_of_save_weights(tmp_path, call, message):
+    with pytest.raises(RunError, match=message):
+        call(tmp_path)
+
+
+def _write(path, data):
+    path.write_bytes(data)
+    return path
+
+
+def _whole_model(path):
+    torch.save(MLP(2, [8], 0.1), path)  # the common habit: the module, not its state_dict
+    return path
+
+
+def test_load_weights_needs_only_the_model_and_the_path(tmp_path):
+    model = MLP(2, [8], 0.1)
+    save_weights(model, tmp_path / "w.pt")
+    other = MLP(2, [8], 0.1)
+    load_weights(other, tmp_path / "w.pt")
+    assert torch.equal(other.state_dict()["net.1.weight"], model.state_dict()["net.1.weight"])
+
+
+def test_a_preset_after_the_sizes_says_to_put_it_first(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--hidden", "16", "8", "C"])
+    assert "got the preset name 'C' among the sizes: put the preset first, e.g. train C " \
+           "--hidden 16 8" in capsys.readouterr().err
