@@ -83,6 +83,18 @@ def layer_size(text):
 
 
 layer_size.__name__ = "integer"
+
+
+def seed_number(text):
+    """A seed; a preset's name among them says to put it first."""
+    if text.upper() in PRESETS:
+        raise argparse.ArgumentTypeError(f"got the preset name {text!r} among the seeds: put "
+                                         f"the preset first, e.g. train {text.upper()} --seeds "
+                                         "0 1")
+    return SEED_NUMBER(text)
+
+
+seed_number.__name__ = "integer"
 SEED_NUMBER = argument(SEED)
 
 
@@ -151,7 +163,7 @@ def parser():
     # default None, not 0: argparse's either/or check lets a value that *is* the default through
     seeds.add_argument("--seed", type=SEED_NUMBER, default=None,
                        help="one run with this seed (default 0; a whole number >= 0)")
-    seeds.add_argument("--seeds", type=SEED_NUMBER, nargs="+", metavar="S", action=ListOnce,
+    seeds.add_argument("--seeds", type=seed_number, nargs="+", metavar="S", action=ListOnce,
                        help="one run per seed")
     train.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     validation = train.add_mutually_exclusive_group()

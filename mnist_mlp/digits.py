@@ -21,9 +21,9 @@ EVEN = 0.1  # a border is evenly lit if its middle half spans less of the range 
 MIN_CONTRAST = 0.35  # a photo's ink is at least this much darker than the paper around it
 PART = 0.1  # a stroke belongs to the digit if it has this fraction of the largest one's area
 GAP = 0.5  # ... and lies within this fraction of the largest one's size from its box
-EDGE_PART = 0.05  # ink touching the frame (the desk, a shadow) is left out if a stroke inside
-#                   has this fraction of its area
-SOLID = 0.25  # a "stroke" whose inside lies this deep (a fraction of its box) is a patch
+BAND = 0.9  # ink touching the frame along this fraction of its side is the desk, not a stroke
+SOLID = 0.25  # ink whose inside lies this deep (a fraction of its box) is a patch (a shadow)
+DIGIT_SIZE = 1 / 40  # ... both left out only if a stroke this large (of the longer side) remains
 LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R 601: grey from red, green and blue, as PIL's "L"
 # Strokes make neighbouring pixels alike; in noise they are unrelated. Their correlation is
 # refused below NOISE_SDS standard deviations of its spread in noise (1 / sqrt(pairs)), and
@@ -235,9 +235,9 @@ def _paper(light):
 
 def _strokes(ink):
     """The digit's pixels: darker than the paper by Otsu's threshold (and MIN_CONTRAST), in
-    the largest connected stroke and those of a similar size close to it; ink that touches the
-    photo's edge (the desk, a shadow) only when nothing inside is of a digit's size, and never a
-    solid patch (a shadow), which is no stroke; only patches: a ValueError."""
+    the largest connected stroke and those of a similar size close to it. Two kinds of ink are
+    left out whenever a stroke of a digit's size remains: a band along the photo's edge (the
+    desk) and a solid patch (a shadow); a digit's own stroke cut by the frame is neither."""
     mask = ink > max(threshold_otsu(ink), MIN_CONTRAST)
     labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
     if count == 0:
@@ -245,28 +245,35 @@ def _strokes(ink):
                          "around it: photograph the digit closer, in dark ink, on light paper")
     areas = np.bincount(labels.ravel())[1:]
     boxes = ndimage.find_objects(labels)
-    edge = np.array([any(s.start == 0 or s.stop == n for s, n in zip(box, mask.shape))
-                     for box in boxes])
-    inside = np.where(edge, 0, areas)
-    if inside.max() >= EDGE_PART * areas.max():  # else the digit itself touches the edge
-        areas = inside
-    def solid(i):  # its inside lies deep for its size: a patch (a shadow), not a stroke
+    height, width = mask.shape
+
+    def band(i):  # from edge to edge, or along an edge it touches for half that side or more
+        rows, cols = boxes[i]
+        top_or_bottom, left_or_right = rows.start == 0 or rows.stop == height, (
+            cols.start == 0 or cols.stop == width)
+        return (rows.start == 0 and rows.stop == height or cols.start == 0 and cols.stop == width
+                or top_or_bottom and cols.stop - cols.start >= BAND * width
+                or left_or_right and rows.stop - rows.start >= BAND * height)
+
+    def solid(i):  # its inside lies deep for its size: a patch, not a stroke
         # padded: a stroke that fills its box (a bar) has its edge at the box's edge
         depth = ndimage.distance_transform_edt(np.pad(labels[boxes[i]] == i + 1, 1)).max()
         return depth > SOLID * max(s.stop - s.start for s in boxes[i])
 
-    while areas.any() and solid(areas.argmax()):  # the next largest may be the digit
-        areas = np.where(np.arange(len(areas)) == areas.argmax(), 0, areas)
-    if not areas.any():
-        raise ValueError("the darkest things in this photo are solid patches, not strokes (a "
-                         "shadow? the desk?): photograph the digit in even light, or crop the "
-                         "photo to the paper around it")
+    def digit_sized(i):
+        return max(s.stop - s.start for s in boxes[i]) >= DIGIT_SIZE * max(mask.shape)
+
+    for unlike_a_stroke in (band, solid):
+        left_out = [unlike_a_stroke(i) if area else False for i, area in enumerate(areas)]
+        if any(area and not out and digit_sized(i)
+               for i, (area, out) in enumerate(zip(areas, left_out))):
+            areas = np.where(left_out, 0, areas)
     largest = boxes[areas.argmax()]
     reach = GAP * max(s.stop - s.start for s in largest)
     keep = [i + 1 for i, (area, box) in enumerate(zip(areas, boxes))
             if area and area >= PART * areas.max() and all(
                 s.start - reach < big.stop and big.start - reach < s.stop
-                for s, big in zip(box, largest)) and not solid(i)]
+                for s, big in zip(box, largest))]
     return np.isin(labels, keep)
 
 

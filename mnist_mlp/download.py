@@ -68,10 +68,10 @@ def load_raw(root=None):
             if md5(data) == expected:
                 files[name] = data
                 continue
-            # replaced once a good copy is fetched: in a read-only folder, a DataError
+            # replaced once a good copy is read: in a read-only folder, a DataError
             warnings.warn(f"{path} is corrupt (md5 {md5(data)}, expected {expected}); "
-                          "fetching it again", stacklevel=2)
-        elif (gz := raw / f"{name}.gz").is_file():  # as downloaded, where torchvision keeps it
+                          "reading it again", stacklevel=2)
+        if (gz := raw / f"{name}.gz").is_file():  # as downloaded, where torchvision keeps it
             data = _decompressed(gz.read_bytes(), gz)
             if data is not None and md5(data) == expected:
                 with contextlib.suppress(DataError):  # read-only: read the .gz each time
@@ -86,13 +86,15 @@ def fetch(name, raw):
     """Fetch `name`.gz from $MNIST_MLP_MIRROR or torchvision's mirrors, verify, store atomically."""
     mirror = os.environ.get(MIRROR_ENV, "").strip()  # a pasted path's trailing space
     failures = []
-    for source in [mirror] if mirror else MIRRORS:
-        # a folder may hold the files uncompressed (gunzipped by a file manager)
-        plain = "://" not in source and (Path(source).expanduser() / name).is_file()
-        where = _join(source, name if plain else name + ".gz")
+    # a folder may also hold the files uncompressed (gunzipped by a file manager)
+    tries = [(source, packed) for source in ([mirror] if mirror else MIRRORS)
+             for packed in (True, False)
+             if packed or "://" not in source and (Path(source).expanduser() / name).is_file()]
+    for source, packed in tries:
+        where = _join(source, name + ".gz" if packed else name)
         try:
-            data = (_read(source, name) if plain else
-                    gzip.decompress(_read(source, name + ".gz")))
+            data = (gzip.decompress(_read(source, name + ".gz")) if packed else
+                    _read(source, name))
         except (EOFError, gzip.BadGzipFile, zlib.error) as err:
             failures.append(f"{where} is corrupt or truncated ({err})")
             continue

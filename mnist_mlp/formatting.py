@@ -15,6 +15,9 @@ def br(value, spec=".4f"):
         raise ValueError(f"br takes a number, got {value!r:.60}{type_hint(value)}" + (
             " (a run trained without validation has no validation accuracy)"
             if value is None else " (pass float(x))" if isinstance(value, str) else ""))
+    if not isinstance(spec, str):  # br(x, 2), as percent(x, 2) takes its decimals
+        raise ValueError(f"br's spec is a format such as '.2f' or '.2%', got {spec!r}: for "
+                         "decimals of a percentage use percent(x, 2)")
     return format(value, spec).translate(str.maketrans(",.", ".,"))
 
 

@@ -1368,12 +1368,43 @@ def test_a_soft_shadow_is_not_the_digit():
         assert np.corrcoef(field.ravel(), clean.ravel())[0, 1] > 0.95, sigma
 
 
-def test_a_photo_of_a_solid_patch_alone_is_one_line():
-    canvas = np.ones((300, 300))
-    yy, xx = np.mgrid[:300, :300]
-    canvas[(yy - 150) ** 2 + (xx - 150) ** 2 < 60 ** 2] = 0.2  # a disc, no strokes
-    with pytest.raises(ValueError, match="solid patches, not strokes"):
-        to_mnist(_as_photo(canvas))
+def _drawn(strokes, shift=0):
+    """Black strokes 18 px wide on a white 280 px canvas, as the drawing pad draws them."""
+    from PIL import ImageDraw
+
+    image = Image.new("L", (280, 280), 255)
+    pen = ImageDraw.Draw(image)
+    for stroke in strokes:
+        points = [(x, y + shift) for x, y in stroke]
+        pen.line(points, fill=0, width=18, joint="curve")
+        for x, y in (points[0], points[-1]):
+            pen.ellipse([x - 9, y - 9, x + 9, y + 9], fill=0)
+    return image
+
+
+def test_a_stroke_of_the_digit_cut_by_the_frame_is_kept():
+    # the first edge rule (8205939) dropped every stroke touching the frame: the pad's 4, its
+    # stem down to the bottom edge, became an L read as 6
+    from mnist_mlp.digits import fit_to_box
+    from mnist_mlp.pad import prepare
+
+    four = [[(110, 40), (70, 160), (200, 160)], [(165, 90), (165, 140)], [(165, 180), (165, 250)]]
+    for shift in (0, 30, 40, -40):  # centred, down to the bottom edge, past it, up to the top
+        drawing = _drawn(four, shift)
+        whole = fit_to_box(255 - np.asarray(drawing, float))[0].numpy()  # every stroke drawn
+        field = prepare(drawing)
+        assert np.corrcoef(field.ravel(), whole.ravel())[0, 1] > 0.95, shift
+
+
+def test_a_small_digit_beside_a_desk_strip_in_a_phone_sized_photo():
+    # the desk's long band outweighed a 150 px digit twenty to one and was kept as the digit
+    small = np.asarray(_as_photo(_photo_of_a_seven(300)).resize((150, 150)), float) / 255
+    photo = np.ones((3000, 2250))
+    photo[1400:1550, 1000:1150] = small
+    clean = to_mnist(_as_photo(photo))[0].numpy()
+    photo[:, :120] = 0.25
+    field = to_mnist(_as_photo(photo))[0].numpy()
+    assert np.corrcoef(field.ravel(), clean.ravel())[0, 1] > 0.95
 
 
 def test_the_installed_command_answers_ctrl_c_as_python_m_does(monkeypatch, capsys):
@@ -1419,7 +1450,7 @@ def test_a_corrupt_file_is_replaced_not_deleted_first(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "unlink", read_only)
     monkeypatch.setenv(download.MIRROR_ENV, str(mirror))
     (mirror / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(content))
-    with pytest.warns(UserWarning, match="is corrupt .*; fetching it again"):
+    with pytest.warns(UserWarning, match="is corrupt .*; reading it again"):
         assert download.load_raw(tmp_path / "data") == {"t10k-labels-idx1-ubyte": content}
     assert (raw / "t10k-labels-idx1-ubyte").read_bytes() == content
 
@@ -1483,3 +1514,39 @@ def test_a_preset_after_the_sizes_says_to_put_it_first(capsys):
         main(["train", "--hidden", "16", "8", "C"])
     assert "got the preset name 'C' among the sizes: put the preset first, e.g. train C " \
            "--hidden 16 8" in capsys.readouterr().err
+
+
+def test_a_corrupt_file_beside_a_good_one_of_the_other_form_is_read(tmp_path, monkeypatch):
+    # offline, the good .gz beside a corrupt extracted file was ignored for a download; a
+    # mirror's partial plain file hid the good .gz beside it
+    import gzip
+
+    from mnist_mlp import download
+
+    content = b"labels"
+    monkeypatch.setattr(download, "FILES", {"t10k-labels-idx1-ubyte": download.md5(content)})
+    monkeypatch.setenv(download.MIRROR_ENV, str(tmp_path / "nowhere"))
+    raw = download.raw_folder(tmp_path / "data")
+    raw.mkdir(parents=True)
+    (raw / "t10k-labels-idx1-ubyte").write_bytes(b"lab")  # cut short
+    (raw / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(content))
+    with pytest.warns(UserWarning, match="is corrupt"):
+        assert download.load_raw(tmp_path / "data") == {"t10k-labels-idx1-ubyte": content}
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (mirror / "t10k-labels-idx1-ubyte").write_bytes(b"lab")
+    (mirror / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(content))
+    monkeypatch.setenv(download.MIRROR_ENV, str(mirror))
+    assert download.fetch("t10k-labels-idx1-ubyte", tmp_path / "other") == content
+
+
+def test_a_preset_after_the_seeds_says_to_put_it_first(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--seeds", "0", "1", "C"])
+    assert "got the preset name 'C' among the seeds: put the preset first, e.g. train C " \
+           "--seeds 0 1" in capsys.readouterr().err
+
+
+def test_br_given_decimals_as_percent_takes_them_is_one_line():
+    with pytest.raises(ValueError, match=r"br's spec is a format such as '.2f' or '.2%', got 2"):
+        br(0.5, 2)
