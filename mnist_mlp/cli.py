@@ -71,31 +71,24 @@ def argument(rule):
 
 
 POSITIVE_INT, WHOLE_NUMBER = argument(COUNT), argument(NONNEGATIVE_COUNT)
-
-
-def layer_size(text):
-    """A hidden layer's size; a preset's name among them says to put it first."""
-    if text.upper() in PRESETS:
-        raise argparse.ArgumentTypeError(f"got the preset name {text!r} among the sizes: put "
-                                         f"the preset first, e.g. train {text.upper()} --hidden "
-                                         "16 8")
-    return POSITIVE_INT(text)
-
-
-layer_size.__name__ = "integer"
-
-
-def seed_number(text):
-    """A seed; a preset's name among them says to put it first."""
-    if text.upper() in PRESETS:
-        raise argparse.ArgumentTypeError(f"got the preset name {text!r} among the seeds: put "
-                                         f"the preset first, e.g. train {text.upper()} --seeds "
-                                         "0 1")
-    return SEED_NUMBER(text)
-
-
-seed_number.__name__ = "integer"
 SEED_NUMBER = argument(SEED)
+
+
+def list_item(parse, what, example):
+    """`parse` for the values of a list flag (`what`: 'sizes'), where a preset's name that
+    follows them (train --hidden 16 8 C) says to put the preset first."""
+    def parse_item(text):
+        if text.upper() in PRESETS:
+            raise argparse.ArgumentTypeError(f"got the preset name {text!r} among the {what}: "
+                                             f"put the preset first, e.g. train {text.upper()} "
+                                             f"{example}")
+        return parse(text)
+    parse_item.__name__ = parse.__name__
+    return parse_item
+
+
+LAYER_SIZE = list_item(POSITIVE_INT, "sizes", "--hidden 16 8")
+SEED_IN_LIST = list_item(SEED_NUMBER, "seeds", "--seeds 0 1")
 
 
 class ListOnce(argparse.Action):
@@ -130,7 +123,7 @@ def add_config_flags(parser):
             options["action"] = argparse.BooleanOptionalAction
         elif kind == "sizes":
             # none at all is the original's softmax regression (MLP(10, [], lr))
-            options.update(nargs="*", type=layer_size, metavar="N", action=ListOnce)
+            options.update(nargs="*", type=LAYER_SIZE, metavar="N", action=ListOnce)
         elif kind == "choice":
             options["choices"] = f.metadata["choices"]
         else:  # the field's own rule: its error names the flag, not the field
@@ -163,7 +156,7 @@ def parser():
     # default None, not 0: argparse's either/or check lets a value that *is* the default through
     seeds.add_argument("--seed", type=SEED_NUMBER, default=None,
                        help="one run with this seed (default 0; a whole number >= 0)")
-    seeds.add_argument("--seeds", type=seed_number, nargs="+", metavar="S", action=ListOnce,
+    seeds.add_argument("--seeds", type=SEED_IN_LIST, nargs="+", metavar="S", action=ListOnce,
                        help="one run per seed")
     train.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     validation = train.add_mutually_exclusive_group()
