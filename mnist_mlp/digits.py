@@ -44,9 +44,10 @@ def to_mnist(image):
     is measured as a fraction of the paper's brightness around it (estimated locally, unless
     the border is evenly lit), so gradients and soft shadows are not ink; noise is told from
     ink by Otsu's threshold, and only the connected strokes of the digit are kept, not specks
-    away from it; ink is scaled by a high percentile, not the one darkest pixel, and cleared
-    under 10%. Under uneven light a photo must be of dark ink on light paper, with strokes
-    narrower than an eighth of its longer side. Either way the digit goes through
+    away from it, nor a band of desk along the frame or a solid shadow beside it; ink is
+    scaled by a high percentile, not the one darkest pixel, and cleared under 10%. Under
+    uneven light a photo must be of dark ink on light paper, with strokes narrower than an
+    eighth of its longer side. Either way the digit goes through
     `fit_to_box` with LANCZOS anti-aliasing and its darkest pixel is brought back to 1, as
     LeCun et al. made MNIST.
     """
@@ -247,7 +248,7 @@ def _strokes(ink):
     boxes = ndimage.find_objects(labels)
     height, width = mask.shape
 
-    def band(i):  # from edge to edge, or along an edge it touches for half that side or more
+    def band(i):  # from edge to edge, or along nine tenths (BAND) of a side it touches
         rows, cols = boxes[i]
         top_or_bottom, left_or_right = rows.start == 0 or rows.stop == height, (
             cols.start == 0 or cols.stop == width)
