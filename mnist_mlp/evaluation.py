@@ -341,10 +341,13 @@ def confident_errors(model, data_iter, max_errors):
 
 
 def most_confused(cm, k=5):
-    """The k largest off-diagonal cells of a confusion matrix: (count, true, predicted)."""
+    """The k largest off-diagonal cells of a confusion matrix: (count, true, predicted); only
+    pairs that were confused at least once, so fewer than k where the model made fewer kinds of
+    mistake."""
     require("k", k)  # a positive integer: -1 would drop the smallest pair
     cm = counts_table(cm, "most_confused(show_confusion_matrix(model, data), 5)")
-    pairs = [(int(cm[t, p]), t, p) for t in range(len(cm)) for p in range(len(cm)) if t != p]
+    pairs = [(int(cm[t, p]), t, p) for t in range(len(cm)) for p in range(len(cm))
+             if t != p and cm[t, p] > 0]  # a pair never confused is not a confusion
     return sorted(pairs, key=lambda item: (-item[0], item[1], item[2]))[:k]
 
 

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -416,7 +417,9 @@ def load_weights(model, path, described="this model",
         raise RunError(f"the weights' path must be a file name, got {type(path).__name__}")
     path = Path(path).expanduser()
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch's hint to call torch.jit.load: ours is below
+            warnings.filterwarnings("ignore", ".*looks like a TorchScript archive")
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise RunError(f"{path} is missing; {advice}") from None
     except IsADirectoryError:
@@ -424,6 +427,9 @@ def load_weights(model, path, described="this model",
     except Exception as err:  # torch raises several types for truncated or foreign files
         # (not the UnpicklingError's first line: it advises weights_only=False, unsafe here)
         text = str(err)
+        if "TorchScript" in text:
+            raise RunError(f"{path} holds a TorchScript model (torch.jit.save), not weights: "
+                           "save them with save_weights(model, path)") from None
         if "Weights only" in text and ("torch.nn" in text or "mnist_mlp." in text):
             raise RunError(f"{path} holds a whole model saved with torch.save(model, ...), not "
                            "its weights: save them with save_weights(model, path)") from None

@@ -261,3 +261,12 @@ def test_a_models_sizes_are_read_once_per_pass_not_per_batch(monkeypatch):
     loader = [(torch.rand(4, 1, 28, 28), torch.arange(4)) for _ in range(3)]
     evaluation.evaluate_accuracy(model, loader)
     assert len(calls) == 1  # it walks a user's modules: once, not once per batch
+
+
+def test_most_confused_lists_only_pairs_that_were_confused():
+    from mnist_mlp.evaluation import most_confused
+
+    cm = 5 * np.eye(10, dtype=int)
+    cm[3, 8], cm[4, 9] = 2, 1
+    assert most_confused(cm, 200) == [(2, 3, 8), (1, 4, 9)]
+    assert most_confused(5 * np.eye(10, dtype=int), 3) == []

@@ -3,6 +3,7 @@ nothing silently wrong (issue 38)."""
 import json
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -1485,10 +1486,16 @@ def test_gz_files_in_the_raw_folder_and_plain_files_in_a_mirror_are_read(tmp_pat
     (lambda path: load_weights(MLP(2, [8], 0.1), _whole_model(path / "whole.pt")),
      r"holds a whole model saved with torch.save\(model, ...\), not its weights: save them "
      r"with save_weights\(model, path\)"),
+    (lambda path: load_weights(MLP(2, [8], 0.1), _scripted(path / "scripted.pt")),
+     r"holds a TorchScript model \(torch.jit.save\), not weights: save them with "
+     r"save_weights\(model, path\)"),
 ])
 def test_load_weights_as_the_counterpart_of_save_weights(tmp_path, call, message):
-    with pytest.raises(RunError, match=message):
-        call(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch's own hint is not shown beside ours
+        warnings.filterwarnings("ignore", category=FutureWarning)  # torch.jit.save's notice
+        with pytest.raises(RunError, match=message):
+            call(tmp_path)
 
 
 def _write(path, data):
@@ -1498,6 +1505,11 @@ def _write(path, data):
 
 def _whole_model(path):
     torch.save(MLP(2, [8], 0.1), path)  # the common habit: the module, not its state_dict
+    return path
+
+
+def _scripted(path):
+    torch.jit.save(torch.jit.script(MLP(2, [8], 0.1).net), path)
     return path
 
 
@@ -1550,3 +1562,27 @@ def test_a_preset_after_the_seeds_says_to_put_it_first(capsys):
 def test_br_given_decimals_as_percent_takes_them_is_one_line():
     with pytest.raises(ValueError, match=r"br's spec is a format such as '.2f' or '.2%', got 2"):
         br(0.5, 2)
+
+
+def test_a_kill_while_a_file_is_written_is_one_line_exit_143_and_no_part_file(tmp_path):
+    import subprocess
+    import sys
+
+    from mnist_mlp.commands import INTERRUPTED
+
+    # SIGTERM (kill, timeout, a scheduler) ended the command silently and left the .part file
+    program = ("import os, signal, time, runpy, sys\n"
+               "from mnist_mlp import commands, files\n"
+               "def train(args):\n"
+               f"    with files.replacing({str(tmp_path / 'model.pt')!r}) as tmp:\n"
+               "        tmp.write_bytes(b'half')\n"
+               "        os.kill(os.getpid(), signal.SIGTERM)\n"
+               "        time.sleep(30)\n"
+               "commands.COMMANDS['train'] = train\n"
+               "sys.argv = ['mnist_mlp', 'train', 'A', '--epochs', '1']\n"
+               "runpy.run_module('mnist_mlp', run_name='__main__')\n")
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 143
+    assert result.stderr.strip().splitlines() == [INTERRUPTED["train"]]
+    assert list(tmp_path.iterdir()) == []
