@@ -8,6 +8,8 @@ from PIL import Image
 from scipy import ndimage
 from skimage.filters import threshold_otsu
 
+from .checks import BOOLEAN, require
+
 BOX, FIELD = 20, 28  # MNIST fits each digit in a 20 x 20 box inside a 28 x 28 field
 INK_THRESHOLD = 0.1  # fraction of the darkest ink below which a pixel counts as background
 RESAMPLE = {"bilinear": Image.BILINEAR, "lanczos": Image.LANCZOS}  # fit_to_box's filters
@@ -18,12 +20,13 @@ PAPER_WINDOW = 8  # ... its strokes found by a closing an eighth of the photo wi
 FILL_STEPS = 100  # ... and filled in by this many steps of Jacobi's method
 NEIGHBOURS = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]]) / 4
 EVEN = 0.1  # a border is evenly lit if its middle half spans less of the range than this
+GRAIN = 0.002  # a photo's neighbouring pixels typically differ by more than this (a drawing's: 0)
 MIN_CONTRAST = 0.35  # a photo's ink is at least this much darker than the paper around it
 PART = 0.1  # a stroke belongs to the digit if it has this fraction of the largest one's area
 GAP = 0.5  # ... and lies within this fraction of the largest one's size from its box
-BAND = 0.9  # ink touching the frame along this fraction of its side is the desk, not a stroke
+BAND = 0.8  # ink in contact with a side along this fraction of it is the desk, not a stroke
 SOLID = 0.25  # ink whose inside lies this deep (a fraction of its box) is a patch (a shadow)
-DIGIT_SIZE = 1 / 40  # ... both left out only if a stroke this large (of the longer side) remains
+DIGIT_SIZE = 1 / 40  # ... both left out only if a stroke (neither) this large remains
 LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R 601: grey from red, green and blue, as PIL's "L"
 # Strokes make neighbouring pixels alike; in noise they are unrelated. Their correlation is
 # refused below NOISE_SDS standard deviations of its spread in noise (1 / sqrt(pairs)), and
@@ -31,28 +34,34 @@ LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R 601: grey from red, green and bl
 NOISE_SDS, NOISE_FLOOR, MIN_PAIRS = 2.5, 0.1, 100
 
 
-def to_mnist(image):
+def to_mnist(image, drawing=False):
     """A (1, 28, 28) float32 tensor in [0, 1], white digit on black, as MNIST's images are.
 
     `image` is anything `grey` reads: a PIL image, a numpy array or a torch tensor, in any
     numeric range.
 
-    An image under 64 px on a side (PHOTO_SIDE), such as MNIST's or scikit-learn's digits, is
-    read as cropped and evenly lit: the background is the border's colour (a light one is
-    inverted), intensities are scaled so the background is 0 and the darkest ink 1, and pixels
-    under 10% of that are cleared. A bigger one is read as a photo, where light may vary: ink
-    is measured as a fraction of the paper's brightness around it (estimated locally, unless
-    the border is evenly lit), so gradients and soft shadows are not ink; noise is told from
-    ink by Otsu's threshold, and only the connected strokes of the digit are kept, not specks
-    away from it, nor a band of desk along the frame or a solid shadow beside it; ink is
-    scaled by a high percentile, not the one darkest pixel, and cleared under 10%. Under
-    uneven light a photo must be of dark ink on light paper, with strokes narrower than an
-    eighth of its longer side. Either way the digit goes through
+    A drawing (`drawing=True`: the drawing pad's canvas, a digital drawing) or an image under
+    64 px on a side (PHOTO_SIDE), such as MNIST's or scikit-learn's digits, is read as cropped
+    and evenly lit, every mark in it the digit's: the background is the border's colour (a
+    light one is inverted), intensities are scaled so the background is 0 and the darkest ink
+    1, and pixels under 10% of that are cleared. Any other image is read as a photo, where light
+    may vary: ink is measured as a fraction of the paper's brightness around it (estimated
+    locally, unless the border is evenly lit), so gradients and soft shadows are not ink; noise
+    is told from ink by Otsu's threshold (after a blur, where the image has grain), and only
+    the strokes of the digit are kept, not specks away from it, nor a band of desk along the
+    frame or a solid shadow beside it, where a stroke remains; ink is scaled by a high
+    percentile, not the one darkest pixel, and cleared under 10%. Under uneven light a photo
+    must be of dark ink on light paper, with strokes narrower than an eighth of its longer
+    side; a shadow longer than wide, and darker than a third of the light, is read as ink:
+    photograph in even light, and look at what the model is given. Either way the digit goes
+    through
     `fit_to_box` with LANCZOS anti-aliasing and its darkest pixel is brought back to 1, as
     LeCun et al. made MNIST.
     """
+    require("drawing", drawing, BOOLEAN)
     pixels = grey(image)
-    ink = _photo_ink(pixels) if min(pixels.shape) >= PHOTO_SIDE else _ink(pixels)
+    photo = min(pixels.shape) >= PHOTO_SIDE and not drawing
+    ink = _photo_ink(pixels) if photo else _ink(pixels)
     _refuse_noise(pixels)  # after the ink: a blank page's grain is told as no ink, not noise
     field = fit_to_box(ink, resample="lanczos")
     return field / field.max()  # resampling blurs the darkest pixel; MNIST's darkest is always ~1
@@ -201,11 +210,19 @@ def _photo_ink(pixels):
     # light or in shade, so it is measured as a fraction of the paper's brightness there.
     paper = np.median(_border(light)) if even else _paper(light)
     ink = np.clip(1 - light / np.maximum(paper, 1e-9), 0, 1)
-    strokes = _strokes(ndimage.gaussian_filter(ink, 1))  # the blur: noise makes no strokes
+    # The blur: noise makes no strokes. A drawing has none, and its pen may be one pixel wide,
+    # which the blur would bring under MIN_CONTRAST.
+    strokes = _strokes(ndimage.gaussian_filter(ink, 1) if _noisy(light) else ink)
     ink = ink * ndimage.binary_dilation(strokes, iterations=2)  # the strokes' soft edges too
     ink = np.clip(ink / np.percentile(ink[strokes], 99), 0, 1)  # not the one darkest pixel
     ink[ink < INK_THRESHOLD] = 0
     return ink
+
+
+def _noisy(light):
+    """Whether neighbouring pixels differ by grain (a photo's) rather than only at strokes and
+    in gradients (a drawing, even saved as a JPEG): their typical difference, by the median."""
+    return np.median(np.abs(np.diff(light, axis=1))) > GRAIN
 
 
 def _range(pixels):
@@ -236,9 +253,10 @@ def _paper(light):
 
 def _strokes(ink):
     """The digit's pixels: darker than the paper by Otsu's threshold (and MIN_CONTRAST), in
-    the largest connected stroke and those of a similar size close to it. Two kinds of ink are
-    left out whenever a stroke of a digit's size remains: a band along the photo's edge (the
-    desk) and a solid patch (a shadow); a digit's own stroke cut by the frame is neither."""
+    the largest connected stroke and those of a similar size linked to it, each within reach
+    of another. Two kinds of ink are left out whenever a stroke remains that is neither: a band
+    lying along a side of the photo (the desk) and a solid patch (a shadow, a speck). A stroke
+    of the digit that crosses the frame touches it only across its width, so it is kept."""
     mask = ink > max(threshold_otsu(ink), MIN_CONTRAST)
     labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
     if count == 0:
@@ -246,36 +264,51 @@ def _strokes(ink):
                          "around it: photograph the digit closer, in dark ink, on light paper")
     areas = np.bincount(labels.ravel())[1:]
     boxes = ndimage.find_objects(labels)
+    sides = [labels[0], labels[-1], labels[:, 0], labels[:, -1]]
     height, width = mask.shape
 
-    def band(i):  # from edge to edge, or along nine tenths (BAND) of a side it touches
+    def band(i):  # in contact with a side along BAND of its length, or edge to edge in an
+        # outer third (what a desk wider than _paper's window leaves: its inner edge)
         rows, cols = boxes[i]
-        top_or_bottom, left_or_right = rows.start == 0 or rows.stop == height, (
-            cols.start == 0 or cols.stop == width)
-        return (rows.start == 0 and rows.stop == height or cols.start == 0 and cols.stop == width
-                or top_or_bottom and cols.stop - cols.start >= BAND * width
-                or left_or_right and rows.stop - rows.start >= BAND * height)
+        return (any(np.count_nonzero(side == i + 1) >= BAND * side.size for side in sides)
+                or rows.stop - rows.start == height and _outer(cols, width)
+                or cols.stop - cols.start == width and _outer(rows, height))
 
     def solid(i):  # its inside lies deep for its size: a patch, not a stroke
         # padded: a stroke that fills its box (a bar) has its edge at the box's edge
         depth = ndimage.distance_transform_edt(np.pad(labels[boxes[i]] == i + 1, 1)).max()
-        return depth > SOLID * max(s.stop - s.start for s in boxes[i])
+        return depth > SOLID * _size(boxes[i])
 
-    def digit_sized(i):
-        return max(s.stop - s.start for s in boxes[i]) >= DIGIT_SIZE * max(mask.shape)
+    unlike_a_stroke = np.array([band(i) or solid(i) for i in range(count)])
+    strokes = ~unlike_a_stroke & (np.array([_size(b) for b in boxes])
+                                  >= DIGIT_SIZE * max(mask.shape))
+    if strokes.any():
+        areas = np.where(unlike_a_stroke, 0, areas)
+    largest = areas.argmax()
+    reach = GAP * _size(boxes[largest])
+    candidates = {i for i in range(count) if areas[i] and areas[i] >= PART * areas[largest]}
+    kept, new = {largest}, [largest]
+    while new:  # a piece within reach of a kept one is kept: a digit cut by the frame in three
+        near = {i for i in candidates - kept if any(_near(boxes[i], boxes[j], reach)
+                                                   for j in new)}
+        kept |= near
+        new = list(near)
+    return np.isin(labels, [i + 1 for i in kept])
 
-    for unlike_a_stroke in (band, solid):
-        left_out = [unlike_a_stroke(i) if area else False for i, area in enumerate(areas)]
-        if any(area and not out and digit_sized(i)
-               for i, (area, out) in enumerate(zip(areas, left_out))):
-            areas = np.where(left_out, 0, areas)
-    largest = boxes[areas.argmax()]
-    reach = GAP * max(s.stop - s.start for s in largest)
-    keep = [i + 1 for i, (area, box) in enumerate(zip(areas, boxes))
-            if area and area >= PART * areas.max() and all(
-                s.start - reach < big.stop and big.start - reach < s.stop
-                for s, big in zip(box, largest))]
-    return np.isin(labels, keep)
+
+def _size(box):
+    """The longer side of a bounding box (a tuple of slices)."""
+    return max(s.stop - s.start for s in box)
+
+
+def _outer(span, length):
+    """Whether a slice lies within the first or the last third of `length`."""
+    return span.stop <= length / 3 or span.start >= 2 * length / 3
+
+
+def _near(box, other, reach):
+    """Whether two bounding boxes come within `reach` of each other along both axes."""
+    return all(s.start - reach < o.stop and o.start - reach < s.stop for s, o in zip(box, other))
 
 
 def _shrink(pixels, side):

@@ -58,8 +58,9 @@ class DrawingPad(anywidget.AnyWidget):
 
     def read(self, image, raw=None):
         """(the 28 x 28 array the models get, {name: [(digit, probability)] * 3}) for a drawing
-        (see `prepare`), or (None, {}) when it is blank. `raw` defaults to the switch."""
-        field = prepare(image, self.raw if raw is None else raw)
+        (see `prepare`: every mark in it is the digit's, there is no desk to leave out), or
+        (None, {}) when it is blank. `raw` defaults to the switch."""
+        field = prepare(image, self.raw if raw is None else raw, drawing=True)
         if field is None:
             return None, {}
         return field, {name: top_digits(model, field) for name, model in self.models.items()}
@@ -110,13 +111,13 @@ def attacked(model, field, most=ATTACK_MOST):
             "label": f"ε = {br(eps, '.3f')} muda {before} → {after}"}
 
 
-def prepare(image, raw=False):
+def prepare(image, raw=False, drawing=False):
     """The 28 x 28 float32 array in [0, 1], white ink on black as in MNIST, that a drawing of
     dark ink on light paper becomes; None if it has no ink: none of it BLANK darker than the
     paper (its lightest pixel), black being 0. `image` is anything `digits.grey` reads (a PIL
     image, an array or a tensor, in any numeric range). `raw=True` only scales the whole drawing
     down to 28 x 28 and inverts it, with no bounding box and no centring; otherwise `to_mnist`
-    prepares it."""
+    prepares it, as a drawing (every mark the digit's) where `drawing` is True."""
     require("raw", raw, BOOLEAN)  # "False" is a true string
     pixels = grey(image)
     if pixels.min() == pixels.max():  # one colour, white or not: nothing drawn
@@ -127,7 +128,7 @@ def prepare(image, raw=False):
     if raw:
         small = resize(light, (FIELD, FIELD), Image.LANCZOS)
         return np.clip(1 - small, 0, 1).astype(np.float32)  # LANCZOS rings past the range
-    return to_mnist(pixels)[0].numpy()
+    return to_mnist(pixels, drawing=drawing)[0].numpy()
 
 
 def check_reads_fields(model):

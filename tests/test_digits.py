@@ -319,3 +319,83 @@ def test_every_scikit_learn_digit_passes_the_noise_check():
 
     for image in load_digits().images:  # the 8 x 8 digits closest to noise: correlation >= 0.28
         to_mnist(image)
+
+
+# Probe 11 (session 8): a digit taken for the desk, a desk for the digit, a 1 px pen, a digit
+# cut by the frame in three.
+def pad(strokes, width=18, side=280, shift=(0, 0)):
+    """Black round-capped strokes on a white canvas, as the drawing pad draws them."""
+    from PIL import ImageDraw
+
+    image = Image.new("L", (side, side), 255)
+    pen = ImageDraw.Draw(image)
+    for stroke in strokes:
+        points = [(x + shift[0], y + shift[1]) for x, y in stroke]
+        pen.line(points, fill=0, width=width, joint="curve")
+        if width > 2:
+            for x, y in (points[0], points[-1]):
+                pen.ellipse([x - width / 2, y - width / 2, x + width / 2, y + width / 2], fill=0)
+    return image
+
+
+def grainy(canvas, seed=0):
+    """A float canvas (paper 1) as a photo: the lens's blur and the sensor's grain."""
+    from scipy import ndimage
+
+    noisy = ndimage.gaussian_filter(canvas, 1) + np.random.default_rng(seed).normal(0, 0.02,
+                                                                                 canvas.shape)
+    return Image.fromarray(np.clip(noisy * 255, 0, 255).astype(np.uint8))
+
+
+def test_a_tight_crop_of_a_one_beside_a_speck_is_the_one():
+    # the 1 ran from edge to edge, was taken for the desk, and the speck became the digit
+    canvas = np.full((300, 240), 0.9)
+    canvas[:, 112:124] = 0.12
+    alone = to_mnist(grainy(canvas))
+    canvas[20:30, 20:30] = 0.12
+    assert correlation(to_mnist(grainy(canvas)), alone) > 0.95
+
+
+def test_a_desk_along_two_edges_is_not_the_digit():
+    # a sheet's corner: the thinner strip stopped short of the frame's 9/10, was kept as the
+    # largest stroke, and the 7 was dropped as far from it
+    canvas = np.full((600, 800), 0.9)
+    seven = np.asarray(pad([[(340, 180), (460, 180), (380, 420)]], width=22, side=800))[:600]
+    canvas[seven < 128] = 0.15
+    clean = to_mnist(grainy(canvas))
+    canvas[-80:, :], canvas[:, :30] = 0.25, 0.25
+    canvas *= 1 - 0.4 * np.linspace(0, 1, 800)  # and the light falls off across the sheet
+    assert correlation(to_mnist(grainy(canvas)), clean) > 0.9
+
+
+@pytest.mark.parametrize("side", [64, 100, 400])
+def test_a_one_pixel_pen_is_read_whole(side):
+    # the photo's blur took a 1 px line under the contrast floor: only its crossings were left
+    three = [[(0.2, 0.15), (0.7, 0.1), (0.45, 0.45), (0.75, 0.7), (0.4, 0.9), (0.15, 0.8)]]
+    drawn = pad([[(x * side, y * side) for x, y in s] for s in three], width=1, side=side)
+    small = pad([[(x * 40, y * 40) for x, y in s] for s in three], width=1, side=40)
+    assert correlation(to_mnist(drawn), to_mnist(small)) > 0.8
+
+
+@pytest.mark.parametrize("strokes, shift", [
+    ([[(140, 0), (140, 279)], [(30, 250), (30, 250)]], (0, 0)),  # a 1 top to bottom, a tap
+    ([[(100, 40), (75, 160), (150, 160)], [(175, 0), (175, 279)]], (0, 0)),  # an open 4
+    ([[(100, 40), (180, 40), (180, 140), (100, 140), (180, 140), (180, 240), (100, 240)]],
+     (120, 0)),  # a 3 running off the right edge: three pieces
+    ([[(9, 9), (271, 9)], [(30, 40), (30, 120), (200, 130), (250, 200), (150, 270)]],
+     (0, 0)),  # a 5 whose top bar lies along the top edge
+])
+def test_the_drawing_pad_reads_every_mark_as_the_digit(strokes, shift):
+    from mnist_mlp.pad import DrawingPad
+
+    drawing = pad(strokes, shift=shift)
+    ink = 1 - np.asarray(drawing, float) / 255
+    whole = fit_to_box(np.where(ink < INK_THRESHOLD, 0, ink), resample="lanczos")
+    field, _ = DrawingPad({"C": torch.nn.Sequential(torch.nn.Flatten(),
+                                                     torch.nn.Linear(784, 10))}).read(drawing)
+    assert correlation(field, whole / whole.max()) > 0.95
+
+
+def test_drawing_must_be_true_or_false():
+    with pytest.raises(ValueError, match="drawing must be True or False"):
+        to_mnist(np.eye(30), drawing="yes")
