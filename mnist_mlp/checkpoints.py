@@ -22,9 +22,10 @@ START_OVER = "delete it to start that run over"  # train --resume says what appl
 OTHER_PATH = "pass another checkpoint path (this file is left as it is)"
 
 
-def read_checkpoint(path, advice=START_OVER):
+def read_checkpoint(path, advice=START_OVER, other=OTHER_PATH):
     """The dict saved in `path`; CheckpointError if it is not a readable checkpoint (`advice`:
-    what to do about one of this package that is cut short)."""
+    what to do about one of this package that is cut short; `other`: about another file, which
+    the command line, taking no checkpoint path, says its own way)."""
     if Path(path).is_dir():
         raise CheckpointError(f"{path} is a folder: name the checkpoint's file, e.g. "
                               f"{Path(path) / 'treino.checkpoint.pt'}")
@@ -34,15 +35,13 @@ def read_checkpoint(path, advice=START_OVER):
         # a checkpoint cut short (a full disk) or another file passed by mistake: both apply
         raise CheckpointError(f"{path} is not a readable checkpoint ({err.__class__.__name__}): "
                               f"if it is this run's, cut short, {advice}; if it is another "
-                              f"file, {OTHER_PATH}") from None
+                              f"file, {other}") from None
     if isinstance(state, dict) and state and all(isinstance(v, torch.Tensor)
                                                   for v in state.values()):
         raise CheckpointError(f"{path} holds a model's weights (save_weights), not a training "
-                              "checkpoint: pass another checkpoint path (load them with "
-                              "load_weights)")
+                              f"checkpoint (load them with load_weights): {other}")
     if not isinstance(state, dict) or not set(state) >= KEYS:
-        raise CheckpointError(f"{path} is not a training checkpoint of this package: "
-                              f"{OTHER_PATH}")
+        raise CheckpointError(f"{path} is not a training checkpoint of this package: {other}")
     return state
 
 

@@ -8,7 +8,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from .checks import COUNT, NONNEGATIVE_COUNT, RULES, SEED, TRAIN_IMAGES
-from .config import Config, flag_of
+from .config import NO_LAYERS, Config, flag_of
 from .presets import PRESETS
 
 NAMES = [f.name for f in fields(Config)]
@@ -91,6 +91,11 @@ LAYER_SIZE = list_item(POSITIVE_INT, "sizes", "--hidden 16 8")
 SEED_IN_LIST = list_item(SEED_NUMBER, "seeds", "--seeds 0 1")
 
 
+def layer_size(text):
+    """A layer's size (LAYER_SIZE), or 'none' (NO_LAYERS), which Sizes takes alone only."""
+    return NO_LAYERS if text.lower() == NO_LAYERS else LAYER_SIZE(text)
+
+
 class ListOnce(argparse.Action):
     """A list option (`nargs`) that refuses to be given twice: argparse keeps the last list, so
     `--hidden 16 --hidden 8` would train one layer of 8 without a word."""
@@ -103,6 +108,21 @@ class ListOnce(argparse.Action):
                                          f"flag, e.g. {self.option_strings[0]} {example}")
         given.add(self.dest)
         setattr(namespace, self.dest, values)
+
+
+class Sizes(ListOnce):
+    """--hidden-sizes: one or more sizes, or `none` alone for no hidden layer (the original's
+    softmax regression, MLP(10, [], lr)). No value at all is refused: a flag whose sizes were
+    forgotten would train that linear model under the preset's name, without a word."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if values == [NO_LAYERS]:
+            values = []
+        elif not values or NO_LAYERS in values:
+            raise argparse.ArgumentError(self, "needs one or more layer sizes, e.g. "
+                                         f"{self.option_strings[0]} 256 256 (or {NO_LAYERS} "
+                                         "alone for no hidden layer)")
+        super().__call__(parser, namespace, values, option_string)
 
 
 class Parser(argparse.ArgumentParser):
@@ -122,8 +142,8 @@ def add_config_flags(parser):
         if kind == "bool":
             options["action"] = argparse.BooleanOptionalAction
         elif kind == "sizes":
-            # none at all is the original's softmax regression (MLP(10, [], lr))
-            options.update(nargs="*", type=LAYER_SIZE, metavar="N", action=ListOnce)
+            # "*", not "+": Sizes says what to give, and how to ask for no hidden layer
+            options.update(nargs="*", type=layer_size, metavar="N", action=Sizes)
         elif kind == "choice":
             options["choices"] = f.metadata["choices"]
         else:  # the field's own rule: its error names the flag, not the field

@@ -11,14 +11,17 @@ from .checks import ACTIVATION_NAMES, OPTIMIZERS, SCHEDULES, ConfigError, check_
 
 # The d2l.Trainer's fields; every other field is an argument of RegularizedMLP.
 TRAINING_FIELDS = ("batch_size", "epochs")
+# --hidden-sizes none: no hidden layer (the original's softmax regression), which no value at
+# all would ask for by mistake
+NO_LAYERS = "none"
 # Fields that change nothing unless another is set: {field: the field it needs}.
 NEEDS = {"vat_xi": "vat", "vat_iterations": "vat", "clean_statistics": "batch_norm"}
 
 
 def _field(default, help, kind, choices=None):
     """A field with its help, its choices and its `kind`, which says how the command line reads
-    it: "float", "int", "bool" (a --x/--no-x pair), "sizes" (one or more positive integers) or
-    "choice" (one of `choices`)."""
+    it: "float", "int", "bool" (a --x/--no-x pair), "sizes" (one or more positive integers, or
+    NO_LAYERS alone) or "choice" (one of `choices`)."""
     return field(default=default, metadata={"help": help, "kind": kind, "choices": choices})
 
 
@@ -37,7 +40,8 @@ def _float(value):
 class Config:
     """The hyperparameters of one run; the defaults are the original notebook's model A."""
 
-    hidden_sizes: tuple[int, ...] = _field((128,), "hidden layer sizes, e.g. 256 256", "sizes")
+    hidden_sizes: tuple[int, ...] = _field((128,), "hidden layer sizes, e.g. 256 256 (none: no "
+                                           "hidden layer)", "sizes")
     lr: float = _field(0.1, "learning rate (the peak with onecycle)", "float")
     af: str = _field("sigmoid", "activation", "choice", ACTIVATION_NAMES)
     optimizer: str = _field("sgd", "optimizer", "choice", OPTIMIZERS)

@@ -63,6 +63,9 @@ def load_raw(root=None):
     files = {}
     for name, expected in FILES.items():
         path = raw / name
+        if path.is_dir():  # Kaggle's layout: each file inside a folder of its own name
+            raise DataError(f"{path} is a folder, not the MNIST file {name}: put the file it "
+                            "holds in its place (the folder removed), then run again")
         if path.is_file():
             data = path.read_bytes()
             if md5(data) == expected:
@@ -144,7 +147,8 @@ def _write_atomically(path, data):
     try:
         with replacing(path) as tmp:
             tmp.write_bytes(data)
-    except OSError as err:
-        raise DataError(f"cannot write MNIST into {path.parent} ({err}). Point {DATA_ENV} "
+    except OSError as err:  # of replacing's WriteError (a path, advice), the reason only
+        reason = err.strerror or (os.strerror(err.errno) if err.errno else err)
+        raise DataError(f"cannot write MNIST into {path.parent} ({reason}). Point {DATA_ENV} "
                         "(or MNIST(root=...)) at a writable folder.") from err
 

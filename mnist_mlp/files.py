@@ -7,13 +7,17 @@ import shutil
 from pathlib import Path
 
 FULL = (errno.ENOSPC, errno.EDQUOT)  # a full disk, a quota (Colab, a university account)
+# a folder one may not write in (chmod, chattr +i, a shared Drive folder), a read-only disk, a
+# place where no file can be made (/proc)
+UNWRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT)
 # what torch.save's zip writer says when the disk fills under it
 TORCH_WRITE_FAILED = ("inline_container", "PytorchStreamWriter", "iostream error",
                       "file write failed")
 
 
 class WriteError(OSError):
-    """A file could not be written for want of space; nothing half-written is left."""
+    """A file could not be written, for want of space or of a folder one may write in; nothing
+    half-written is left."""
 
 
 def free_space(folder):
@@ -39,15 +43,18 @@ def replacing(path):
     if path.is_dir():  # os.replace would fail after the whole write
         raise ValueError(f"{path} is a folder: name the file to write in it, e.g. "
                          f"{path / 'modelo.pt'}")
+    if path.exists() and not path.is_file():  # a device, a FIFO: os.replace would replace it
+        raise ValueError(f"{path} exists and is not a regular file: name the file to write "
+                         "(nothing was written)")
     for parent in path.parents:  # a file where a folder goes: mkdir's "File exists"
         if parent.exists():
             if not parent.is_dir():  # an OSError, as mkdir's, for callers that catch those
                 raise NotADirectoryError(f"{parent} is a file, not a folder: {path} cannot "
                                          "be written in it; choose another name")
             break
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
+        _create(tmp, path)
         yield tmp
         os.replace(tmp, path)
     except (OSError, RuntimeError) as err:
@@ -61,6 +68,22 @@ def replacing(path):
         raise error from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _create(tmp, path):
+    """Make the empty file `tmp` (and its folders) for `path`: a folder one may not write in is
+    a WriteError here, where torch, failing to open the file, would say what it says when the
+    disk fills (TORCH_WRITE_FAILED)."""
+    try:
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        tmp.touch()
+    except OSError as err:
+        if err.errno not in UNWRITABLE:
+            raise
+        error = WriteError(f"cannot write {path} ({err.strerror or err}); choose a folder you "
+                           "can write to")
+        error.errno = err.errno
+        raise error from None
 
 
 def write_json(path, value):

@@ -27,7 +27,7 @@ from .checks import (
     is_number,
     require,
 )
-from .config import Config, flag_of
+from .config import NO_LAYERS, Config, flag_of
 from .evaluation import binomial_interval
 from .files import replacing, write_json
 from .presets import PRESETS
@@ -47,12 +47,12 @@ CORE_KEYS = ("hidden_sizes", "lr", "af")
 METRIC_KEYS = ("epochs", "val_accuracy", "train_seconds")
 DEVICES = ("cpu", "cuda")
 
-_RULES = {  # what `train` writes for each of RUN_KEYS and METRIC_KEYS (val_split: check_split)
+# what `train` writes for each of RUN_KEYS and METRIC_KEYS (val_split: check_split; epochs:
+# check_history)
+_RULES = {
     "preset": (lambda v: isinstance(v, str) and v != "", "a preset's name"),
     "seed": SEED,
     "device": (lambda v: isinstance(v, str) and v in DEVICES, " or ".join(map(repr, DEVICES))),
-    "epochs": (lambda v: isinstance(v, list) and all(map(_epoch_row, v)),
-               "a list of per-epoch rows, each an epoch number and finite losses"),
     "val_accuracy": (lambda v: v is None or UNIT.holds(v), "null or a number in [0, 1]"),
     "train_seconds": NONNEGATIVE,
 }
@@ -65,10 +65,19 @@ def _span(numbers):
     return ", ".join(map(str, numbers[:5])) + (", ..." if len(numbers) > 5 else "")
 
 
-def _epoch_row(row):
-    """A row of metrics.json's epochs: {"epoch": n, "train_loss": x, ...}, every value finite."""
-    return (isinstance(row, dict) and is_count(row.get("epoch"))
-            and all(is_number(value) for value in row.values()))
+def check_history(rows):
+    """ConfigError unless `rows`, metrics.json's epochs, are what train writes: {"epoch": n,
+    "train_loss": x, ...}, every value finite. It names the first row that is not, rather than
+    the whole history (a line of thousands of characters)."""
+    rule = "epochs must be a list of per-epoch rows, each an epoch number and finite losses"
+    if not isinstance(rows, list):
+        raise ConfigError(f"{rule}, got {type(rows).__name__}")
+    for number, row in enumerate(rows, 1):
+        if not (isinstance(row, dict) and is_count(row.get("epoch"))):
+            raise ConfigError(f"{rule}: row {number} has no epoch number")
+        bad = [key for key, value in row.items() if not is_number(value)]
+        if bad:
+            raise ConfigError(f"{rule}: epoch {row['epoch']}'s {bad[0]} is {row[bad[0]]!r:.40}")
 
 
 class RunError(RuntimeError):
@@ -253,6 +262,9 @@ def check_fingerprint(run_dir, recorded, since):
     try:
         if recorded == byte_fingerprint(run_dir):
             return
+    except FileNotFoundError as err:  # model.pt (config.json was read a moment ago)
+        raise RunError(f"{err.filename} is missing; restore it from a copy, or train the run "
+                       "again") from None
     except OSError as err:
         raise RunError(f"{run_dir}: cannot read its {CONFIG} and {WEIGHTS} "
                        f"({err.strerror or err})") from None
@@ -334,7 +346,8 @@ def read_run(run_dir, evaluation=True):
                        "finished run of `python -m mnist_mlp train`?")
     try:
         Run.from_dict(config)  # the run's own rules: preset, seed, split, device, recipe
-        for key in METRIC_KEYS:
+        check_history(metrics["epochs"])
+        for key in ("val_accuracy", "train_seconds"):
             require(key, metrics[key], _RULES[key])
         if (metrics["val_accuracy"] is None) == bool(config["validate"]):
             raise ConfigError(f"val_accuracy is {metrics['val_accuracy']} for a run with "
@@ -348,7 +361,8 @@ def read_run(run_dir, evaluation=True):
             raise ConfigError(f"its history holds {len(numbers)} epochs for a run of "
                               f"{config['epochs']}")
     except ConfigError as err:
-        raise RunError(f"{run_dir} is not a run `python -m mnist_mlp train` wrote: {err}") from None
+        raise RunError(f"{run_dir} is not a run `python -m mnist_mlp train` wrote: {err}; "
+                       "restore it from a copy, or train the run again") from None
     run = {"run": run_dir.resolve().name, "preset": config["preset"], "seed": config["seed"],
            "config": config, "history": metrics["epochs"],
            "val_accuracy": metrics["val_accuracy"], "train_seconds": metrics["train_seconds"]}
@@ -565,7 +579,8 @@ def check_same_checkpoint(path, run):
     start_over = f"delete it, then --resume trains seed {run.seed} from its first epoch"
     try:
         # a checkpoint older than a Config field had its default, as read_config reads runs
-        found = Config.with_defaults(read_checkpoint(path, advice=start_over)["settings"])
+        found = Config.with_defaults(read_checkpoint(
+            path, advice=start_over, other="move it away, or choose another --out")["settings"])
     except CheckpointError as err:
         raise RunError(f"--resume: {err}") from None
     if differ := run.differences(found):
@@ -625,7 +640,7 @@ def flag(name, value):
     if isinstance(value, bool):
         return option if value else "--no-" + option[2:]
     if isinstance(value, (list, tuple)):
-        return f"{option} {' '.join(map(str, value))}"
+        return f"{option} {' '.join(map(str, value)) or NO_LAYERS}"
     return f"{option} {value}"
 
 

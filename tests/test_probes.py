@@ -1586,3 +1586,184 @@ def test_a_kill_while_a_file_is_written_is_one_line_exit_143_and_no_part_file(tm
     assert result.returncode == 143
     assert result.stderr.strip().splitlines() == [INTERRUPTED["train"]]
     assert list(tmp_path.iterdir()) == []
+
+
+# Probe 11 (session 8): findings 6-12
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """A folder no one may write in: chmod for a user, chattr +i for root (Colab, a container),
+    whom chmod does not stop."""
+    import os
+    import subprocess
+
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    immutable = os.access(folder, os.W_OK)
+    if immutable and subprocess.run(["chattr", "+i", str(folder)],
+                                     capture_output=True).returncode:
+        pytest.skip("no way to make a folder read-only for this user here")
+    yield folder
+    if immutable:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+    folder.chmod(0o755)
+
+
+@pytest.mark.parametrize("helper", ["save_weights", "write_json"])
+def test_a_folder_one_may_not_write_in_is_not_called_a_full_disk(read_only_folder, helper):
+    # torch's "open file failed" was read as its full-disk error: "no space left on its disk
+    # (30 GB free)"; write_json's PermissionError came out as it was
+    from mnist_mlp.files import WriteError, write_json
+
+    path = read_only_folder / "w.pt"
+    with pytest.raises(WriteError, match=rf"^cannot write {path} \((Permission denied|Operation "
+                       r"not permitted)\); choose a folder you can write to$"):
+        if helper == "save_weights":
+            save_weights(MLP(10, [4], 0.1), path)
+        else:
+            write_json(path, {"a": 1})
+    assert list(read_only_folder.iterdir()) == []
+
+
+def test_mnist_into_a_read_only_folder_says_once_what_to_do(read_only_folder, monkeypatch):
+    # replacing's own line (a path, its advice) is kept out of the data error's parentheses
+    import gzip
+
+    from mnist_mlp import DataError, download
+
+    name, content = "t10k-labels-idx1-ubyte", b"labels"
+    monkeypatch.setattr(download, "FILES", {name: download.md5(content)})
+    (read_only_folder.parent / f"{name}.gz").write_bytes(gzip.compress(content))
+    monkeypatch.setenv(download.MIRROR_ENV, str(read_only_folder.parent))
+    with pytest.raises(DataError, match=rf"^cannot write MNIST into {read_only_folder}/MNIST/raw "
+                       r"\((Permission denied|Operation not permitted)\)\. Point MNIST_MLP_DATA "
+                       r"\(or MNIST\(root=\.\.\.\)\) at a writable folder\.$"):
+        download.load_raw(read_only_folder)
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="no /proc here")
+def test_weights_where_no_file_can_be_made_are_not_a_full_disk():
+    from mnist_mlp.files import WriteError
+
+    with pytest.raises(WriteError, match=r"^cannot write /proc/mnist_mlp\.pt \(No such file or "
+                       r"directory\); choose a folder you can write to$"):
+        save_weights(MLP(10, [4], 0.1), "/proc/mnist_mlp.pt")
+
+
+def test_weights_onto_a_fifo_or_a_device_are_refused_before_writing(tmp_path):
+    # save_weights(model, "/dev/full") replaced the device with a regular file (as root, on
+    # Colab, /dev/null too); a FIFO stands in for them
+    import os
+    import stat
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match=rf"^{fifo} exists and is not a regular file: name the "
+                       r"file to write \(nothing was written\)$"):
+        save_weights(MLP(10, [4], 0.1), fifo)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and [p.name for p in tmp_path.iterdir()] == [
+        "pipe"]
+
+
+def test_mnist_files_stored_as_folders_are_one_data_error(tmp_path, capsys, monkeypatch):
+    # Kaggle's layout (each file inside a folder of its name): the file was fetched, then a
+    # traceback whose ValueError advised writing "modelo.pt" into the MNIST folder
+    import gzip
+
+    from mnist_mlp import DataError, download
+
+    name, content = "train-images-idx3-ubyte", b"images"
+    monkeypatch.setattr(download, "FILES", {name: download.md5(content)})
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (mirror / f"{name}.gz").write_bytes(gzip.compress(content))
+    monkeypatch.setenv(download.MIRROR_ENV, str(mirror))
+    folder = download.raw_folder(tmp_path / "data") / name
+    folder.mkdir(parents=True)
+    (folder / name).write_bytes(content)
+    message = (f"{folder} is a folder, not the MNIST file {name}: put the file it holds in its "
+               "place (the folder removed), then run again")
+    with pytest.raises(DataError) as error:
+        MNIST(root=tmp_path / "data")
+    assert str(error.value) == message
+    monkeypatch.setenv(download.DATA_ENV, str(tmp_path / "data"))
+    out = tmp_path / "runs"
+    assert main(["train", "C", "--hidden", "8", "--epochs", "1", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"error: {message}\n"
+    assert not out.exists() and [p.name for p in folder.iterdir()] == [name]
+
+
+def test_resume_onto_a_foreign_checkpoint_says_what_the_command_line_can_do(tmp_path, capsys,
+                                                                            monkeypatch):
+    # it advised to "pass another checkpoint path", which only fit(checkpoint=...) takes
+    from mnist_mlp import commands
+
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
+    checkpoint = tmp_path / "C-seed0.checkpoint.pt"
+    checkpoint.write_text("hello\n")
+    argv = ["train", "C", "--hidden", "8", "--epochs", "1", "--out", str(tmp_path), "--resume"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "checkpoint path" not in err
+    assert err.strip().endswith("if it is another file, move it away, or choose another --out")
+    assert checkpoint.read_text() == "hello\n"
+    torch.save(MLP(10, [8], 0.1).state_dict(), checkpoint)  # weights where it goes
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "holds a model's weights" in err and "checkpoint path" not in err
+    assert err.strip().endswith(": move it away, or choose another --out")
+
+
+def test_a_nan_in_metrics_names_its_row_and_field_and_says_what_to_do(tmp_path, capsys):
+    # the error printed the whole history (1,500 characters) and no next step
+    history = [{"epoch": n, "train_loss": 0.5, "val_loss": 0.4, "val_acc": 0.9}
+               for n in range(1, 11)]
+    history[1]["val_acc"] = float("nan")
+    run = hand_made_run(tmp_path / "E-seed0", history)
+    for command in ("compare", "evaluate"):
+        assert main([command, str(run)]) == 2
+        assert capsys.readouterr().err == (
+            f"error: {run} is not a run `python -m mnist_mlp train` wrote: epochs must be a "
+            "list of per-epoch rows, each an epoch number and finite losses: epoch 2's val_acc "
+            "is nan; restore it from a copy, or train the run again\n")
+
+
+def test_evaluate_of_a_run_without_its_weights_names_them_alone(tmp_path, capsys, monkeypatch):
+    # "cannot read its config.json and model.pt (No such file or directory)", no advice
+    from mnist_mlp import commands
+
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
+    assert main(["train", "C", "--hidden", "8", "--epochs", "1", "--out", str(tmp_path)]) == 0
+    (tmp_path / "C-seed0" / "model.pt").unlink()
+    capsys.readouterr()
+    assert main(["evaluate", str(tmp_path / "C-seed0")]) == 2
+    assert capsys.readouterr().err == (f"error: {tmp_path / 'C-seed0' / 'model.pt'} is missing; "
+                                       "restore it from a copy, or train the run again\n")
+
+
+@pytest.mark.parametrize("argv", [["train", "E", "--hidden"], ["train", "E", "--hidden-sizes"],
+                                  ["train", "--hidden", "--epochs", "1"],
+                                  ["train", "E", "--hidden", "8", "none"]])
+def test_a_sizes_flag_without_sizes_is_refused_and_names_how_to_ask_for_none(capsys, argv):
+    # `train E --hidden` trained a 784-10 linear model, saved as E-seed0
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == (
+        "python -m mnist_mlp train: error: argument --hidden-sizes/--hidden: needs one or more "
+        "layer sizes, e.g. --hidden-sizes 256 256 (or none alone for no hidden layer)\n")
+
+
+def test_no_hidden_layer_is_asked_for_by_name_and_collect_writes_it_so():
+    import shlex
+
+    from mnist_mlp.cli import parser, train_config
+    from mnist_mlp.runs import train_command
+
+    name, config = train_config(parser().parse_args(["train", "--hidden-sizes", "none"]))
+    assert (name, config.hidden_sizes) == ("custom", ())
+    run = Run("custom", config, seed=2).to_dict()
+    command = train_command([{"config": run}])
+    assert "--hidden-sizes none" in command
+    assert train_config(parser().parse_args(shlex.split(command)[3:]))[1] == config
