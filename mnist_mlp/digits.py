@@ -52,9 +52,9 @@ def to_mnist(image, drawing=False):
     frame or a solid shadow beside it, where a stroke remains; ink is scaled by a high
     percentile, not the one darkest pixel, and cleared under 10%. Under uneven light a photo
     must be of dark ink on light paper, with strokes narrower than an eighth of its longer
-    side; a shadow longer than wide, and darker than a third of the light, is read as ink:
-    photograph in even light, and look at what the model is given. Either way the digit goes
-    through
+    side; a shadow longer than wide that takes more than a third of the light (MIN_CONTRAST)
+    is read as ink: photograph in even light, and look at what the model is given. Either way
+    the digit goes through
     `fit_to_box` with LANCZOS anti-aliasing and its darkest pixel is brought back to 1, as
     LeCun et al. made MNIST.
     """
@@ -264,14 +264,15 @@ def _strokes(ink):
                          "around it: photograph the digit closer, in dark ink, on light paper")
     areas = np.bincount(labels.ravel())[1:]
     boxes = ndimage.find_objects(labels)
-    sides = [labels[0], labels[-1], labels[:, 0], labels[:, -1]]
     height, width = mask.shape
+    # for each stroke, the largest share of a side (top, bottom, left, right) it lies along
+    contact = np.max([np.bincount(side, minlength=count + 1)[1:] / side.size
+                      for side in (labels[0], labels[-1], labels[:, 0], labels[:, -1])], axis=0)
 
     def band(i):  # in contact with a side along BAND of its length, or edge to edge in an
         # outer third (what a desk wider than _paper's window leaves: its inner edge)
         rows, cols = boxes[i]
-        return (any(np.count_nonzero(side == i + 1) >= BAND * side.size for side in sides)
-                or rows.stop - rows.start == height and _outer(cols, width)
+        return (contact[i] >= BAND or rows.stop - rows.start == height and _outer(cols, width)
                 or cols.stop - cols.start == width and _outer(rows, height))
 
     def solid(i):  # its inside lies deep for its size: a patch, not a stroke
