@@ -40,28 +40,32 @@ def to_mnist(image, drawing=False):
     `image` is anything `grey` reads: a PIL image, a numpy array or a torch tensor, in any
     numeric range.
 
-    A drawing (`drawing=True`: the drawing pad's canvas, a digital drawing) or an image under
-    64 px on a side (PHOTO_SIDE), such as MNIST's or scikit-learn's digits, is read as cropped
-    and evenly lit, every mark in it the digit's: the background is the border's colour (a
-    light one is inverted), intensities are scaled so the background is 0 and the darkest ink
-    1, and pixels under 10% of that are cleared. Any other image is read as a photo, where light
-    may vary: ink is measured as a fraction of the paper's brightness around it (estimated
-    locally, unless the border is evenly lit), so gradients and soft shadows are not ink; noise
-    is told from ink by Otsu's threshold (after a blur, where the image has grain), and only
-    the strokes of the digit are kept, not specks away from it, nor a band of desk along the
-    frame or a solid shadow beside it, where a stroke remains; ink is scaled by a high
-    percentile, not the one darkest pixel, and cleared under 10%. Under uneven light a photo
-    must be of dark ink on light paper, with strokes narrower than an eighth of its longer
-    side; a shadow longer than wide that takes more than a third of the light (MIN_CONTRAST)
-    is read as ink: photograph in even light, and look at what the model is given. Either way
-    the digit goes through
+    An image under 64 px on a side (PHOTO_SIDE), such as MNIST's or scikit-learn's digits, or a
+    drawing (`drawing=True`: the drawing pad's canvas, a digital drawing) is read as cropped
+    and evenly lit, every mark in it the digit's (but a drawing's dots, a tap of the pen; no desk
+    or shadow is looked for): the background is the
+    border's colour (a light one is inverted), intensities are scaled so the background is 0
+    and the darkest ink 1, and pixels under 10% of that are cleared. Any other image is read as
+    a photo, where light may vary: ink is measured as a fraction of the paper's brightness
+    around it (estimated locally, unless the border is evenly lit), so gradients and soft
+    shadows are not ink; noise is told from ink by Otsu's threshold (after a blur, where the
+    image has grain), and only the strokes of the digit are kept, not specks away from it, nor
+    a band of desk along the frame or a solid shadow beside it, where a stroke remains; ink is
+    scaled by a high percentile, not the one darkest pixel, and cleared under 10%. Under
+    uneven light a photo must be of dark ink on light paper, with strokes narrower than an
+    eighth of its longer side, and the desk out of the frame (in strong grain and light falling
+    off by 40% across the photo, pieces of the desk's edge may be kept); a shadow longer than
+    wide that takes more than a third of the light (MIN_CONTRAST) is read as ink: photograph in
+    even light, and look at what the model is given. Either way the digit goes through
     `fit_to_box` with LANCZOS anti-aliasing and its darkest pixel is brought back to 1, as
     LeCun et al. made MNIST.
     """
     require("drawing", drawing, BOOLEAN)
     pixels = grey(image)
-    photo = min(pixels.shape) >= PHOTO_SIDE and not drawing
-    ink = _photo_ink(pixels) if photo else _ink(pixels)
+    if drawing:
+        ink = _drawn_ink(pixels)
+    else:
+        ink = _photo_ink(pixels) if min(pixels.shape) >= PHOTO_SIDE else _ink(pixels)
     _refuse_noise(pixels)  # after the ink: a blank page's grain is told as no ink, not noise
     field = fit_to_box(ink, resample="lanczos")
     return field / field.max()  # resampling blurs the darkest pixel; MNIST's darkest is always ~1
@@ -276,9 +280,7 @@ def _strokes(ink):
                 or cols.stop - cols.start == width and _outer(rows, height))
 
     def solid(i):  # its inside lies deep for its size: a patch, not a stroke
-        # padded: a stroke that fills its box (a bar) has its edge at the box's edge
-        depth = ndimage.distance_transform_edt(np.pad(labels[boxes[i]] == i + 1, 1)).max()
-        return depth > SOLID * _size(boxes[i])
+        return _depth(labels, boxes, i) > SOLID * _size(boxes[i])
 
     unlike_a_stroke = np.array([band(i) or solid(i) for i in range(count)])
     strokes = ~unlike_a_stroke & (np.array([_size(b) for b in boxes])
@@ -286,15 +288,47 @@ def _strokes(ink):
     if strokes.any():
         areas = np.where(unlike_a_stroke, 0, areas)
     largest = areas.argmax()
+    return np.isin(labels, _linked(boxes, largest, {
+        i for i in range(count) if areas[i] and areas[i] >= PART * areas[largest]}))
+
+
+def _drawn_ink(pixels):
+    """`_ink` of a drawing, less its dots (a tap of the pen: a small part of the ink, solid,
+    and inside the frame, where a stroke cut by the frame is not): a digit has none."""
+    ink = _ink(pixels)
+    labels, count = ndimage.label(ink > 0, structure=np.ones((3, 3)))
+    if count < 2:
+        return ink
+    areas = np.bincount(labels.ravel())[1:]
+    boxes = ndimage.find_objects(labels)
+
+    def dot(i):
+        rows, cols = boxes[i]
+        inside = (rows.start > 0 and cols.start > 0 and rows.stop < labels.shape[0]
+                  and cols.stop < labels.shape[1])
+        return (areas[i] < PART * areas.sum() and inside
+                and _depth(labels, boxes, i) > SOLID * _size(boxes[i]))
+
+    return ink * np.isin(labels, [i + 1 for i in range(count) if not dot(i)])
+
+
+def _linked(boxes, largest, candidates):
+    """The labels (from 1) of the stroke `largest` (an index) and of the `candidates` linked to
+    it, each within reach (GAP of its size) of another: a digit cut by the frame in three."""
     reach = GAP * _size(boxes[largest])
-    candidates = {i for i in range(count) if areas[i] and areas[i] >= PART * areas[largest]}
     kept, new = {largest}, [largest]
-    while new:  # a piece within reach of a kept one is kept: a digit cut by the frame in three
+    while new:
         near = {i for i in candidates - kept if any(_near(boxes[i], boxes[j], reach)
                                                    for j in new)}
         kept |= near
         new = list(near)
-    return np.isin(labels, [i + 1 for i in kept])
+    return [i + 1 for i in kept]
+
+
+def _depth(labels, boxes, i):
+    """How deep the inside of stroke `i` (an index) lies: its pixels' largest distance to the
+    paper. Padded: a stroke that fills its box (a bar) has its edge at the box's edge."""
+    return ndimage.distance_transform_edt(np.pad(labels[boxes[i]] == i + 1, 1)).max()
 
 
 def _size(box):
