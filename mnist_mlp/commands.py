@@ -27,7 +27,7 @@ from .evaluation import (
     per_class_scores,
 )
 from .experiment import environment, fit, set_seed
-from .files import FULL, WriteError, write_json
+from .files import FULL, WriteError, irregular, name_limit, write_json
 from .plots import error_grid, plot_confusion_matrix
 from .runs import (
     CONFIG,
@@ -151,10 +151,10 @@ def cmd_evaluate(args):
     for run_dir in args.run_dirs:  # and writable, before MNIST is read
         check_writable(run_dir, f"evaluate writes {EVALUATION} and its figures into the run's "
                        "folder")
-        for name in (EVALUATION, *FIGURES):
-            if (run_dir / name).is_dir():
-                raise RunError(f"{run_dir / name} is a folder where evaluate writes a file: "
-                               "move it away")
+        for path in (run_dir / name for name in (EVALUATION, *FIGURES)):
+            if what := irregular(path):  # a folder, a FIFO: replacing it would fail
+                raise RunError(f"{path} is {what} where evaluate writes a file: move it away, "
+                               "then run evaluate again")
     models = [load_model(run_dir, run["config"]) for run_dir, run in zip(args.run_dirs, runs)]
     data = MNIST(batch_size=256)
     held_out = {}  # val_split: the same held-out images train validated on
@@ -296,6 +296,7 @@ def cmd_collect(args):
     distinct(args.run_dirs)
     runs = [read_run(run_dir) for run_dir in args.run_dirs]  # every run checked first
     same_runs(args.run_dirs, runs)
+    name_limit(args.out)  # before is_dir, which raises "File name too long" itself
     if args.out.is_dir():
         raise UsageError(f"--out {args.out} is a folder: name the JSON file to write")
     if run := run_folder_holding(args.out.parent):
@@ -414,6 +415,9 @@ def run(args):
               file=sys.stderr)
         return 130
     except OSError as err:
+        if isinstance(err, WriteError) and err.errno not in FULL:  # a file one may not replace,
+            print(f"error: {err}", file=sys.stderr)  # a name too long: already one line
+            return 2
         if err.errno not in FULL:  # a full disk; anything else is not a user's mistake
             raise
         detail = (str(err) if isinstance(err, WriteError) else

@@ -9,7 +9,7 @@ import warnings
 import zlib
 from pathlib import Path
 
-from .files import replacing
+from .files import irregular, replacing
 
 # md5 of the *uncompressed* files, as published with MNIST (and in torchvision).
 FILES = {
@@ -63,17 +63,19 @@ def load_raw(root=None):
     files = {}
     for name, expected in FILES.items():
         path = raw / name
+        # Kaggle's download names them train-images.idx3-ubyte too: the same file
+        for plain in (path, raw / name.replace("-idx", ".idx")):
+            if (data := _verified(plain, expected)) is not None:
+                files[name] = data
+                break
+        if name in files:
+            continue
         if path.is_dir():  # Kaggle's layout: each file inside a folder of its own name
             raise DataError(f"{path} is a folder, not the MNIST file {name}: put the file it "
                             "holds in its place (the folder removed), then run again")
-        if path.is_file():
-            data = path.read_bytes()
-            if md5(data) == expected:
-                files[name] = data
-                continue
-            # replaced once a good copy is read: in a read-only folder, a DataError
-            warnings.warn(f"{path} is corrupt (md5 {md5(data)}, expected {expected}); "
-                          "reading it again", stacklevel=2)
+        if what := irregular(path):  # a FIFO: the file fetched could not replace it
+            raise DataError(f"{path} is {what}, not the MNIST file {name}: move it away, then "
+                            "run again")
         if (gz := raw / f"{name}.gz").is_file():  # as downloaded, where torchvision keeps it
             data = _decompressed(gz.read_bytes(), gz)
             if data is not None and md5(data) == expected:
@@ -83,6 +85,19 @@ def load_raw(root=None):
                 continue
         files[name] = fetch(name, raw)
     return files
+
+
+def _verified(path, expected):
+    """The file's bytes if `path` is a file of md5 `expected`; else None (a warning if it is
+    corrupt, then replaced once a good copy is read: in a read-only folder, a DataError)."""
+    if not path.is_file():
+        return None
+    data = path.read_bytes()
+    if md5(data) == expected:
+        return data
+    warnings.warn(f"{path} is corrupt (md5 {md5(data)}, expected {expected}); reading it again",
+                  stacklevel=3)
+    return None
 
 
 def fetch(name, raw):

@@ -16,16 +16,21 @@ TORCH_WRITE_FAILED = ("inline_container", "PytorchStreamWriter", "iostream error
 
 
 class WriteError(OSError):
-    """A file could not be written, for want of space or of a folder one may write in; nothing
-    half-written is left."""
+    """A file could not be written, for want of space, of a folder one may write in, of a file
+    one may replace, or of a name short enough; nothing half-written is left."""
+
+
+def _existing(folder):
+    """`folder`, or the nearest of its parents that exists."""
+    folder = Path(folder)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
 
 
 def free_space(folder):
     """The free space on `folder`'s disk, as people read it ('44 KB', '1.2 GB')."""
-    folder = Path(folder)
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    size = shutil.disk_usage(folder).free
+    size = shutil.disk_usage(_existing(folder)).free
     for unit in ("bytes", "KB", "MB", "GB"):
         if size < 1000 or unit == "GB":
             return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.3g} {unit}"
@@ -40,6 +45,7 @@ def replacing(path):
         raise ValueError(f"{path} names a folder: name the file to write in it, e.g. "
                          f"{path}modelo.pt")
     path = Path(path).expanduser()  # "~/x.pt" from Python: the home folder, not a "./~"
+    limit = name_limit(path)  # before is_dir, which raises "File name too long" itself
     if path.is_dir():  # os.replace would fail after the whole write
         raise ValueError(f"{path} is a folder: name the file to write in it, e.g. "
                          f"{path / 'modelo.pt'}")
@@ -52,11 +58,18 @@ def replacing(path):
                 raise NotADirectoryError(f"{parent} is a file, not a folder: {path} cannot "
                                          "be written in it; choose another name")
             break
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    tmp = path.with_name(_temporary_name(path, limit))
     try:
         _create(tmp, path)
         yield tmp
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except PermissionError as err:  # chattr +i; on Windows, a file open in another program
+            error = WriteError(f"cannot write {path} ({err.strerror or err}); the file there "
+                               "cannot be replaced (read-only, or open in another program): "
+                               "move it away or close that program, then try again")
+            error.errno = err.errno
+            raise error from None
     except (OSError, RuntimeError) as err:
         full = (err.errno in FULL if isinstance(err, OSError)
                 else any(text in str(err) for text in TORCH_WRITE_FAILED))
@@ -68,6 +81,43 @@ def replacing(path):
         raise error from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def irregular(path):
+    """What stands at `path` where a regular file goes ('a folder', 'not a regular file (a
+    FIFO)'), or None where there is a regular file (or a link to one) or nothing."""
+    path = Path(path)
+    if not path.exists() or path.is_file():
+        return None
+    if path.is_dir():
+        return "a folder"
+    kind = ("a FIFO" if path.is_fifo() else "a socket" if path.is_socket() else
+            "a device" if path.is_char_device() or path.is_block_device() else None)
+    return f"not a regular file ({kind})" if kind else "not a regular file"
+
+
+def name_limit(path):
+    """The longest file name `path`'s file system takes (in bytes); a WriteError naming `path`
+    if its own name is longer (where os.stat's "File name too long" would name no user's file)."""
+    path = Path(path)
+    try:
+        limit = os.pathconf(_existing(path.parent), "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):  # Windows has no pathconf
+        limit = 255
+    if (size := len(os.fsencode(path.name))) > limit:
+        unit = "characters" if path.name.isascii() else "bytes in UTF-8"
+        error = WriteError(f"{path}: the file name is too long ({size} {unit}; at most "
+                           f"{limit}): choose a shorter one")
+        error.errno = errno.ENAMETOOLONG
+        raise error
+    return limit
+
+
+def _temporary_name(path, limit):
+    """`.{name}.{pid}.part`, the name cut short where the whole would pass `limit`."""
+    suffix = f".{os.getpid()}.part"
+    stem = os.fsencode(path.name)[:limit - 1 - len(suffix)]
+    return "." + stem.decode("utf-8", "ignore") + suffix
 
 
 def _create(tmp, path):

@@ -29,7 +29,7 @@ from .checks import (
 )
 from .config import NO_LAYERS, Config, flag_of
 from .evaluation import binomial_interval
-from .files import replacing, write_json
+from .files import irregular, replacing, write_json
 from .presets import PRESETS
 
 try:
@@ -324,7 +324,8 @@ def read_config(run_dir):
     try:
         config = Config.from_dict(values)  # refuses a file that holds no JSON object
     except ConfigError as err:
-        raise RunError(f"{path} describes no valid model: {err}") from err
+        raise RunError(f"{path} describes no valid model: {err}; restore it from a copy, or "
+                       "train the run again") from err
     return {**values, **config.to_dict()}
 
 
@@ -338,7 +339,8 @@ def read_run(run_dir, evaluation=True):
     run_dir, config, metrics = read_folder(run_dir)
     if not isinstance(metrics, dict):
         raise RunError(f"{run_dir / METRICS} must hold a JSON object, as `train` writes it, "
-                       f"got {type(metrics).__name__}")
+                       f"got {type(metrics).__name__}; restore it from a copy, or train the run "
+                       "again")
     missing = [key for key in RUN_KEYS if key not in config]
     missing += [key for key in METRIC_KEYS if key not in metrics]
     if missing:
@@ -604,8 +606,8 @@ def runs_to_train(dirs, runs, resume=False, force=False):
         if path.exists() and not path.is_dir():  # not a run: --force should not delete it
             raise RunError(f"{path} is a file, not a run folder: move it away or choose "
                            "another --out")
-        if checkpoint_of(path).exists() and not checkpoint_of(path).is_file():
-            raise RunError(f"{checkpoint_of(path)} is a folder where the checkpoint goes: move "
+        if what := irregular(checkpoint_of(path)):
+            raise RunError(f"{checkpoint_of(path)} is {what} where the checkpoint goes: move "
                            "it away or choose another --out")
     if resume:  # beside a run, a checkpoint is a --force retrain's, interrupted: go on
         for seed, path in dirs.items():

@@ -317,7 +317,8 @@ def test_evaluate_refuses_a_folder_where_it_writes_a_file_before_reading_mnist(t
     monkeypatch.setattr(commands, "MNIST", no_data)
     assert main(["evaluate", str(run)]) == 2
     assert capsys.readouterr().err.strip() == (f"error: {run / 'evaluation.json'} is a folder "
-                                               "where evaluate writes a file: move it away")
+                                               "where evaluate writes a file: move it away, "
+                                               "then run evaluate again")
     assert list(run.glob("*.png")) == []
 
 
@@ -476,7 +477,8 @@ def test_a_resumed_checkpoint_from_a_gpu_machine_trains_on_the_cpu(tmp_path, mon
 
 @pytest.mark.parametrize("damage, message", [
     (lambda run: (run / "metrics.json").write_text("[]"),
-     "metrics.json must hold a JSON object, as `train` writes it, got list"),
+     "metrics.json must hold a JSON object, as `train` writes it, got list; restore it from a "
+     "copy, or train the run again"),
     (lambda run: edit(run / "metrics.json", lambda m: m.pop("train_seconds")),
      "C-seed0 lacks train_seconds in config.json/metrics.json: is it a finished run of "
      "`python -m mnist_mlp train`?"),

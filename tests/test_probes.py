@@ -1767,3 +1767,135 @@ def test_no_hidden_layer_is_asked_for_by_name_and_collect_writes_it_so():
     command = train_command([{"config": run}])
     assert "--hidden-sizes none" in command
     assert train_config(parser().parse_args(shlex.split(command)[3:]))[1] == config
+
+
+# Probe 12 (session 8): findings 3-7
+
+def test_mnist_files_under_kaggles_dot_names_are_read_and_a_fifo_is_one_data_error(
+        tmp_path, monkeypatch):
+    # Kaggle's train-images.idx3-ubyte in the raw folder: offline, the DataError advised copying
+    # the files into that folder, where they were; a FIFO in a file's place, a raw ValueError
+    import gzip
+    import os
+
+    from mnist_mlp import DataError, download
+
+    name, content = "train-images-idx3-ubyte", b"images"
+    monkeypatch.setattr(download, "FILES", {name: download.md5(content)})
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    monkeypatch.setenv(download.MIRROR_ENV, str(mirror))  # empty: offline
+    raw = download.raw_folder(tmp_path / "data")
+    raw.mkdir(parents=True)
+    (raw / "train-images.idx3-ubyte").write_bytes(b"corrupt")  # its md5 is checked
+    with (pytest.warns(UserWarning, match="train-images.idx3-ubyte is corrupt"),
+          pytest.raises(DataError, match="could not fetch MNIST file")):
+        download.load_raw(tmp_path / "data")
+    (raw / "train-images.idx3-ubyte").write_bytes(content)
+    assert download.load_raw(tmp_path / "data") == {name: content}
+    (raw / "train-images.idx3-ubyte").unlink()
+    (mirror / f"{name}.gz").write_bytes(gzip.compress(content))  # a mirror that answers
+    os.mkfifo(raw / name)
+    with pytest.raises(DataError) as error:
+        download.load_raw(tmp_path / "data")
+    assert str(error.value) == (f"{raw / name} is not a regular file (a FIFO), not the MNIST "
+                                f"file {name}: move it away, then run again")
+    assert (raw / name).is_fifo() and sorted(p.name for p in raw.iterdir()) == [name]
+
+
+def test_evaluate_refuses_what_it_cannot_replace_in_one_line_before_reading(tmp_path, capsys,
+                                                                            monkeypatch):
+    # a FIFO at errors.png, an immutable evaluation.json: a traceback, two figures written
+    import errno
+    import os
+
+    from mnist_mlp import commands, files
+
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
+    assert main(["train", "C", "--hidden", "8", "--epochs", "1", "--out", str(tmp_path)]) == 0
+    run = tmp_path / "C-seed0"
+    os.mkfifo(run / "errors.png")
+    capsys.readouterr()
+    assert main(["evaluate", str(run)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {run / 'errors.png'} is not a regular file (a FIFO) where evaluate writes a "
+        "file: move it away, then run evaluate again\n")
+    assert not (run / "confusion_matrix.png").exists()
+    (run / "errors.png").unlink()
+    replace = os.replace
+
+    def immutable(src, dst):  # chattr +i; on Windows, a file open in an image viewer
+        if Path(dst).name == "evaluation.json":
+            raise PermissionError(errno.EPERM, "Operation not permitted", str(src), None,
+                                  str(dst))
+        return replace(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", immutable)
+    assert main(["evaluate", str(run)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: cannot write {run / 'evaluation.json'} (Operation not permitted); the file "
+        "there cannot be replaced (read-only, or open in another program): move it away or "
+        "close that program, then try again\n")
+    assert not list(run.glob(".*.part")) and not (run / "evaluation.json").exists()
+
+
+def test_a_long_legal_file_name_is_written_and_one_too_long_is_one_line(tmp_path, capsys):
+    # .{name}.{pid}.part is 10 characters longer than the name: a legal name of 246-255
+    # characters failed with a raw OSError naming the hidden temporary file
+    import os
+
+    from mnist_mlp.files import WriteError
+
+    limit = os.pathconf(tmp_path, "PC_NAME_MAX")
+    legal = tmp_path / ("a" * (limit - 3) + ".pt")
+    assert save_weights(MLP(10, [4], 0.1), legal) == legal and legal.is_file()
+    long = tmp_path / ("a" * limit + ".pt")
+    with pytest.raises(WriteError) as error:
+        save_weights(MLP(10, [4], 0.1), long)
+    assert str(error.value) == (f"{long}: the file name is too long ({limit + 3} characters; at "
+                                f"most {limit}): choose a shorter one")
+    history = [{"epoch": n, "train_loss": 0.5, "val_loss": 0.4, "val_acc": 0.9}
+               for n in range(1, 11)]
+    run = hand_made_run(tmp_path / "E-seed0", history)
+    out = tmp_path / ("s" * (limit - 5) + ".json")
+    assert main(["collect", str(run), "--out", str(out)]) == 0 and out.is_file()
+    capsys.readouterr()
+    out = tmp_path / ("s" * limit + ".json")
+    assert main(["collect", str(run), "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (f"error: {out}: the file name is too long ({limit + 5} "
+                                       f"characters; at most {limit}): choose a shorter one\n")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_fifo_where_the_checkpoint_goes_is_called_what_it_is(tmp_path, capsys, monkeypatch):
+    # "is a folder where the checkpoint goes"
+    import os
+
+    from mnist_mlp import commands
+
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
+    fifo = tmp_path / "C-seed0.checkpoint.pt"
+    os.mkfifo(fifo)
+    for resume in ([], ["--resume"]):
+        argv = ["train", "C", "--hidden", "8", "--epochs", "1", "--seeds", "0", "--out",
+                str(tmp_path), *resume]
+        assert main(argv) == 2
+        assert capsys.readouterr().err == (f"error: {fifo} is not a regular file (a FIFO) where "
+                                           "the checkpoint goes: move it away or choose another "
+                                           "--out\n")
+    assert [p.name for p in tmp_path.iterdir()] == [fifo.name]
+
+
+@pytest.mark.parametrize("name", ["config.json", "metrics.json"])
+@pytest.mark.parametrize("content", ["null", "[1]", '"x"'])
+def test_a_run_file_that_holds_no_json_object_says_what_to_do(tmp_path, capsys, name, content):
+    # "must hold a JSON object, as train writes it, got NoneType", and no next step
+    history = [{"epoch": n, "train_loss": 0.5, "val_loss": 0.4, "val_acc": 0.9}
+               for n in range(1, 11)]
+    run = hand_made_run(tmp_path / "E-seed0", history)
+    (run / name).write_text(content + "\n")
+    assert main(["compare", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {run / name} ") and err.count("\n") == 1
+    assert err.endswith(f"got {type(json.loads(content)).__name__}; restore it from a copy, or "
+                        "train the run again\n")
