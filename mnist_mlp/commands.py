@@ -1,6 +1,7 @@
 """The commands of `python -m mnist_mlp` that need the training stack (torch, d2l, MNIST):
 train, evaluate, compare, collect and clean-statistics. `cli` parses the command line and
 imports this module only for them, so `presets` and `--help` answer at once."""
+import errno
 import json
 import statistics
 import sys
@@ -27,7 +28,7 @@ from .evaluation import (
     per_class_scores,
 )
 from .experiment import environment, fit, set_seed
-from .files import FULL, WriteError, irregular, name_limit, write_json
+from .files import FULL, NAME_MAX, WriteError, irregular, name_limit, write_json
 from .plots import error_grid, plot_confusion_matrix
 from .runs import (
     CONFIG,
@@ -417,6 +418,10 @@ def run(args):
     except OSError as err:
         if isinstance(err, WriteError) and err.errno not in FULL:  # a file one may not replace,
             print(f"error: {err}", file=sys.stderr)  # a name too long: already one line
+            return 2
+        if err.errno == errno.ENAMETOOLONG:  # a folder named on the command line, stat'ed
+            print(f"error: {err.filename}: a name in this path is too long (at most "
+                  f"{NAME_MAX} bytes each): choose a shorter one", file=sys.stderr)
             return 2
         if err.errno not in FULL:  # a full disk; anything else is not a user's mistake
             raise

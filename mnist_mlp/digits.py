@@ -53,8 +53,8 @@ def to_mnist(image, drawing=False):
     a band of desk along the frame or a solid shadow beside it, where a stroke remains; ink is
     scaled by a high percentile, not the one darkest pixel, and cleared under 10%. Under
     uneven light a photo must be of dark ink on light paper, with strokes narrower than an
-    eighth of its longer side, and the desk out of the frame (in strong grain and light falling
-    off by 40% across the photo, pieces of the desk's edge may be kept); a shadow longer than
+    eighth of its longer side. Keep the desk out of the frame: in a grainy photo (noise of some
+    5% of the range or more, in any light) pieces of its edge may be kept. A shadow longer than
     wide that takes more than a third of the light (MIN_CONTRAST) is read as ink: photograph in
     even light, and look at what the model is given. Either way the digit goes through
     `fit_to_box` with LANCZOS anti-aliasing and its darkest pixel is brought back to 1, as
@@ -294,7 +294,8 @@ def _strokes(ink):
 
 def _drawn_ink(pixels):
     """`_ink` of a drawing, less its dots (a tap of the pen: a small part of the ink, solid,
-    and inside the frame, where a stroke cut by the frame is not): a digit has none."""
+    and inside the frame, where a stroke cut by the frame is not) where they are together a
+    small part of it (PART): a digit drawn in dots or dashes is all dots."""
     ink = _ink(pixels)
     labels, count = ndimage.label(ink > 0, structure=np.ones((3, 3)))
     if count < 2:
@@ -309,7 +310,10 @@ def _drawn_ink(pixels):
         return (areas[i] < PART * areas.sum() and inside
                 and _depth(labels, boxes, i) > SOLID * _size(boxes[i]))
 
-    return ink * np.isin(labels, [i + 1 for i in range(count) if not dot(i)])
+    dots = [i for i in range(count) if dot(i)]
+    if areas[dots].sum() >= PART * areas.sum():
+        return ink
+    return ink * ~np.isin(labels, [i + 1 for i in dots])
 
 
 def _linked(boxes, largest, candidates):

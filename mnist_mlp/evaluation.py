@@ -84,9 +84,9 @@ def confusion(model, data_iter, num_classes=10):
 def validation_batches(dataset):
     """`dataset.val_dataloader()`, or a ValueError saying why there is none."""
     refuse_class(dataset)
-    if not hasattr(dataset, "val_dataloader"):
+    if not hasattr(dataset, "val_dataloader"):  # the advice fits both helpers that call this
         raise ValueError(f"expected the MNIST object, got {type(dataset).__name__}: pass data "
-                         "itself, e.g. visualize_errors(model, data)")
+                         "itself (data = MNIST(...)), not its loaders or batches")
     loader = dataset.val_dataloader()
     if loader is None:
         raise ValueError("this dataset has no validation split (it was made with "

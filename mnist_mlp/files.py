@@ -6,6 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
+NAME_MAX = 255  # bytes in a file's or a folder's name: Linux's, macOS's and Windows' limit
 FULL = (errno.ENOSPC, errno.EDQUOT)  # a full disk, a quota (Colab, a university account)
 # a folder one may not write in (chmod, chattr +i, a shared Drive folder), a read-only disk, a
 # place where no file can be made (/proc)
@@ -98,19 +99,26 @@ def irregular(path):
 
 def name_limit(path):
     """The longest file name `path`'s file system takes (in bytes); a WriteError naming `path`
-    if its own name is longer (where os.stat's "File name too long" would name no user's file)."""
+    if its own name, or a folder's on the way, is longer (where os.stat's "File name too long"
+    would name no user's file)."""
     path = Path(path)
+    for folder in path.parent.parts:  # first: a name too long makes exists() itself raise
+        _refuse_long(path, folder, "a folder's name", NAME_MAX)
     try:
         limit = os.pathconf(_existing(path.parent), "PC_NAME_MAX")
     except (AttributeError, OSError, ValueError):  # Windows has no pathconf
-        limit = 255
-    if (size := len(os.fsencode(path.name))) > limit:
-        unit = "characters" if path.name.isascii() else "bytes in UTF-8"
-        error = WriteError(f"{path}: the file name is too long ({size} {unit}; at most "
-                           f"{limit}): choose a shorter one")
+        limit = NAME_MAX
+    _refuse_long(path, path.name, "the file name", limit)
+    return limit
+
+
+def _refuse_long(path, name, what, limit):
+    if (size := len(os.fsencode(name))) > limit:
+        unit = "characters" if name.isascii() else "bytes in UTF-8"
+        error = WriteError(f"{path}: {what} is too long ({size} {unit}; at most {limit}): "
+                           "choose a shorter one")
         error.errno = errno.ENAMETOOLONG
         raise error
-    return limit
 
 
 def _temporary_name(path, limit):

@@ -403,3 +403,15 @@ def test_the_drawing_pad_reads_every_stroke_as_the_digit_s_and_leaves_out_a_tap(
 def test_drawing_must_be_true_or_false():
     with pytest.raises(ValueError, match="drawing must be True or False"):
         to_mnist(np.eye(30), drawing="yes")
+
+
+def test_a_digit_drawn_in_dots_is_kept_whole():
+    # the pad's tap rule took every dot of a dotted 0 for a tap: nothing was left
+    import math
+
+    taps = [[(140 + 60 * math.cos(a), 140 + 90 * math.sin(a))] * 2
+            for a in np.linspace(0, 2 * math.pi, 12, endpoint=False)]
+    drawing = pad(taps)
+    ink = 1 - np.asarray(drawing, float) / 255
+    whole = fit_to_box(np.where(ink < INK_THRESHOLD, 0, ink), resample="lanczos")
+    assert correlation(to_mnist(drawing, drawing=True), whole / whole.max()) > 0.95

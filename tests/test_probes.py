@@ -1899,3 +1899,24 @@ def test_a_run_file_that_holds_no_json_object_says_what_to_do(tmp_path, capsys, 
     assert err.startswith(f"error: {run / name} ") and err.count("\n") == 1
     assert err.endswith(f"got {type(json.loads(content)).__name__}; restore it from a copy, or "
                         "train the run again\n")
+
+
+# Probe 13 (session 8)
+def test_a_folder_name_too_long_is_one_line_naming_it(tmp_path, capsys):
+    from mnist_mlp.cli import main
+    from mnist_mlp.files import WriteError
+
+    folder = tmp_path / ("d" * 300)
+    with pytest.raises(WriteError, match=r"a folder's name is too long \(300 characters; at "
+                                         r"most 255\): choose a shorter one"):
+        save_weights(MLP(2, [8], 0.1), folder / "w.pt")
+    assert main(["train", "A", "--epochs", "1", "--out", str(folder)]) == 2
+    assert "too long" in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_show_confusion_matrix_names_no_other_helper_in_its_advice():
+    from mnist_mlp import show_confusion_matrix
+
+    with pytest.raises(ValueError, match=r"pass data itself \(data = MNIST\(...\)\), not its "
+                                         r"loaders or batches$"):
+        show_confusion_matrix(MLP(2, [8], 0.1), [])
