@@ -1491,9 +1491,8 @@ def test_gz_files_in_the_raw_folder_and_plain_files_in_a_mirror_are_read(tmp_pat
      r"save_weights\(model, path\)"),
 ])
 def test_load_weights_as_the_counterpart_of_save_weights(tmp_path, call, message):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # torch's own hint is not shown beside ours
-        warnings.filterwarnings("ignore", category=FutureWarning)  # torch.jit.save's notice
+    with warnings.catch_warnings():  # torch's own hint (torch.jit.load) is not shown beside ours
+        warnings.filterwarnings("error", ".*looks like a TorchScript archive")
         with pytest.raises(RunError, match=message):
             call(tmp_path)
 
