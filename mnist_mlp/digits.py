@@ -280,7 +280,7 @@ def _strokes(ink):
                 or cols.stop - cols.start == width and _outer(rows, height))
 
     def solid(i):  # its inside lies deep for its size: a patch, not a stroke
-        return _depth(labels, boxes, i) > SOLID * _size(boxes[i])
+        return _solid(labels, boxes, i)
 
     unlike_a_stroke = np.array([band(i) or solid(i) for i in range(count)])
     strokes = ~unlike_a_stroke & (np.array([_size(b) for b in boxes])
@@ -308,7 +308,7 @@ def _drawn_ink(pixels):
         inside = (rows.start > 0 and cols.start > 0 and rows.stop < labels.shape[0]
                   and cols.stop < labels.shape[1])
         return (areas[i] < PART * areas.sum() and inside
-                and _depth(labels, boxes, i) > SOLID * _size(boxes[i]))
+                and _solid(labels, boxes, i))
 
     dots = [i for i in range(count) if dot(i)]
     if areas[dots].sum() >= PART * areas.sum():
@@ -329,10 +329,11 @@ def _linked(boxes, largest, candidates):
     return [i + 1 for i in kept]
 
 
-def _depth(labels, boxes, i):
-    """How deep the inside of stroke `i` (an index) lies: its pixels' largest distance to the
-    paper. Padded: a stroke that fills its box (a bar) has its edge at the box's edge."""
-    return ndimage.distance_transform_edt(np.pad(labels[boxes[i]] == i + 1, 1)).max()
+def _solid(labels, boxes, i):
+    """Whether the inside of stroke `i` (an index) lies deep for its size (SOLID): a patch or a
+    dot, not a stroke. Padded: a stroke that fills its box (a bar) has its edge at its box's."""
+    depth = ndimage.distance_transform_edt(np.pad(labels[boxes[i]] == i + 1, 1)).max()
+    return depth > SOLID * _size(boxes[i])
 
 
 def _size(box):

@@ -20,6 +20,14 @@ class WriteError(OSError):
     """A file could not be written, for want of space, of a folder one may write in, of a file
     one may replace, or of a name short enough; nothing half-written is left."""
 
+    @classmethod
+    def of(cls, number, message):
+        """The error with errno `number` (what callers test), its text `message` alone (not
+        OSError's "[Errno 28] ...")."""
+        error = cls(message)
+        error.errno = number
+        return error
+
 
 def _existing(folder):
     """`folder`, or the nearest of its parents that exists."""
@@ -66,20 +74,17 @@ def replacing(path):
         try:
             os.replace(tmp, path)
         except PermissionError as err:  # chattr +i; on Windows, a file open in another program
-            error = WriteError(f"cannot write {path} ({err.strerror or err}); the file there "
-                               "cannot be replaced (read-only, or open in another program): "
-                               "move it away or close that program, then try again")
-            error.errno = err.errno
-            raise error from None
+            raise WriteError.of(err.errno, f"cannot write {path} ({err.strerror or err}); the "
+                                "file there cannot be replaced (read-only, or open in another "
+                                "program): move it away or close that program, then try "
+                                "again") from None
     except (OSError, RuntimeError) as err:
         full = (err.errno in FULL if isinstance(err, OSError)
                 else any(text in str(err) for text in TORCH_WRITE_FAILED))
         if not full:
             raise
-        error = WriteError(f"cannot write {path}: no space left on its disk "
-                           f"({free_space(path.parent)} free)")
-        error.errno = errno.ENOSPC
-        raise error from None
+        raise WriteError.of(errno.ENOSPC, f"cannot write {path}: no space left on its disk "
+                            f"({free_space(path.parent)} free)") from None
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -115,10 +120,8 @@ def name_limit(path):
 def _refuse_long(path, name, what, limit):
     if (size := len(os.fsencode(name))) > limit:
         unit = "characters" if name.isascii() else "bytes in UTF-8"
-        error = WriteError(f"{path}: {what} is too long ({size} {unit}; at most {limit}): "
-                           "choose a shorter one")
-        error.errno = errno.ENAMETOOLONG
-        raise error
+        raise WriteError.of(errno.ENAMETOOLONG, f"{path}: {what} is too long ({size} {unit}; "
+                            f"at most {limit}): choose a shorter one")
 
 
 def _temporary_name(path, limit):
@@ -138,10 +141,8 @@ def _create(tmp, path):
     except OSError as err:
         if err.errno not in UNWRITABLE:
             raise
-        error = WriteError(f"cannot write {path} ({err.strerror or err}); choose a folder you "
-                           "can write to")
-        error.errno = err.errno
-        raise error from None
+        raise WriteError.of(err.errno, f"cannot write {path} ({err.strerror or err}); choose a "
+                            "folder you can write to") from None
 
 
 def write_json(path, value):
