@@ -88,8 +88,8 @@ class CheckpointedTrainer(d2l.Trainer):
                  "history": model.history.epochs,
                  "batch_idx": [self.train_batch_idx, self.val_batch_idx],
                  "rng": random_state()}
-        with replacing(self.path) as tmp:
-            torch.save(state, tmp)
+        with replacing(self.path) as tmp, open(tmp, "wb") as file:  # as save_weights does
+            torch.save(state, file)
 
     def _restore(self, model):
         state = read_checkpoint(self.path)

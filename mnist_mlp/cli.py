@@ -118,7 +118,13 @@ class Sizes(ListOnce):
     def __call__(self, parser, namespace, values, option_string=None):
         if values == [NO_LAYERS]:
             values = []
-        elif not values or NO_LAYERS in values:
+        elif NO_LAYERS in values:  # "8 none": sizes and no layer at once
+            option = self.option_strings[0]
+            sizes = " ".join(str(v) for v in values if v != NO_LAYERS)
+            raise argparse.ArgumentError(self, f"{NO_LAYERS} (no hidden layer) stands alone: "
+                                         f"give {option} {sizes} or {option} {NO_LAYERS}"
+                                         if sizes else f"give {NO_LAYERS} once")
+        elif not values:
             raise argparse.ArgumentError(self, "needs one or more layer sizes, e.g. "
                                          f"{self.option_strings[0]} 256 256 (or {NO_LAYERS} "
                                          "alone for no hidden layer)")

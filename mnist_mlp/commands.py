@@ -15,6 +15,7 @@ from . import formatting
 from .checkpoints import CheckpointError
 from .checks import ConfigError
 from .cli import UsageError, train_config
+from .config import NO_LAYERS
 from .cpu import flush_denormals
 from .data import MNIST, batch_loader
 from .download import DataError
@@ -30,6 +31,7 @@ from .evaluation import (
 from .experiment import environment, fit, set_seed
 from .files import FULL, NAME_MAX, WriteError, irregular, name_limit, write_json
 from .plots import error_grid, plot_confusion_matrix
+from .presets import PRESETS
 from .runs import (
     CONFIG,
     EVALUATION,
@@ -272,8 +274,10 @@ COMPARE_COLUMNS = {"preset", "hidden_sizes", "af", "optimizer", "lr", "seed"}
 
 
 def row_labels(configs):
-    """Each row's run column: the preset, and for rows whose columns would read alike, the
-    settings that tell them apart (`C (batch_size 256)` beside `C (batch_size 64)`)."""
+    """Each row's run column: the preset, then the settings in which the row departs from it
+    (`E (hidden_sizes none)`, `C (epochs 1)`: a row is not called by a recipe it does not
+    follow) and, for rows whose columns would read alike, those that tell them apart
+    (`C (batch_size 256)` beside `C (batch_size 64)`)."""
     def value(config, key):
         return json.dumps(config.get(key), sort_keys=True)
 
@@ -283,9 +287,20 @@ def row_labels(configs):
                  if all(value(c, k) == value(config, k) for k in COMPARE_COLUMNS - {"seed"})]
         keys = sorted({k for c in alike for k in c} - COMPARE_COLUMNS)
         differ = [k for k in keys if len({value(c, k) for c in alike}) > 1]
-        shown = ", ".join(f"{k} {config.get(k)}" for k in differ)
+        preset = PRESETS.get(config["preset"])
+        departed = [] if preset is None else [
+            k for k, v in preset.to_dict().items() if value(config, k) != json.dumps(v)]
+        shown = ", ".join(f"{k} {_setting(config.get(k))}"
+                          for k in [*departed, *(k for k in differ if k not in departed)])
         labels.append(config["preset"] + (f" ({shown})" if shown else ""))
     return labels
+
+
+def _setting(value):
+    """A setting as a row label shows it: layer sizes as the command line takes them."""
+    if isinstance(value, (list, tuple)):
+        return " ".join(map(str, value)) or NO_LAYERS
+    return value
 
 
 def mean_std(values):

@@ -69,10 +69,15 @@ def load_raw(root=None):
                 files[name] = data
                 break
         if name in files:
+            if plain != path and path.is_file():  # corrupt (warned): the good copy replaces
+                with contextlib.suppress(DataError):  # it, or it is warned about every run
+                    _write_atomically(path, data)
             continue
         if path.is_dir():  # Kaggle's layout: each file inside a folder of its own name
-            raise DataError(f"{path} is a folder, not the MNIST file {name}: put the file it "
-                            "holds in its place (the folder removed), then run again")
+            held = any((path / n).is_file() for n in (name, name.replace("-idx", ".idx")))
+            raise DataError(f"{path} is a folder, not the MNIST file {name}: " + (
+                "put the file it holds in its place (the folder removed)" if held else
+                "move it away (it holds no such file)") + ", then run again")
         if what := irregular(path):  # a FIFO: the file fetched could not replace it
             raise DataError(f"{path} is {what}, not the MNIST file {name}: move it away, then "
                             "run again")

@@ -55,6 +55,9 @@ def replacing(path):
                          f"{path}modelo.pt")
     path = Path(path).expanduser()  # "~/x.pt" from Python: the home folder, not a "./~"
     limit = name_limit(path)  # before is_dir, which raises "File name too long" itself
+    if path.is_symlink():  # the file it points to is written, as an editor writes it; the
+        path = Path(os.path.realpath(path))  # rename would put a file in the link's place
+        limit = name_limit(path)
     if path.is_dir():  # os.replace would fail after the whole write
         raise ValueError(f"{path} is a folder: name the file to write in it, e.g. "
                          f"{path / 'modelo.pt'}")

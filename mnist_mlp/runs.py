@@ -77,7 +77,21 @@ def check_history(rows):
             raise ConfigError(f"{rule}: row {number} has no epoch number")
         bad = [key for key, value in row.items() if not is_number(value)]
         if bad:
-            raise ConfigError(f"{rule}: epoch {row['epoch']}'s {bad[0]} is {row[bad[0]]!r:.40}")
+            raise ConfigError(f"{rule}: epoch {row['epoch']}'s {bad[0]} is "
+                              f"{_briefly(row[bad[0]])}")
+
+
+def _briefly(value):
+    """`value` as JSON's reader gave it, or what it is where that would take over 40
+    characters (a line cut inside a text's quotes reads as a damaged message)."""
+    text = repr(value)
+    if len(text) <= 40:
+        return text
+    kind, unit = {str: ("a text", "character"), list: ("a list", "value"),
+                  dict: ("an object", "key")}.get(type(value), (None, None))
+    if kind is None:
+        return f"a {type(value).__name__}"
+    return f"{kind} of {len(value)} {unit}{'s' * (len(value) != 1)}"
 
 
 class RunError(RuntimeError):
@@ -283,8 +297,10 @@ def save_weights(model, path):
     if not isinstance(model, torch.nn.Module):
         raise ValueError(f"save_weights takes a model (an nn.Module) first, got "
                          f"{type(model).__name__}")
-    with replacing(path) as tmp:
-        torch.save({k: v.cpu() for k, v in model.state_dict().items()}, tmp)
+    # through an open file torch names the zip's folder "archive", not after the temporary
+    # name (which holds the pid): the same weights are the same bytes
+    with replacing(path) as tmp, open(tmp, "wb") as file:
+        torch.save({k: v.cpu() for k, v in model.state_dict().items()}, file)
     return Path(path).expanduser()
 
 

@@ -1198,7 +1198,8 @@ def test_a_full_disk_is_one_line_that_says_resume_continues(tmp_path, capsys, mo
     save = torch.save
 
     def full_disk(obj, f, *args, **kwargs):
-        if str(f).endswith(".part") and "checkpoint" in str(f):
+        name = str(getattr(f, "name", f))  # a path, or the file opened on it
+        if name.endswith(".part") and "checkpoint" in name:
             save(obj, f, *args, **kwargs)
             raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos "
                                "32896 vs 32788")
@@ -1742,8 +1743,7 @@ def test_evaluate_of_a_run_without_its_weights_names_them_alone(tmp_path, capsys
 
 
 @pytest.mark.parametrize("argv", [["train", "E", "--hidden"], ["train", "E", "--hidden-sizes"],
-                                  ["train", "--hidden", "--epochs", "1"],
-                                  ["train", "E", "--hidden", "8", "none"]])
+                                  ["train", "--hidden", "--epochs", "1"]])
 def test_a_sizes_flag_without_sizes_is_refused_and_names_how_to_ask_for_none(capsys, argv):
     # `train E --hidden` trained a 784-10 linear model, saved as E-seed0
     with pytest.raises(SystemExit) as exit_:
@@ -1919,3 +1919,80 @@ def test_show_confusion_matrix_names_no_other_helper_in_its_advice():
     with pytest.raises(ValueError, match=r"pass data itself \(data = MNIST\(...\)\), not its "
                                          r"loaders or batches$"):
         show_confusion_matrix(MLP(2, [8], 0.1), [])
+
+
+# Probe 13's observations (session 9)
+def test_the_same_weights_are_the_same_bytes_whatever_the_file_name(tmp_path):
+    # torch named the zip's folder after the temporary file (with the pid): identical trainings
+    # wrote model.pt files that differed in bytes
+    model = MLP(2, [8], 0.1)
+    first, second = save_weights(model, tmp_path / "a.pt"), save_weights(model, tmp_path / "b.pt")
+    assert first.read_bytes() == second.read_bytes()
+
+
+@pytest.mark.parametrize("helper", ["save_weights", "write_json"])
+def test_a_link_is_written_through_not_replaced(tmp_path, helper):
+    from mnist_mlp.files import write_json
+
+    target, link = tmp_path / "shared" / "w.pt", tmp_path / "w.pt"
+    target.parent.mkdir()
+    target.write_text("old")
+    link.symlink_to(target)
+    save_weights(MLP(2, [8], 0.1), link) if helper == "save_weights" else write_json(link, [1])
+    assert link.is_symlink() and target.read_bytes() != b"old"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["w.pt"]  # no .part left
+
+
+@pytest.mark.parametrize("sizes, message", [
+    (["8", "none"], "none (no hidden layer) stands alone: give --hidden-sizes 8 or "
+                    "--hidden-sizes none"),
+    (["none", "none"], "give none once")])
+def test_none_beside_sizes_says_which_to_give(tmp_path, capsys, sizes, message):
+    # "8 none" was told it "needs one or more layer sizes"
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "E", "--hidden", *sizes, "--out", str(tmp_path)])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.endswith(f"--hidden-sizes/--hidden: {message}\n")
+
+
+def test_a_long_bad_value_in_a_history_is_named_not_cut(tmp_path):
+    from mnist_mlp.checks import ConfigError
+    from mnist_mlp.runs import check_history
+
+    for value, said in [("x" * 500, "a text of 500 characters"), ([1] * 90, "a list of 90 values"),
+                        ("0.9", "'0.9'")]:
+        with pytest.raises(ConfigError, match=rf"epoch 3's val_acc is {said}$"):
+            check_history([{"epoch": 3, "val_acc": value}])
+
+
+def test_a_corrupt_file_beside_a_good_dot_named_copy_is_replaced_once(tmp_path, monkeypatch):
+    # it was warned about on every run and never replaced
+    from mnist_mlp import download
+
+    name, content = "train-images-idx3-ubyte", b"images"
+    monkeypatch.setattr(download, "FILES", {name: download.md5(content)})
+    monkeypatch.setenv(download.MIRROR_ENV, str(tmp_path / "offline"))
+    raw = download.raw_folder(tmp_path / "data")
+    raw.mkdir(parents=True)
+    (raw / name).write_bytes(b"corrupt")
+    (raw / "train-images.idx3-ubyte").write_bytes(content)
+    with pytest.warns(UserWarning, match=f"{name} is corrupt"):
+        assert download.load_raw(tmp_path / "data") == {name: content}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the second run: nothing to warn about
+        assert download.load_raw(tmp_path / "data") == {name: content}
+    assert (raw / name).read_bytes() == content
+
+
+def test_an_empty_folder_in_a_files_place_is_told_to_move_away(tmp_path, monkeypatch):
+    # it was told to "put the file it holds in its place"
+    from mnist_mlp import DataError, download
+
+    name = "train-images-idx3-ubyte"
+    monkeypatch.setattr(download, "FILES", {name: download.md5(b"images")})
+    folder = download.raw_folder(tmp_path / "data") / name
+    folder.mkdir(parents=True)
+    with pytest.raises(DataError, match=rf"^{folder} is a folder, not the MNIST file {name}: "
+                                        r"move it away \(it holds no such file\), then run "
+                                        r"again$"):
+        download.load_raw(tmp_path / "data")

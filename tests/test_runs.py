@@ -137,8 +137,21 @@ def test_compare_tells_apart_rows_that_differ_in_a_setting_it_has_no_column_for(
             fake_run(tmp_path / "c" / "E-seed0", 0, lr=0.01, batch_size=256)]
     assert cli.main(["compare", *map(str, dirs)]) == 0
     rows = [line.split(" | ")[0] for line in capsys.readouterr().out.splitlines()[2:]]
-    # the first two read alike but for the batch; the third's learning rate has its column
-    assert rows == ["| E (batch_size 64)", "| E (batch_size 256)", "| E"]
+    # the first two read alike but for the batch; the third's departs from E in both
+    assert rows == ["| E (batch_size 64)", "| E (batch_size 256)",
+                    "| E (lr 0.01, batch_size 256)"]
+
+
+def test_a_row_that_departs_from_its_preset_says_how(tmp_path, capsys):
+    # a run of preset E with no hidden layer, alone, was labelled "E"
+    dirs = [fake_run(tmp_path / "a" / "E-seed0", 0, hidden_sizes=[]),
+            fake_run(tmp_path / "b" / "E-seed0", 0, epochs=1),
+            fake_run(tmp_path / "c" / "E-seed0", 0)]
+    for run in dirs:
+        assert cli.main(["compare", str(run)]) == 0
+    rows = [line.split(" | ")[0] for line in capsys.readouterr().out.splitlines()
+            if line.startswith("| E")]
+    assert rows == ["| E (hidden_sizes none)", "| E (epochs 1)", "| E"]
 
 
 def test_runs_that_differ_beyond_the_seed_have_no_command(tmp_path):
