@@ -318,9 +318,9 @@ def cmd_collect(args):
     if run := run_folder_holding(args.out.parent):
         raise UsageError(f"--out {args.out} is inside the run folder {run}, whose files "
                          "it could replace: write the summary elsewhere, e.g. results/")
-    if args.out.exists() and not args.out.is_file():  # a FIFO, a device: write would replace it
-        raise UsageError(f"--out {args.out} exists and is not a regular file: name the JSON "
-                         "file to write (nothing was written)")
+    if what := irregular(args.out):  # a FIFO, a device: write would replace it
+        raise UsageError(f"--out {args.out} is {what}: name the JSON file to write (nothing "
+                         "was written)")
     if args.out.is_file() and not is_summary(args.out):
         raise UsageError(f"--out {args.out} exists and is not a summary `collect` wrote: name "
                          "another file, or delete it first (nothing was written)")

@@ -61,9 +61,8 @@ def replacing(path):
     if path.is_dir():  # os.replace would fail after the whole write
         raise ValueError(f"{path} is a folder: name the file to write in it, e.g. "
                          f"{path / 'modelo.pt'}")
-    if path.exists() and not path.is_file():  # a device, a FIFO: os.replace would replace it
-        raise ValueError(f"{path} exists and is not a regular file: name the file to write "
-                         "(nothing was written)")
+    if what := irregular(path):  # a device, a FIFO: os.replace would replace it
+        raise ValueError(f"{path} is {what}: name the file to write (nothing was written)")
     for parent in path.parents:  # a file where a folder goes: mkdir's "File exists"
         if parent.exists():
             if not parent.is_dir():  # an OSError, as mkdir's, for callers that catch those

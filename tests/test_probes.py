@@ -1659,7 +1659,7 @@ def test_weights_onto_a_fifo_or_a_device_are_refused_before_writing(tmp_path):
 
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    with pytest.raises(ValueError, match=rf"^{fifo} exists and is not a regular file: name the "
+    with pytest.raises(ValueError, match=rf"^{fifo} is not a regular file \(a FIFO\): name the "
                        r"file to write \(nothing was written\)$"):
         save_weights(MLP(10, [4], 0.1), fifo)
     assert stat.S_ISFIFO(os.stat(fifo).st_mode) and [p.name for p in tmp_path.iterdir()] == [

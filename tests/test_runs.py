@@ -442,5 +442,6 @@ def test_collect_refuses_to_replace_what_is_not_a_regular_file(tmp_path, capsys)
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)  # a device node (as root, --out /dev/null) was replaced the same way
     assert cli.main(["collect", run, "--out", str(fifo)]) == 2
-    assert "exists and is not a regular file" in capsys.readouterr().err
+    assert capsys.readouterr().err == (f"error: --out {fifo} is not a regular file (a FIFO): "
+                                       "name the JSON file to write (nothing was written)\n")
     assert fifo.is_fifo()
