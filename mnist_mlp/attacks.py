@@ -7,6 +7,7 @@ pequeno que muda a resposta para uma imagem (o bloco de desenho). O modelo deve 
 avaliação.
 """
 import contextlib
+import inspect
 import math
 
 import numpy as np
@@ -79,6 +80,13 @@ def accuracy_under_attack(model, data_iter, attack, eps, **options):
     if not callable(attack):
         raise ValueError(f"attack must be a function such as fgsm or pgd, got "
                          f"{type(attack).__name__}")
+    try:  # an option the attack lacks (fgsm's steps): Python's TypeError only at the first batch
+        inspect.signature(attack).bind(model, None, None, eps, **options)
+    except TypeError as err:
+        raise ValueError(f"{getattr(attack, '__name__', 'the attack')} cannot take these "
+                         f"options ({err})") from None
+    except ValueError:  # a builtin or a C function: no signature to read
+        pass
     dtype = dtype_of(model)  # an nn.Module, or one line saying what it is
     if model.training:  # as fgsm and pgd refuse it, for an attack of one's own too
         raise ValueError("the model is in training mode: its noise, dropout and batch "

@@ -2,6 +2,7 @@
 check their arguments here, so a bad value gets the same one-line message everywhere."""
 import math
 import re
+import struct
 from dataclasses import dataclass
 from fractions import Fraction
 from numbers import Integral, Real
@@ -13,9 +14,23 @@ class ConfigError(ValueError):
 
 def is_number(value):
     """A finite real number, NumPy's scalars included (bool is not one, nor a Fraction: torch's
-    optimizers and operators refuse it)."""
+    optimizers and operators refuse it, nor a subnormal float, which the CPU reads as 0 once
+    `cpu.flush_denormals` has run)."""
     return (isinstance(value, Real) and not isinstance(value, (bool, Fraction))
-            and math.isfinite(value))
+            and math.isfinite(value) and not is_subnormal(value))
+
+
+EXPONENT_BITS, MANTISSA_BITS = 0x7FF << 52, (1 << 52) - 1  # of a float64
+TOO_SMALL = " (a number under 2.2e-308, too small to compute with)"
+
+
+def is_subnormal(value):
+    """A float nearer 0 than the smallest normal one (2.2e-308), but not 0: read from its bits
+    (no exponent, some mantissa), which a CPU flushing subnormals cannot change."""
+    if not isinstance(value, float):
+        return False
+    bits = struct.unpack("<Q", struct.pack("<d", value))[0]
+    return bits & EXPONENT_BITS == 0 and bits & MANTISSA_BITS != 0
 
 
 def is_whole(value):
@@ -72,7 +87,10 @@ class Interval:
         except ValueError:
             value = None
         if value is None or not self.holds(value):
-            raise ValueError(f"must be {self.text}, got {text!r}")
+            # '1e-400', or '1e-310' where subnormals are flushed: read as 0, though not 0
+            vanished = value == 0 and re.search("[1-9]", re.split("[eE]", text)[0])
+            raise ValueError(f"must be {self.text}, got {text!r}"
+                             + (TOO_SMALL if vanished else type_hint(value)))
         return value
 
     def __iter__(self):  # (test, text), the form require() takes
@@ -165,6 +183,8 @@ def type_hint(value, what=""):
         return " (a tensor or array: pass x.tolist())"
     if isinstance(value, Fraction):
         return f" (float({value}) is one)"
+    if is_subnormal(value):
+        return TOO_SMALL
     if type(value).__name__ in ("bool", "bool_") and not isinstance(value, bool):  # NumPy's
         return " (pass bool(x))"
     count = value.numel() if hasattr(value, "numel") else getattr(value, "size", None)

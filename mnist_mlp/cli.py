@@ -18,16 +18,24 @@ class UsageError(Exception):
     """The command line asks for something that cannot be done; nothing was started."""
 
 
-def a_path(text):
-    """A path argument with ~ as the home folder: the shell leaves `--out=~/runs` as it is."""
+def a_path(text, what="a folder, e.g. runs"):
+    """A path argument with ~ as the home folder: the shell leaves `--out=~/runs` as it is. An
+    empty one (`--out "$OUT"`, OUT unset) is refused: Path would read it as the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"is empty (an unset shell variable?): name {what}")
     return Path(text).expanduser()
+
+
+def a_run(text):
+    """`a_path` for a run folder to read."""
+    return a_path(text, "a run folder, e.g. runs/C-seed0")
 
 
 def a_file(text):
     """`a_path` for a file to write: a trailing slash names a folder (Path would drop it)."""
     if text.endswith(("/", os.sep)):
         raise argparse.ArgumentTypeError(f"{text} names a folder: name the JSON file to write")
-    return a_path(text)
+    return a_path(text, "the JSON file to write, e.g. results/summary.json")
 
 
 def cmd_presets(args):
@@ -160,7 +168,7 @@ def add_config_flags(parser):
 def runs_command(sub, name, help, description):
     """A subcommand that takes run folders (RUN_DIR...), as all but `presets` and `train` do."""
     command = sub.add_parser(name, help=help, description=description)
-    command.add_argument("run_dirs", nargs="+", type=a_path, metavar="RUN_DIR")
+    command.add_argument("run_dirs", nargs="+", type=a_run, metavar="RUN_DIR")
     return command
 
 

@@ -324,17 +324,20 @@ def cmd_collect(args):
     if args.out.is_file() and not is_summary(args.out):
         raise UsageError(f"--out {args.out} exists and is not a summary `collect` wrote: name "
                          "another file, or delete it first (nothing was written)")
+    if len({run["run"] for run in runs}) < len(runs):  # runs/F-seed0 and clean/F-seed0
+        runs = [{**run, "run": str(run_dir)} for run, run_dir in zip(runs, args.run_dirs)]
     result = collect(runs)
     with output_folder(args.out.parent, "choose another --out"):
         if args.ensemble:  # an explicit test-set reading, as `evaluate`
             models = [load_model(run_dir, run["config"])
                       for run_dir, run in zip(args.run_dirs, runs)]
-            result["ensemble"] = ensemble(args.run_dirs, models)
+            result["ensemble"] = ensemble([run["run"] for run in runs], models)
         # The kernels torch picked here (AVX2, AVX512...): what makes CPUs' numbers differ.
         machine = {**environment(), "cpu_capability": torch.backends.cpu.get_cpu_capability()}
         path = write_json(args.out, {**result, "environment": machine})
     tested = sum("test_accuracy" in run for run in runs)
-    print(f"wrote {path} ({len(runs)} runs, {tested} evaluated on the test set"
+    print(f"wrote {path} ({len(runs)} run{'s' * (len(runs) != 1)}, {tested} evaluated on the "
+          "test set"
           + (", and their ensemble)" if args.ensemble else ")"))
     return 0
 
@@ -344,19 +347,19 @@ def is_summary(path):
     only file --out may replace."""
     try:
         value = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return False
     return (isinstance(value, dict) and isinstance(value.get("runs"), list)
             and "environment" in value)
 
 
-def ensemble(run_dirs, models):
+def ensemble(names, models):
     """The test accuracy of the runs' averaged class probabilities (soft voting), and its 95 %
-    interval."""
+    interval; `names` are the runs' as the summary records them."""
     batches = list(MNIST(batch_size=1000).test_dataloader())
     accuracy = ensemble_accuracy(models, batches)
     images = sum(len(y) for _, y in batches)
-    return {"runs": sorted(Path(d).name for d in run_dirs), "test_accuracy": round(accuracy, 6),
+    return {"runs": sorted(names), "test_accuracy": round(accuracy, 6),
             "test_images": images, "test_interval": list(binomial_interval(accuracy, images))}
 
 

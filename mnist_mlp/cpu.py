@@ -16,8 +16,10 @@ def flush_denormals(enabled=True):
     new thread inherits it from the thread that starts it, so torch's OpenMP workers, started
     by its first parallel operation, compute flushed; workers started earlier do not (the
     subnormal probe in tests/test_cpu.py shows both). The notebooks call it in their imports
-    cell, `mnist_mlp train` before it loads the data. Returns False where the CPU has no such
-    mode, as torch reports it.
+    cell, `mnist_mlp train` before it loads the data. The register is the thread's, so Python's
+    own floats are flushed too: in that process, 1e-310 == 0 (the package's rules refuse
+    subnormal settings for this reason). Returns False where the CPU has no such mode, as torch
+    reports it.
     """
     return torch.set_flush_denormal(enabled)
 

@@ -88,6 +88,9 @@ def load_raw(root=None):
                     _write_atomically(path, data)
                 files[name] = data
                 continue
+            if data is not None:  # a whole gzip file of something else (another MNIST file)
+                warnings.warn(f"{gz} holds another file (md5 {md5(data)}, expected {expected});"
+                              " fetching it again", stacklevel=2)
         files[name] = fetch(name, raw)
     return files
 

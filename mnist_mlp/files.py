@@ -2,8 +2,10 @@
 import contextlib
 import errno
 import json
+import math
 import os
 import shutil
+import zipfile
 from pathlib import Path
 
 NAME_MAX = 255  # bytes in a file's or a folder's name: Linux's, macOS's and Windows' limit
@@ -50,6 +52,9 @@ def free_space(folder):
 def replacing(path):
     """Yield a temporary path beside `path`; write there. On success it replaces `path` in one
     rename; on any error (Ctrl-C included) it is removed and `path` is left as it was."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValueError(f"the path to write must be a str or a Path, got "
+                         f"{type(path).__name__}")
     if isinstance(path, str) and path.endswith(("/", os.sep)):  # Path would drop the slash
         raise ValueError(f"{path} names a folder: name the file to write in it, e.g. "
                          f"{path}modelo.pt")
@@ -104,6 +109,26 @@ def irregular(path):
     return f"not a regular file ({kind})" if kind else "not a regular file"
 
 
+def damaged_record(path):
+    """The name of the first record of the zip file at `path` (torch.save's format) whose bytes
+    do not match their CRC-32, which torch.load does not check; None if all match, or if the
+    file is no zip (torch.load says what it is)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if info.CRC == 0 and info.file_size:  # saved without checksums (torch's option)
+                    continue
+                try:
+                    with archive.open(info) as record:  # checks the CRC once read to its end
+                        while record.read(1 << 20):
+                            pass
+                except zipfile.BadZipFile:
+                    return info.filename
+    except (zipfile.BadZipFile, OSError):
+        return None
+    return None
+
+
 def name_limit(path):
     """The longest file name `path`'s file system takes (in bytes); a WriteError naming `path`
     if its own name, or a folder's on the way, is longer (where os.stat's "File name too long"
@@ -148,8 +173,47 @@ def _create(tmp, path):
 
 
 def write_json(path, value):
-    """Write `value` as strict JSON (NaN and infinity refused, as strict parsers refuse them)."""
-    text = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """Write `value` as strict JSON (NaN and infinity refused, as strict parsers refuse them);
+    NumPy's and torch's numbers and arrays are written as the numbers and lists they hold."""
+    try:
+        text = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False,
+                          default=_plain) + "\n"
+    except (TypeError, ValueError) as err:  # json's own line names neither the value nor a fix
+        where, problem = _not_json(value, "the value")
+        if where is None:
+            raise
+        raise type(err)(f"cannot write {path}: {where} is {problem}") from None
     with replacing(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
+
+
+def _plain(value):
+    """json's fallback: a NumPy or torch number or array as the Python number or list it holds."""
+    if type(value).__module__.split(".")[0] in ("numpy", "torch") and hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not a JSON value")
+
+
+def _not_json(value, where):
+    """(where, what) of the first part of `value` JSON cannot hold, or (None, None)."""
+    if type(value).__module__.split(".")[0] in ("numpy", "torch") and hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, float) and not math.isfinite(value):
+        return where, f"{value}: JSON has no NaN or infinity (write null, or fix what made it)"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                return where, f"a dict with a {type(key).__name__} key: JSON keys are text"
+            found = _not_json(item, f"{where}[{key!r}]")
+            if found[0] is not None:
+                return found
+    elif isinstance(value, (list, tuple)):
+        for number, item in enumerate(value):
+            found = _not_json(item, f"{where}[{number}]")
+            if found[0] is not None:
+                return found
+    elif not isinstance(value, (str, int, float, bool)) and value is not None:
+        return where, (f"a {type(value).__name__}, not a JSON value (a dict, list, text, "
+                       "number, True, False or None)")
+    return None, None

@@ -71,7 +71,8 @@ class NotebookRun:
 
 def start(cwd=None):
     """Flush subnormal floats to zero (Adam's averages for pixels almost never lit decay into
-    them, and CPUs compute slowly with them) and return the run's settings."""
+    them, and CPUs compute slowly with them; the kernel's own floats too: cpu.flush_denormals)
+    and return the run's settings."""
     flush_denormals()
     seed = _whole(SEED_ENV, 0, most=(2**32 - 3) // 3)  # notebook 2 trains 3N, 3N + 1, 3N + 2
     epochs = _whole(EPOCHS_ENV, EPOCHS, least=1, most=MOST_EPOCHS)

@@ -48,6 +48,9 @@ class DrawingPad(anywidget.AnyWidget):
         for model in models.values():
             check_reads_fields(model)
         self.models = {str(name): model for name, model in models.items()}
+        if len(self.models) < len(models):  # {1: a, "1": b}: one would be dropped unseen
+            raise ValueError(f"DrawingPad shows each model by its name as text, and "
+                             f"{', '.join(map(repr, models))} share one: name them apart")
         self.result = self._result("hint", HINT)
 
     def _repr_mimebundle_(self, **kwargs):

@@ -29,7 +29,7 @@ from .checks import (
 )
 from .config import NO_LAYERS, Config, flag_of
 from .evaluation import binomial_interval
-from .files import irregular, replacing, write_json
+from .files import damaged_record, irregular, replacing, write_json
 from .presets import PRESETS
 
 try:
@@ -323,7 +323,7 @@ def read_json(path):
     except FileNotFoundError:
         raise RunError(f"{path} is missing: is {Path(path).parent} a run directory written "
                        "by `python -m mnist_mlp train`?") from None
-    except (OSError, ValueError) as err:  # cut short (a copy, a full disk), or edited
+    except (OSError, ValueError, RecursionError) as err:  # cut short, edited, nested deep
         advice = ("evaluate the run again" if Path(path).name == EVALUATION else
                   "restore it from a copy, or train the run again")
         raise RunError(f"{path} is not readable JSON ({err}): {advice}") from err
@@ -470,6 +470,9 @@ def load_weights(model, path, described="this model",
         kind = type(err).__name__
         raise RunError(f"{path} is corrupt or cut short ({kind}"
                        + (f": {detail}" if detail != kind else "") + f"); {advice}") from err
+    if record := damaged_record(path):  # a flipped bit: loaded as another number
+        raise RunError(f"{path} is corrupt (its part {record} does not match its checksum); "
+                       f"{advice}")
     if isinstance(state, dict) and {"model", "optimizer", "epochs"} <= set(state):
         raise RunError(f"{path} is a training checkpoint, not weights: its 'model' entry holds "
                        "them")
