@@ -77,16 +77,7 @@ def attacked_images(X_adv, X, dtype):
 
 def accuracy_under_attack(model, data_iter, attack, eps, **options):
     """A fração dos exemplos que o modelo ainda acerta depois de `attack(model, X, y, eps)`."""
-    if not callable(attack):
-        raise ValueError(f"attack must be a function such as fgsm or pgd, got "
-                         f"{type(attack).__name__}")
-    try:  # an option the attack lacks (fgsm's steps): Python's TypeError only at the first batch
-        inspect.signature(attack).bind(model, None, None, eps, **options)
-    except TypeError as err:
-        raise ValueError(f"{getattr(attack, '__name__', 'the attack')} cannot take these "
-                         f"options ({err})") from None
-    except ValueError:  # a builtin or a C function: no signature to read
-        pass
+    check_attack_call(attack, options)
     dtype = dtype_of(model)  # an nn.Module, or one line saying what it is
     if model.training:  # as fgsm and pgd refuse it, for an attack of one's own too
         raise ValueError("the model is in training mode: its noise, dropout and batch "
@@ -118,13 +109,29 @@ def notebook4_measures(model, test, seed=0):
     return result
 
 
+def check_attack_call(attack, options):
+    """ValueError, before any image is read, unless `attack(model, X, y, eps, **options)` can
+    be called (Python's TypeError would come from the first batch)."""
+    if not callable(attack):
+        raise ValueError(f"attack must be a function such as fgsm or pgd, got "
+                         f"{type(attack).__name__}")
+    name = getattr(attack, "__name__", "the attack")
+    try:
+        inspect.signature(attack).bind(None, None, None, None, **options)
+    except TypeError as err:
+        if options:  # fgsm's steps
+            raise ValueError(f"{name} cannot take these options ({err})") from None
+        raise ValueError(f"{name} must take (model, X, y, eps), as fgsm and pgd do "
+                         f"({err})") from None
+    except ValueError:  # a builtin or a C function: no signature to read
+        pass
+
+
 def smallest_flip(model, image, attack=fgsm, most=0.5, tolerance=0.002, **options):
     """(eps, imagem atacada, dígito antes, dígito depois) para um `eps` pequeno, até `most`, que
     muda o dígito mais provável de uma imagem 28 x 28, achado por bisseção (o ataque não é
     monótono em eps: não é garantido que seja o menor); None se nem `most` o muda."""
-    if not callable(attack):
-        raise ValueError(f"attack must be a function such as fgsm or pgd, got "
-                         f"{type(attack).__name__}")
+    check_attack_call(attack, options)
     try:
         X = (image.detach().cpu() if isinstance(image, torch.Tensor)
              else torch.as_tensor(np.asarray(image, dtype=float))).to(dtype_of(model))

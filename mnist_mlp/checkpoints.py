@@ -9,7 +9,7 @@ import torch
 from d2l import torch as d2l
 
 from .config import Config
-from .files import damaged_record, replacing
+from .files import damage, replacing
 
 
 class CheckpointError(RuntimeError):
@@ -36,10 +36,9 @@ def read_checkpoint(path, advice=START_OVER, other=OTHER_PATH):
         raise CheckpointError(f"{path} is not a readable checkpoint ({err.__class__.__name__}): "
                               f"if it is this run's, cut short, {advice}; if it is another "
                               f"file, {other}") from None
-    if record := damaged_record(path):  # a flipped bit: resumed with another number
-        raise CheckpointError(f"{path} is corrupt (its part {record} does not match its "
-                              f"checksum): if it is this run's, {advice}; if it is another "
-                              f"file, {other}")
+    if what := damage(path):  # a flipped bit: resumed with another number
+        raise CheckpointError(f"{path} is corrupt ({what}): if it is this run's, {advice}; if "
+                              f"it is another file, {other}")
     if isinstance(state, dict) and state and all(isinstance(v, torch.Tensor)
                                                   for v in state.values()):
         raise CheckpointError(f"{path} holds a model's weights (save_weights), not a training "

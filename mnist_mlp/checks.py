@@ -86,9 +86,9 @@ class Interval:
                 else (float(text) if text.isascii() and "_" not in text else None)
         except ValueError:
             value = None
-        if value is None or not self.holds(value):
-            # '1e-400', or '1e-310' where subnormals are flushed: read as 0, though not 0
-            vanished = value == 0 and re.search("[1-9]", re.split("[eE]", text)[0])
+        # '1e-400', or '1e-310' where subnormals are flushed: read as 0, though not 0
+        vanished = value == 0 and re.search("[1-9]", re.split("[eE]", text)[0])
+        if value is None or vanished or not self.holds(value):
             raise ValueError(f"must be {self.text}, got {text!r}"
                              + (TOO_SMALL if vanished else type_hint(value)))
         return value

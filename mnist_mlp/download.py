@@ -168,8 +168,8 @@ def _read(source, filename):
 def _write_atomically(path, data):
     """Write to a temporary name beside `path`, rename only when complete."""
     try:
-        with replacing(path) as tmp:
-            tmp.write_bytes(data)
+        with replacing(path, through_links=False) as tmp:  # a link to another data set's
+            tmp.write_bytes(data)  # file of the same name: that file is left as it is
     except OSError as err:  # of replacing's WriteError (a path, advice), the reason only
         reason = err.strerror or (os.strerror(err.errno) if err.errno else err)
         raise DataError(f"cannot write MNIST into {path.parent} ({reason}). Point {DATA_ENV} "

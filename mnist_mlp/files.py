@@ -49,9 +49,12 @@ def free_space(folder):
 
 
 @contextlib.contextmanager
-def replacing(path):
+def replacing(path, through_links=True):
     """Yield a temporary path beside `path`; write there. On success it replaces `path` in one
-    rename; on any error (Ctrl-C included) it is removed and `path` is left as it was."""
+    rename; on any error (Ctrl-C included) it is removed and `path` is left as it was. A link
+    is written through, as an editor writes it (the file it points to is replaced), unless
+    `through_links` is False: then the link itself is (a data file the package found bad,
+    where the file linked to may be another data set's)."""
     if not isinstance(path, (str, os.PathLike)):
         raise ValueError(f"the path to write must be a str or a Path, got "
                          f"{type(path).__name__}")
@@ -60,8 +63,8 @@ def replacing(path):
                          f"{path}modelo.pt")
     path = Path(path).expanduser()  # "~/x.pt" from Python: the home folder, not a "./~"
     limit = name_limit(path)  # before is_dir, which raises "File name too long" itself
-    if path.is_symlink():  # the file it points to is written, as an editor writes it; the
-        path = Path(os.path.realpath(path))  # rename would put a file in the link's place
+    if through_links and path.is_symlink():  # else the rename puts a file in the link's place
+        path = Path(os.path.realpath(path))
         limit = name_limit(path)
     if path.is_dir():  # os.replace would fail after the whole write
         raise ValueError(f"{path} is a folder: name the file to write in it, e.g. "
@@ -109,23 +112,30 @@ def irregular(path):
     return f"not a regular file ({kind})" if kind else "not a regular file"
 
 
-def damaged_record(path):
-    """The name of the first record of the zip file at `path` (torch.save's format) whose bytes
-    do not match their CRC-32, which torch.load does not check; None if all match, or if the
-    file is no zip (torch.load says what it is)."""
+def damage(path):
+    """What is damaged in the zip file at `path` (torch.save's format) that torch.load does not
+    check: a record whose bytes do not match their CRC-32, or a header that disagrees with the
+    index torch reads ('its part archive/data/0 does not match its checksum'); None if nothing
+    is, or if the file is no zip (torch.load says what it is)."""
     try:
+        if not zipfile.is_zipfile(path):  # which raises itself for some damaged ends
+            return None
         with zipfile.ZipFile(path) as archive:
             for info in archive.infolist():
+                if info.external_attr & 0x10:  # MS-DOS's folder bit: torch reads no bytes
+                    return f"its part {info.filename} is marked as a folder"
                 if info.CRC == 0 and info.file_size:  # saved without checksums (torch's option)
                     continue
                 try:
                     with archive.open(info) as record:  # checks the CRC once read to its end
                         while record.read(1 << 20):
                             pass
-                except zipfile.BadZipFile:
-                    return info.filename
-    except (zipfile.BadZipFile, OSError):
-        return None
+                except zipfile.BadZipFile as err:
+                    if "CRC" in str(err):
+                        return f"its part {info.filename} does not match its checksum"
+                    raise
+    except Exception as err:  # zipfile raises several kinds for a damaged header or index
+        return f"its zip structure is damaged: {type(err).__name__}"
     return None
 
 
@@ -174,12 +184,16 @@ def _create(tmp, path):
 
 def write_json(path, value):
     """Write `value` as strict JSON (NaN and infinity refused, as strict parsers refuse them);
-    NumPy's and torch's numbers and arrays are written as the numbers and lists they hold."""
+    NumPy's and torch's numbers and arrays, as values or keys, are written as the numbers and
+    lists they hold."""
     try:
-        text = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False,
-                          default=_plain) + "\n"
+        plain = _plain(value)
+        text = json.dumps(plain, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    except RecursionError:  # a list that holds itself, or thousands deep
+        raise ValueError(f"cannot write {path}: the value holds itself, or is nested too deep "
+                         "for JSON") from None
     except (TypeError, ValueError) as err:  # json's own line names neither the value nor a fix
-        where, problem = _not_json(value, "the value")
+        where, problem = _not_json(plain, "the value")
         if where is None:
             raise
         raise type(err)(f"cannot write {path}: {where} is {problem}") from None
@@ -189,31 +203,51 @@ def write_json(path, value):
 
 
 def _plain(value):
-    """json's fallback: a NumPy or torch number or array as the Python number or list it holds."""
-    if type(value).__module__.split(".")[0] in ("numpy", "torch") and hasattr(value, "tolist"):
+    """`value` with NumPy's and torch's numbers and arrays (values and keys) as the Python
+    numbers and lists they hold; tuples as lists."""
+    if _is_array(value):
         return value.tolist()
-    raise TypeError(f"{type(value).__name__} is not a JSON value")
+    if isinstance(value, dict):  # a NumPy key (np.unique's) as its number; others as they are
+        return {_plain_key(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _plain_key(key):
+    """A NumPy or torch number as the Python number it holds; any other key as it is."""
+    if _is_array(key):
+        with contextlib.suppress(ValueError, RuntimeError):  # an array of several
+            return key.item()
+    return key
+
+
+def _is_array(value):
+    """A NumPy or torch number or array."""
+    return type(value).__module__.split(".")[0] in ("numpy", "torch") and hasattr(value, "tolist")
 
 
 def _not_json(value, where):
-    """(where, what) of the first part of `value` JSON cannot hold, or (None, None)."""
-    if type(value).__module__.split(".")[0] in ("numpy", "torch") and hasattr(value, "tolist"):
-        value = value.tolist()
+    """(where, what) of the first part of `value` (made `_plain`) JSON cannot hold, or (None,
+    None)."""
     if isinstance(value, float) and not math.isfinite(value):
         return where, f"{value}: JSON has no NaN or infinity (write null, or fix what made it)"
     if isinstance(value, dict):
         for key, item in value.items():
+            if isinstance(key, float) and not math.isfinite(key):
+                return where, f"a dict with the key {key}: JSON has no NaN or infinity"
             if not isinstance(key, (str, int, float, bool)) and key is not None:
-                return where, f"a dict with a {type(key).__name__} key: JSON keys are text"
+                return where, (f"a dict with a key of type {type(key).__name__}: JSON's keys are "
+                               "text or numbers")
             found = _not_json(item, f"{where}[{key!r}]")
             if found[0] is not None:
                 return found
-    elif isinstance(value, (list, tuple)):
+    elif isinstance(value, list):
         for number, item in enumerate(value):
             found = _not_json(item, f"{where}[{number}]")
             if found[0] is not None:
                 return found
     elif not isinstance(value, (str, int, float, bool)) and value is not None:
-        return where, (f"a {type(value).__name__}, not a JSON value (a dict, list, text, "
-                       "number, True, False or None)")
+        return where, (f"a value of type {type(value).__name__}, not a JSON value (a dict, list, "
+                       "text, number, True, False or None)")
     return None, None

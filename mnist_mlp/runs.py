@@ -29,7 +29,7 @@ from .checks import (
 )
 from .config import NO_LAYERS, Config, flag_of
 from .evaluation import binomial_interval
-from .files import damaged_record, irregular, replacing, write_json
+from .files import damage, irregular, replacing, write_json
 from .presets import PRESETS
 
 try:
@@ -470,9 +470,8 @@ def load_weights(model, path, described="this model",
         kind = type(err).__name__
         raise RunError(f"{path} is corrupt or cut short ({kind}"
                        + (f": {detail}" if detail != kind else "") + f"); {advice}") from err
-    if record := damaged_record(path):  # a flipped bit: loaded as another number
-        raise RunError(f"{path} is corrupt (its part {record} does not match its checksum); "
-                       f"{advice}")
+    if what := damage(path):  # a flipped bit: loaded as another number
+        raise RunError(f"{path} is corrupt ({what}); {advice}")
     if isinstance(state, dict) and {"model", "optimizer", "epochs"} <= set(state):
         raise RunError(f"{path} is a training checkpoint, not weights: its 'model' entry holds "
                        "them")

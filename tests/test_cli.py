@@ -101,7 +101,7 @@ def test_compare_groups_seeds_as_mean_and_std(runs, capsys):
     accs = [json.loads((runs / f"C-seed{s}" / "metrics.json").read_text())["val_accuracy"]
             for s in (0, 1)]
     assert f"| {np.mean(accs):.4f} ± {np.std(accs, ddof=1):.4f} |" in out
-    assert "| C | 784-32-10 relu | adam, 0.001 | 2 |" in out
+    assert "| C (hidden_sizes 32, epochs 2) | 784-32-10 relu | adam, 0.001 | 2 |" in out
 
 
 def test_compare_shows_test_accuracy_for_evaluated_runs_only(tmp_path, capsys, monkeypatch):
