@@ -72,7 +72,8 @@ def to_mnist(image, drawing=False):
     return field / field.max()  # resampling blurs the darkest pixel; MNIST's darkest is always ~1
 
 
-# fit_to_box: the share of the frame's pixels lit over which its background may not be 0
+# fit_to_box: the share of the frame's pixels lit, by paper brighter than the image on average,
+# over which the ink is taken to be dark on light paper
 LIT_FRAME = 0.75
 
 
@@ -91,18 +92,15 @@ def fit_to_box(ink, resample="bilinear"):
         raise ValueError("fit_to_box expects ink >= 0 on a background of exactly 0, with some "
                          "ink; for any other image use to_mnist")
     frame = np.concatenate([ink[0], ink[-1], ink[1:-1, 0], ink[1:-1, -1]])
-    lit = (frame > 0).mean()
-    # a frame lit nearly all round, by paper brighter than the image on average, or by a faint
-    # background (grain, a border) all round an image wider than a stroke: its bounding box
-    # would be the whole image, the digit shrunk in it. Of the tight crops of MNIST's 10 000
-    # test digits none is refused; of their negatives, 99.2%; with a grain of 1-3, all.
-    if lit > LIT_FRAME and (frame.mean() > ink.mean() or (
-            lit > 0.95 and min(ink.shape) >= 8 and np.median(frame) < ink.max() / 4)):
+    # the bounding box would be the whole image, the digit shrunk in it: paper lit nearly all
+    # round the frame and brighter than the image on average (dark ink), or a faint background
+    # (grain, a border) lighting much of what lies away from the bright ink
+    if ((frame > 0).mean() > LIT_FRAME and frame.mean() > ink.mean()) or _faint_background(ink):
         raise ValueError("fit_to_box expects ink on a background of exactly 0, and this "
-                         "image's frame is not 0 almost all round: dark ink on light paper? "
-                         "invert it (255 - image); a faint background? clear it (image[image "
-                         "< t] = 0); light ink cropped tight? pad it (np.pad(image, 1)); or "
-                         "use to_mnist, which does these")
+                         "image's background is not 0: dark ink on light paper? invert it "
+                         "(255 - image); a faint background? clear it (image[image < t] = 0); "
+                         "light ink cropped tight? pad it (np.pad(image, 1)); or use to_mnist, "
+                         "which does these")
     rows, cols = np.nonzero(ink)
     box = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
     scale = BOX / max(box.shape)
@@ -115,6 +113,19 @@ def fit_to_box(ink, resample="bilinear"):
                  for centre, size in zip(ndimage.center_of_mass(digit), digit.shape))
     field[top:top + digit.shape[0], left:left + digit.shape[1]] = digit
     return torch.from_numpy(field).unsqueeze(0)
+
+
+def _faint_background(ink):
+    """Whether the pixels away from the bright ink (those under a quarter of the brightest,
+    outside its box widened by 5% of the image) are many (a fifth of the image) and mostly
+    lit: on MNIST's test digits, padded or cropped tight, upscaled or not, at most a tenth of
+    them is; with a grain of 0-1 on 255, or JPEG-like noise, more than a quarter."""
+    margin = max(1, round(0.05 * max(ink.shape)))
+    rows, cols = np.nonzero(ink >= ink.max() / 4)
+    away = np.ones(ink.shape, bool)
+    away[max(0, rows.min() - margin):rows.max() + margin + 1,
+         max(0, cols.min() - margin):cols.max() + margin + 1] = False
+    return away.sum() >= ink.size / 5 and (ink[away] > 0).mean() > 1 / 5
 
 
 def grey(image):
@@ -168,17 +179,13 @@ def grey(image):
         array = array.astype(np.float64) @ LUMA
     name = "image" + "[0]" * ones  # what the hints below call
     if array.ndim == 3 and array.shape[0] in (2, 3, 4):  # ToTensor's layout of LA, RGB, RGBA
-        if isinstance(image, torch.Tensor):
-            raise ValueError(f"got a channel-first tensor of shape {shape} (ToTensor of a "
-                             f"photo): pass {name}.permute(1, 2, 0), or the PIL image itself")
-        raise ValueError(f"got shape {shape}: a channel-first image? pass "
-                         f"{name}.transpose(1, 2, 0); several digits? pass them one at a time")
-    side = math.isqrt(array.size)
-    if (array.ndim == 1 or array.ndim == 2 and min(array.shape) == 1) and side >= 8 and (
-            side * side == array.size):
-        # (784,), or a row (1, 784) as x.reshape(1, -1) and a CSV give it: one pixel tall
-        raise ValueError(f"got shape {shape}: a flattened image? pass "
-                         f"{name}.reshape({side}, {side})")
+        # or 2 to 4 digits (dataset.data[:2]): which, only the caller knows
+        method = "permute" if isinstance(image, torch.Tensor) else "transpose"
+        raise ValueError(f"got shape {shape}: several digits? pass them one at a time, e.g. "
+                         f"{name}[0]; a channel-first image (ToTensor of a photo)? pass "
+                         f"{name}.{method}(1, 2, 0)")
+    if array.ndim == 1 or array.ndim == 2 and min(array.shape) <= 3 < 49 <= max(array.shape):
+        raise ValueError(f"got shape {shape}: {_flattened(array, name)}")
     if array.ndim != 2:
         raise ValueError(f"expected one image (H x W grey, H x W x 3 colour, or with alpha), got "
                          f"shape {shape}" + (": several images? pass them one at a time, e.g. "
@@ -190,13 +197,31 @@ def grey(image):
     return array
 
 
+def _flattened(array, name):
+    """What a row of values (784, a row or a few rows of them, or 785 with a label) may be."""
+    values = max(array.shape)
+    rows = "" if array.ndim == 1 or min(array.shape) == 1 else "rows of "
+    one = f"{name}[0]" if rows else name
+    if values >= 64 and math.isqrt(values) ** 2 == values:
+        return (f"{rows or 'a '}flattened image{'s' if rows else ''}? pass "
+                f"{'one, ' if rows else ''}{one}.reshape({math.isqrt(values)}, "
+                f"{math.isqrt(values)})")
+    if values > 64 and math.isqrt(values - 1) ** 2 == values - 1:  # Kaggle's CSV: label first
+        side = math.isqrt(values - 1)
+        return (f"{rows or 'a '}flattened image{'s' if rows else ''} with a label first (a "
+                f"CSV row)? drop the label: {one}.ravel()[1:].reshape({side}, {side})")
+    return "a line of values, not an image of a digit: pass an H x W image"
+
+
 def _full_scale(array):
-    """Full opacity (and white) in an image's own range: 1 for bools and floats up to 1, 255 for
-    8-bit values, 65535 for 16-bit ones (a 16-bit PNG's alpha), else the image's maximum."""
+    """Full opacity (and white) in an image's own range: 1 for bools and floats under 2 (a
+    resize's overshoot of 0..1), 255 for 8-bit values, 65535 for 16-bit ones (a 16-bit PNG's
+    alpha), else the image's maximum."""
     top = float(array.max())
-    if array.dtype.kind == "b" or (array.dtype.kind == "f" and top <= 1):
-        return 1.0
-    return next((full for full in (255.0, 65535.0) if top <= full), top)
+    if array.dtype.kind == "b" or (array.dtype.kind == "f" and top < 2):  # 1.002: bicubic's
+        return 1.0  # overshoot of a 0..1 image
+    slack = 1.2 if array.dtype.kind == "f" else 1.0
+    return next((full for full in (255.0, 65535.0) if top <= full * slack), top)
 
 
 def neighbour_correlation(pixels):

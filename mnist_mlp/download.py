@@ -103,8 +103,10 @@ def _verified(path, expected):
     data = path.read_bytes()
     if md5(data) == expected:
         return data
-    warnings.warn(f"{path} is corrupt (md5 {md5(data)}, expected {expected}); reading it again",
-                  stacklevel=3)
+    link = (f" (a link to {os.path.realpath(path)}, which is left as it is: the link is "
+            "replaced by a good copy)" if path.is_symlink() else "")
+    warnings.warn(f"{path} is corrupt (md5 {md5(data)}, expected {expected}){link}; reading it "
+                  "again", stacklevel=3)
     return None
 
 

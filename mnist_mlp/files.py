@@ -186,29 +186,60 @@ def write_json(path, value):
     """Write `value` as strict JSON (NaN and infinity refused, as strict parsers refuse them);
     NumPy's and torch's numbers and arrays, as values or keys, are written as the numbers and
     lists they hold."""
-    try:
-        plain = _plain(value)
-        text = json.dumps(plain, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    except RecursionError:  # a list that holds itself, or thousands deep
-        raise ValueError(f"cannot write {path}: the value holds itself, or is nested too deep "
-                         "for JSON") from None
-    except (TypeError, ValueError) as err:  # json's own line names neither the value nor a fix
-        where, problem = _not_json(plain, "the value")
-        if where is None:
-            raise
-        raise type(err)(f"cannot write {path}: {where} is {problem}") from None
+    try:  # plain values as json writes them; NumPy's and torch's through `default`
+        text = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False,
+                          default=_plain_value) + "\n"
+    except (TypeError, ValueError, RecursionError):  # a NumPy key, NaN, a set, a loop...
+        text = _json_text(path, value)
     with replacing(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
 
 
-def _plain(value):
-    """`value` with NumPy's and torch's numbers and arrays (values and keys) as the Python
-    numbers and lists they hold; tuples as lists."""
+def _plain_value(value):
+    """json's fallback: a NumPy or torch number or array as the Python number or list it holds."""
     if _is_array(value):
         return value.tolist()
-    if isinstance(value, dict):  # a NumPy key (np.unique's) as its number; others as they are
-        return {_plain_key(key): _plain(item) for key, item in value.items()}
+    raise TypeError(f"{type(value).__name__} is not a JSON value")
+
+
+def _json_text(path, value):
+    """`value` as JSON text with NumPy's and torch's keys as the numbers they hold, or one line
+    naming what JSON cannot hold."""
+    too_deep = (f"cannot write {path}: the value holds itself, or is nested too deep for "
+                "JSON")
+    try:
+        plain = _plain(value)
+    except RecursionError:  # a list that holds itself, or thousands deep
+        raise ValueError(too_deep) from None
+    except ValueError as err:  # keys that become one
+        raise ValueError(f"cannot write {path}: {err}") from None
+    try:
+        return json.dumps(plain, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    except RecursionError:
+        raise ValueError(too_deep) from None
+    except (TypeError, ValueError) as err:  # json's own line names neither the value nor a fix
+        where, problem = _not_json(plain, "the value")
+        if where is None:
+            raise
+        raise type(err)(f"cannot write {path}: {where} is {problem}") from None
+
+
+def _plain(value):
+    """`value` with NumPy's and torch's numbers and arrays (values and keys) as the Python
+    numbers and lists they hold; tuples as lists. Keys that become one (tensor(3) twice: a
+    tensor is a key by identity) are refused rather than merged."""
+    if _is_array(value):
+        return value.tolist()
+    if isinstance(value, dict):
+        plain = {}
+        for key, item in value.items():
+            new = _plain_key(key)
+            if new in plain:
+                raise ValueError(f"two keys are both {new!r} as numbers (NumPy or torch keys "
+                                 "are kept apart by identity): count with key.item()")
+            plain[new] = _plain(item)
+        return plain
     if isinstance(value, (list, tuple)):
         return [_plain(item) for item in value]
     return value

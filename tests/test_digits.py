@@ -214,7 +214,7 @@ def test_fit_to_box_bad_input_raises_a_helpful_value_error(ink, resample, messag
 
 @pytest.mark.parametrize("image, message", [
     (np.zeros((0, 5)), "empty"),
-    (np.zeros(10), "expected one image"),
+    (np.zeros(10), "a line of values, not an image of a digit"),
     (np.zeros((5, 28, 28)), "several images"),
     (np.zeros((28, 28, 4)), "all one colour"),  # transparent everywhere: white
     (np.zeros((28, 28, 3)), "all one colour"),

@@ -2029,13 +2029,14 @@ def test_one_image_in_any_common_layout_is_read_as_one_image():
 
 
 @pytest.mark.parametrize("image, message", [
-    (np.zeros((3, 64, 64)), r"got shape \(3, 64, 64\): a channel-first image\? pass "
-                            r"image.transpose\(1, 2, 0\); several digits\? pass them one at a "
-                            r"time$"),
-    (np.zeros((1, 3, 64, 64)), r"got shape \(1, 3, 64, 64\): a channel-first image\? pass "
-                               r"image\[0\].transpose\(1, 2, 0\)"),
-    (torch.zeros(2, 28, 28), r"tensor of shape \(2, 28, 28\) \(ToTensor of a photo\): pass "
-                             r"image.permute\(1, 2, 0\)"),
+    (np.zeros((3, 64, 64)), r"got shape \(3, 64, 64\): several digits\? pass them one at a "
+                            r"time, e.g. image\[0\]; a channel-first image \(ToTensor of a "
+                            r"photo\)\? pass image.transpose\(1, 2, 0\)$"),
+    (np.zeros((1, 3, 64, 64)), r"got shape \(1, 3, 64, 64\): .* pass "
+                               r"image\[0\].transpose\(1, 2, 0\)$"),
+    (torch.zeros(2, 28, 28), r"got shape \(2, 28, 28\): several digits\? pass them one at a "
+                             r"time, e.g. image\[0\]; a channel-first image \(ToTensor of a "
+                             r"photo\)\? pass image.permute\(1, 2, 0\)$"),
     (np.zeros(784), r"got shape \(784,\): a flattened image\? pass image.reshape\(28, 28\)$"),
     (np.zeros((1, 784)), r"got shape \(1, 784\): a flattened image\? pass "
                          r"image.reshape\(28, 28\)$"),
@@ -2056,8 +2057,8 @@ def test_fit_to_box_refuses_a_background_that_is_not_0():
     digit[5:22, 16] = 90  # anti-aliasing
     grain = np.random.default_rng(0).integers(1, 4, digit.shape)
     for image in (255 - digit, digit + grain):
-        with pytest.raises(ValueError, match=r"this image's frame is not 0 almost all round: "
-                                             r"dark ink on light paper\? invert it"):
+        with pytest.raises(ValueError, match=r"this image's background is not 0: dark ink on "
+                                             r"light paper\? invert it"):
             fit_to_box(image)
     assert fit_to_box(digit).max() == 200
     assert fit_to_box(digit[5:22, 12:17]).max() == 200  # a tight crop: its frame is ink
@@ -2278,3 +2279,80 @@ def test_an_attack_without_eps_and_smallest_flips_options_are_one_line():
     with pytest.raises(ValueError, match=r"^fgsm cannot take these options \(got an unexpected "
                                          r"keyword argument 'steps'\)$"):
         smallest_flip(model, torch.rand(28, 28), steps=3)
+
+
+# Probe 16 (session 9)
+@pytest.mark.parametrize("shape, message", [
+    ((1, 785), r"a flattened image with a label first \(a CSV row\)\? drop the label: "
+               r"image.ravel\(\)\[1:\].reshape\(28, 28\)$"),
+    ((2, 784), r"rows of flattened images\? pass one, image\[0\].reshape\(28, 28\)$"),
+    ((1, 60), r"a line of values, not an image of a digit: pass an H x W image$")])
+def test_rows_of_values_are_not_read_as_an_image_one_pixel_tall(shape, message):
+    # Kaggle's CSV row (label first) and X[:2] of flattened rows were read as 1-3 px tall digits
+    from mnist_mlp.digits import fit_to_box
+
+    for helper in (to_mnist, fit_to_box):
+        with pytest.raises(ValueError, match=rf"^got shape \({shape[0]}, {shape[1]}\): {message}"):
+            helper(np.ones(shape))
+
+
+def test_fit_to_box_refuses_faint_grain_that_lights_part_of_the_frame():
+    # a grain of 0-2 on 255 lit under 3/4 of the frame: the digit came back shrunk
+    from mnist_mlp.digits import fit_to_box
+
+    digit = np.zeros((28, 28))
+    digit[4:24, 12:16] = 255
+    grain = np.random.default_rng(0).integers(0, 3, digit.shape)
+    with pytest.raises(ValueError, match="a faint background\\? clear it"):
+        fit_to_box(digit + grain)
+    big = np.zeros((84, 84))
+    big[12:72, 36:48] = 255
+    big[12:72, 35] = big[12:72, 48] = 40  # an upscaled stroke's soft edge, cropped tight
+    assert fit_to_box(big[12:72, 35:49]).max() == 255
+
+
+def test_a_float_rgba_image_a_little_over_1_keeps_its_alpha_scale():
+    # bicubic's overshoot to 1.002 divided the alpha by 255: the image read as all paper
+    from mnist_mlp.digits import grey
+
+    ink = np.zeros((40, 40))
+    ink[10:30, 18:22] = 1
+    rgba = np.dstack([1 - ink] * 3 + [np.ones_like(ink)])
+    rgba[0, 0, :3] = 1.002
+    assert grey(rgba)[15, 20] == pytest.approx(0) and grey(rgba)[5, 5] == pytest.approx(1)
+
+
+def test_write_json_refuses_keys_that_become_one_and_writes_deep_plain_values(tmp_path):
+    from mnist_mlp.files import write_json
+
+    counts = {}
+    for label in torch.tensor([3, 3, 7, 3]):  # a tensor is a key by identity: four keys
+        counts[label] = counts.get(label, 0) + 1
+    with pytest.raises(ValueError, match=r"two keys are both 3 as numbers .*: count with "
+                                         r"key.item\(\)$"):
+        write_json(tmp_path / "c.json", counts)
+    assert not (tmp_path / "c.json").exists()
+    deep = value = []
+    for _ in range(600):  # json writes it; a copy of it first must not hit the recursion limit
+        value.append([])
+        value = value[0]
+    write_json(tmp_path / "d.json", deep)
+    assert json.loads((tmp_path / "d.json").read_text()) == deep
+
+
+def test_a_corrupt_raw_file_that_is_a_link_says_the_link_is_replaced(tmp_path, monkeypatch):
+    from mnist_mlp import download
+
+    name, content = "train-labels-idx1-ubyte", b"labels"
+    monkeypatch.setattr(download, "FILES", {name: download.md5(content)})
+    monkeypatch.setenv(download.MIRROR_ENV, str(tmp_path / "offline"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_bytes(b"damaged")
+    raw = download.raw_folder(tmp_path / "data")
+    raw.mkdir(parents=True)
+    (raw / name).symlink_to(elsewhere)
+    (raw / "train-labels.idx1-ubyte").write_bytes(content)
+    with pytest.warns(UserWarning, match=rf"\(a link to {elsewhere}, which is left as it is: "
+                                         r"the link is replaced by a good copy\)"):
+        download.load_raw(tmp_path / "data")
+    assert elsewhere.read_bytes() == b"damaged" and (raw / name).read_bytes() == content
