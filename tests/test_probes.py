@@ -181,6 +181,19 @@ def test_the_notebooks_seed_is_ascii_digits_whose_three_seeds_set_seed_takes(tmp
     assert not (tmp_path / "build").exists()
 
 
+def one_mnist_file(tmp_path, monkeypatch, name, content):
+    """MNIST reduced to the file `name` holding `content`, served gzipped by a mirror folder."""
+    import gzip
+
+    from mnist_mlp import download
+
+    monkeypatch.setattr(download, "FILES", {name: download.md5(content)})
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (mirror / f"{name}.gz").write_bytes(gzip.compress(content))
+    monkeypatch.setenv(download.MIRROR_ENV, str(mirror))
+
+
 def hand_made_run(run, history, **metrics):
     """A run folder of E (10 epochs, validated on 10,000 held-out images) written by hand, with
     the rows `history` and any metrics.json value replaced by `metrics`."""
@@ -1669,16 +1682,11 @@ def test_weights_onto_a_fifo_or_a_device_are_refused_before_writing(tmp_path):
 def test_mnist_files_stored_as_folders_are_one_data_error(tmp_path, capsys, monkeypatch):
     # Kaggle's layout (each file inside a folder of its name): the file was fetched, then a
     # traceback whose ValueError advised writing "modelo.pt" into the MNIST folder
-    import gzip
 
     from mnist_mlp import DataError, download
 
     name, content = "train-images-idx3-ubyte", b"images"
-    monkeypatch.setattr(download, "FILES", {name: download.md5(content)})
-    mirror = tmp_path / "mirror"
-    mirror.mkdir()
-    (mirror / f"{name}.gz").write_bytes(gzip.compress(content))
-    monkeypatch.setenv(download.MIRROR_ENV, str(mirror))
+    one_mnist_file(tmp_path, monkeypatch, name, content)
     folder = download.raw_folder(tmp_path / "data") / name
     folder.mkdir(parents=True)
     (folder / name).write_bytes(content)
@@ -2222,16 +2230,11 @@ def test_a_damaged_zip_header_is_corrupt_not_a_traceback(tmp_path):
 
 def test_a_raw_mnist_link_to_another_file_is_replaced_itself(tmp_path, monkeypatch):
     # since links were written through, MNIST's labels overwrote Fashion-MNIST's of that name
-    import gzip
 
     from mnist_mlp import download
 
     name, content = "train-labels-idx1-ubyte", b"labels"
-    monkeypatch.setattr(download, "FILES", {name: download.md5(content)})
-    mirror = tmp_path / "mirror"
-    mirror.mkdir()
-    (mirror / f"{name}.gz").write_bytes(gzip.compress(content))
-    monkeypatch.setenv(download.MIRROR_ENV, str(mirror))
+    one_mnist_file(tmp_path, monkeypatch, name, content)
     fashion = tmp_path / "fashion" / name
     fashion.parent.mkdir()
     fashion.write_bytes(b"fashion labels")
