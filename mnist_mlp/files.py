@@ -191,9 +191,21 @@ def write_json(path, value):
                           default=_plain_value) + "\n"
     except (TypeError, ValueError, RecursionError):  # a NumPy key, NaN, a set, a loop...
         text = _json_text(path, value)
+    json.loads(text, object_pairs_hook=lambda pairs: _one_each(path, pairs))
     with replacing(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
+
+
+def _one_each(path, pairs):
+    """ValueError where keys became one as JSON's text ({3: 5, "3": 10}: both "3"), which json
+    writes twice and a reader reads as the last alone."""
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) < len(keys):
+        twice = next(key for key in keys if keys.count(key) > 1)
+        raise ValueError(f"cannot write {path}: two keys of one dict are both {twice!r} as JSON "
+                         "text (e.g. 3 and '3'): a reader would keep only the last")
+    return None
 
 
 def _plain_value(value):

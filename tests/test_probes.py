@@ -2358,3 +2358,16 @@ def test_a_corrupt_raw_file_that_is_a_link_says_the_link_is_replaced(tmp_path, m
                                          r"the link is replaced by a good copy\)"):
         download.load_raw(tmp_path / "data")
     assert elsewhere.read_bytes() == b"damaged" and (raw / name).read_bytes() == content
+
+
+# Probe 17 (session 9)
+def test_write_json_refuses_keys_that_json_writes_alike(tmp_path):
+    # {"3": 10, 3: 5} was written with "3" twice: read back, the 10 was lost without a word
+    from mnist_mlp.files import write_json
+
+    for value in ({"3": 10, 3: 5}, {"a": {True: 1, "true": 2}}, {None: 1, "null": 2}):
+        with pytest.raises(ValueError, match=r"two keys of one dict are both '\w+' as JSON text"):
+            write_json(tmp_path / "k.json", value)
+    assert not (tmp_path / "k.json").exists()
+    write_json(tmp_path / "k.json", {"3": 10, 4: 5})
+    assert json.loads((tmp_path / "k.json").read_text()) == {"3": 10, "4": 5}
