@@ -64,7 +64,8 @@ def confusion_matrix(y_true, y_pred, num_classes):
     require("num_classes", num_classes)  # range(10.0): a TypeError
     labels = range(num_classes)
     for values, whose in ((y_true, "a label"), (y_pred, "an answer of the model")):
-        beyond = sorted(set(values.unique().tolist()) - set(labels))
+        beyond = sorted(set(np.unique(np.asarray(values)).tolist()) - set(labels))  # tensors,
+        # arrays and lists alike, as scikit-learn's own takes them
         if beyond:
             raise ValueError(f"{whose}, {beyond[0]}, is beyond the matrix's {len(labels)} "
                              f"classes (0 to {len(labels) - 1}): confusion(..., "

@@ -2371,3 +2371,14 @@ def test_write_json_refuses_keys_that_json_writes_alike(tmp_path):
     assert not (tmp_path / "k.json").exists()
     write_json(tmp_path / "k.json", {"3": 10, 4: 5})
     assert json.loads((tmp_path / "k.json").read_text()) == {"3": 10, "4": 5}
+
+
+def test_confusion_matrix_takes_arrays_and_lists_as_scikit_learns_does():
+    # NumPy arrays raised AttributeError ('numpy.ndarray' object has no attribute 'unique')
+    from mnist_mlp.evaluation import confusion_matrix
+
+    for kind in (np.array, list, torch.tensor):
+        assert confusion_matrix(kind([0, 1, 2]), kind([0, 2, 2]), 3).tolist() == [
+            [1, 0, 0], [0, 0, 1], [0, 0, 1]]
+    with pytest.raises(ValueError, match="a label, 11, is beyond the matrix's 10 classes"):
+        confusion_matrix(np.array([0, 11]), np.array([0, 1]), 10)
