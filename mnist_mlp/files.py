@@ -242,7 +242,7 @@ def _plain(value):
     numbers and lists they hold; tuples as lists. Keys that become one (tensor(3) twice: a
     tensor is a key by identity) are refused rather than merged."""
     if _is_array(value):
-        return value.tolist()
+        return _plain_value(value)
     if isinstance(value, dict):
         plain = {}
         for key, item in value.items():
