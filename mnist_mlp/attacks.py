@@ -142,6 +142,7 @@ def smallest_flip(model, image, attack=fgsm, most=0.5, tolerance=0.002, **option
         raise ValueError(f"expected one 28 x 28 image, as to_mnist returns, got shape "
                          f"{tuple(X.shape)}")
     X = X.reshape(1, 1, 28, 28)
+    require("most", most, PIXEL)  # before check_attack, which would call it eps
     check_attack(model, X, torch.zeros(1, dtype=torch.long), most)  # y: read below, once checked
     require("tolerance", tolerance, POSITIVE)  # 0 would bisect for ever
     with torch.no_grad():
@@ -276,5 +277,8 @@ def check_images(model, X):
                          f"MNIST's loaders give them, got {getattr(X, 'dtype', type(X).__name__)} "
                          f"{_shape(X)}: torch.as_tensor(X, dtype={dtype})")
     if not (X.min() >= 0 and X.max() <= 1):
+        byte = X.min() >= 0 and 1 < X.max() <= 255 and bool((X.round() == X).all())
         raise ValueError(f"the images must be in [0, 1], as MNIST's loaders give them; these "
-                         f"go from {float(X.min()):.3g} to {float(X.max()):.3g}")
+                         f"go from {float(X.min()):.3g} to {float(X.max()):.3g}"
+                         + (" (grey levels 0 to 255: divide them by 255, or read a photo "
+                            "with to_mnist)" if byte else ""))

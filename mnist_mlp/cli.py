@@ -3,7 +3,9 @@ set, compare them, collect them into one JSON file, give older runs clean statis
 
 This module parses; `commands` runs what needs the training stack, imported only then."""
 import argparse
+import glob
 import os
+import re
 from dataclasses import fields
 from pathlib import Path
 
@@ -27,8 +29,17 @@ def a_path(text, what="a folder, e.g. runs"):
 
 
 def a_run(text):
-    """`a_path` for a run folder to read."""
-    return a_path(text, "a run folder, e.g. runs/C-seed0")
+    """`a_path` for a run folder to read; a pattern the shell left as it is (cmd and PowerShell
+    expand no `*`) is named as one, with what it matches."""
+    path = a_path(text, "a run folder, e.g. runs/C-seed0")
+    if any(c in text for c in "*?[") and not path.exists():
+        matches = sorted(glob.glob(os.path.expanduser(text)))
+        shown = " ".join(matches[:3]) + (" ..." if len(matches) > 3 else "")
+        raise argparse.ArgumentTypeError(
+            f"{text} is a pattern the shell did not expand (cmd and PowerShell do not): name the "
+            f"folders, e.g. {shown}" if matches else
+            f"{text} matches no folder: check the path (run folders are named like C-seed0)")
+    return path
 
 
 def a_file(text):
@@ -73,9 +84,19 @@ def argument(rule):
         try:
             return rule.parse(text)
         except ValueError as err:
-            raise argparse.ArgumentTypeError(str(err)) from None
+            raise argparse.ArgumentTypeError(str(err) + _comma_hint(text, rule.whole)) from None
     parse.__name__ = "integer" if rule.whole else "number"
     return parse
+
+
+def _comma_hint(text, whole):
+    """Advice for a number written with a comma, as Portuguese (and --help's 60,000) write
+    them: the command line reads 0.1 and 10000."""
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", text.strip()) and whole:
+        return f" (write it without a thousands separator: {text.strip().replace(',', '')})"
+    if re.fullmatch(r"[+-]?\d*,\d+", text.strip()) and not whole:
+        return f" (write it with a decimal point: {text.strip().replace(',', '.')})"
+    return ""
 
 
 POSITIVE_INT, WHOLE_NUMBER = argument(COUNT), argument(NONNEGATIVE_COUNT)
@@ -90,6 +111,10 @@ def list_item(parse, what, example):
             raise argparse.ArgumentTypeError(f"got the preset name {text!r} among the {what}: "
                                              f"put the preset first, e.g. train {text.upper()} "
                                              f"{example}")
+        if "," in text and all(part.strip() for part in text.split(",")):  # 256,256
+            raise argparse.ArgumentTypeError(
+                f"got {text!r}: separate the {what} with spaces, e.g. "
+                f"{example.split()[0]} {' '.join(part.strip() for part in text.split(','))}")
         return parse(text)
     parse_item.__name__ = parse.__name__
     return parse_item
@@ -143,6 +168,9 @@ class Parser(argparse.ArgumentParser):
     """argparse's parser, its errors in one line (the usage is one --help away)."""
 
     def error(self, message):
+        if (found := re.match(r"argument (--[\w-]+)/(--no-[\w-]+): ignored explicit argument",
+                              message)):  # --batch-norm=false: a switch takes no value
+            message += f" (a switch takes no value: {found[1]} or {found[2]})"
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 

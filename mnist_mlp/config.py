@@ -38,7 +38,10 @@ def _float(value):
 
 @dataclass(frozen=True)
 class Config:
-    """The hyperparameters of one run; the defaults are the original notebook's model A."""
+    """The hyperparameters of one run; the defaults are the original notebook's model A.
+
+    A field of NEEDS does nothing without the one it needs, and is accepted here (F's exercises
+    take batch norm out of F, its clean statistics then idle); `train` refuses such a flag."""
 
     hidden_sizes: tuple[int, ...] = _field((128,), "hidden layer sizes, e.g. 256 256 (none: no "
                                            "hidden layer)", "sizes")

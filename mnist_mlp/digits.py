@@ -139,6 +139,12 @@ def grey(image):
     if isinstance(image, bytes | bytearray):
         raise ValueError("got bytes, not an image: open them first, e.g. "
                          "PIL.Image.open(io.BytesIO(data))")
+    if image is None:
+        raise ValueError("got None, not an image: no image was given (did a load or a "
+                         "function that draws return None?)")
+    if hasattr(image, "read"):  # an open file
+        raise ValueError("got an open file, not an image: open it as one, e.g. "
+                         "PIL.Image.open(file)")
     if isinstance(image, Image.Image):
         if image.has_transparency_data:
             white = Image.new("RGBA", image.size, "white")  # what a viewer shows behind it

@@ -60,6 +60,7 @@ def md5(data):
 def load_raw(root=None):
     """Return {name: bytes} of the four verified, uncompressed files, fetching what is missing."""
     raw = raw_folder(root if root is not None else default_root())
+    named = "root" if root is not None else DATA_ENV
     files = {}
     for name, expected in FILES.items():
         path = raw / name
@@ -91,8 +92,31 @@ def load_raw(root=None):
             if data is not None:  # a whole gzip file of something else (another MNIST file)
                 warnings.warn(f"{gz} holds another file (md5 {md5(data)}, expected {expected});"
                               " fetching it again", stacklevel=2)
+        check_layout(raw, named)  # before a second copy is fetched beside the first
         files[name] = fetch(name, raw)
     return files
+
+
+def check_layout(raw, named="root"):
+    """DataError if the folder given (`named`: root or $MNIST_MLP_DATA), above `raw`, holds
+    MNIST's files itself or in its raw/ (root=.../MNIST/raw, the folder the files are in): the
+    files are looked for in ROOT/MNIST/raw, torchvision's layout, and fetched there."""
+    given = raw.parent.parent
+    for folder in (given, given / "raw"):
+        if any((folder / held).is_file() for name in FILES
+               for held in (name, name + ".gz", name.replace("-idx", ".idx"))):
+            break
+    else:
+        return
+    mirror = os.environ.get(MIRROR_ENV, "").strip()
+    if mirror and "://" not in mirror and os.path.realpath(Path(mirror).expanduser()) == \
+            os.path.realpath(folder):  # the mirror itself, as named: its files are copied
+        return
+    fix = (f"name the folder above MNIST/: {named}={folder.parent.parent}"
+           if folder.name == "raw" and folder.parent.name == "MNIST" else
+           f"move them into {raw}, or set {MIRROR_ENV}={folder} (they are copied there)")
+    raise DataError(f"{folder} holds MNIST's files, but they are read from {raw} ({named} is "
+                    f"the folder above MNIST/raw, as torchvision lays it out): {fix}")
 
 
 def _verified(path, expected):

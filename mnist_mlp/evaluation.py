@@ -190,9 +190,11 @@ def fits(batch, model, sizes=None):
                          f"one, e.g. X.to({dtype})")
     inputs, classes = sizes_of(model) if sizes is None else sizes
     if inputs is not None and len(X) and X[0].numel() != inputs:
+        side = math.isqrt(inputs)
+        data = f" (MNIST(resize={side}))" if side * side == inputs else ""
         raise ValueError(f"each image has {X[0].numel()} pixels (shape {tuple(X.shape[1:])}) "
-                         f"and the model takes {inputs}: build the data with the model's size "
-                         "(e.g. MNIST(resize=(32, 32)) for num_inputs=32 * 32)")
+                         f"and the model takes {inputs}: build the data at the model's size"
+                         f"{data} or the model at the data's (num_inputs={X[0].numel()})")
     if classes is not None:
         check_labels(y, torch.empty(0, classes))
     return batch

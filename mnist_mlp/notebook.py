@@ -84,8 +84,8 @@ def start(cwd=None):
     root = repository(cwd)
     if root is None:
         raise FileNotFoundError(
-            f"no checkout of mnist-mlp (a folder with results/ and notebooks/) in {cwd} or "
-            "above it: open the notebook from its clone, e.g. mnist-mlp/notebooks/")
+            f"no checkout of mnist-mlp (a folder with mnist_mlp/, results/ and notebooks/) in "
+            f"{cwd} or above it: open the notebook from its clone, e.g. mnist-mlp/notebooks/")
     out = root / "build" / ("smoke" if short or epochs != EPOCHS else "")
     out = out / f"semente-{seed}" if seed else out
     (out / "figures").mkdir(parents=True, exist_ok=True)
@@ -93,12 +93,25 @@ def start(cwd=None):
 
 
 def repository(cwd):
-    """The checkout the notebook runs in: the first of `cwd`, its parents and its subfolders (a
-    clone beside the notebook, as on Colab) holding results/ and notebooks/; None if none."""
-    for folder in (cwd, *cwd.parents, *sorted(cwd.glob("*/"))):
-        if (folder / "results").is_dir() and (folder / "notebooks").is_dir():
+    """The checkout the notebook runs in: `cwd` or the first of its parents that is one, else
+    the one subfolder that is (a clone beside the notebook, as on Colab); None if none. A
+    checkout holds mnist_mlp/, results/ and notebooks/ (results/ and notebooks/ alone are many
+    projects' layout); several clones beside the notebook are a ValueError naming them."""
+    for folder in (cwd, *cwd.parents):
+        if is_checkout(folder):
             return folder
-    return None
+    clones = [folder for folder in sorted(cwd.glob("*/")) if is_checkout(folder)]
+    if len(clones) > 1:
+        raise ValueError(f"{cwd} holds {len(clones)} checkouts of mnist-mlp ("
+                         f"{', '.join(folder.name for folder in clones)}): keep one there (move "
+                         "the others away), or open the notebook from inside one's notebooks/")
+    return clones[0] if clones else None
+
+
+def is_checkout(folder):
+    """True if `folder` is a checkout of mnist-mlp: mnist_mlp/, results/ and notebooks/."""
+    return ((folder / "mnist_mlp" / "__init__.py").is_file()
+            and (folder / "results").is_dir() and (folder / "notebooks").is_dir())
 
 
 def _whole(name, default, least=0, most=None):

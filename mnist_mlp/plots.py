@@ -139,7 +139,7 @@ def as_image(img):
 
 def image_grid(images, titles=(), axes=None, cols=10, cmap="gray", colorbar=None):
     """Images (tensors, arrays or PIL images: H x W, 1 x H x W or H x W x 3) in rows of `cols`,
-    each with its title.
+    each with its title (`titles` may be shorter, e.g. the first row's column headers).
 
     With a diverging `cmap` (weights), all images share one scale symmetric about zero;
     `colorbar="label"` adds one colour bar for the whole grid.
@@ -163,6 +163,9 @@ def image_grid(images, titles=(), axes=None, cols=10, cmap="gray", colorbar=None
     titles = [] if titles is None else [
         str(t) for t in (titles.tolist() if hasattr(titles, "tolist") else titles)]  # labels too
     images = list(images)  # a generator (map(to_mnist, photos)) has no len
+    if len(titles) > len(images):  # fewer are allowed: a first row's column headers
+        raise ValueError(f"titles has {len(titles)} entries for {len(images)} images: give "
+                         "at most one title per image")
     if colorbar is not None and not isinstance(colorbar, str):
         raise ValueError(f"colorbar is the colour bar's label (text), got {colorbar!r}")
     fig, flat = axes_grid(len(images), axes, cols=cols, cell=(1.2, 1.4 if titles else 1.2))

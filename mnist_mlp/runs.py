@@ -149,6 +149,14 @@ class Run:
         share: what --resume names when it refuses."""
         return sorted(key for key, value in self.to_dict().items() if found.get(key) != value)
 
+    def contrast(self, found):
+        """`differences` with their values, for a message: 'hidden_sizes [8] there, [16] here'
+        (three at most)."""
+        mine, keys = self.to_dict(), self.differences(found)
+        shown = [f"{key} {_briefly(found.get(key))} there, {_briefly(mine[key])} here"
+                 for key in keys[:3]]
+        return "; ".join(shown) + (f"; and {len(keys) - 3} more" if len(keys) > 3 else "")
+
     def recipe_flags(self):
         """The `train` arguments that rebuild this run's recipe: the preset, then a flag for each
         Config field that differs from it (a custom run: from Config's defaults) and does
@@ -440,7 +448,8 @@ def load_weights(model, path, described="this model",
                  advice="pass the file save_weights wrote for this model"):
     """Load the weights in `path` (as `save_weights` wrote them) into `model`, or a RunError in
     one line: missing, corrupt, or not fitting the model (`described`, e.g. "the model
-    config.json describes"), then `advice`."""
+    config.json describes"), then `advice`. Weights do not record the activation: build the
+    model with the `af` it was trained with (config.json says it)."""
     if isinstance(model, type) or not isinstance(model, torch.nn.Module):
         raise RunError(f"load_weights takes a model (an nn.Module) first, got "
                        f"{getattr(model, '__name__', type(model).__name__)}: e.g. "
@@ -465,6 +474,9 @@ def load_weights(model, path, described="this model",
         if "Weights only" in text and ("torch.nn" in text or "mnist_mlp." in text):
             raise RunError(f"{path} holds a whole model saved with torch.save(model, ...), not "
                            "its weights: save them with save_weights(model, path)") from None
+        if kind := _foreign_kind(path):  # not torch's zip: not weights cut short
+            raise RunError(f"{path} is {kind}, not weights: pass the {WEIGHTS} that "
+                           "save_weights wrote") from None
         detail = ("not a file of tensors" if "Weights only" in text
                   else _first_detail(err))
         kind = type(err).__name__
@@ -475,6 +487,19 @@ def load_weights(model, path, described="this model",
     if isinstance(state, dict) and {"model", "optimizer", "epochs"} <= set(state):
         raise RunError(f"{path} is a training checkpoint, not weights: its 'model' entry holds "
                        "them")
+    if isinstance(state, dict) and (inner := [key for key, value in state.items()
+                                              if _tensors_only(value)]):
+        raise RunError(f"{path} holds its weights in the entry {inner[0]!r}: "
+                       f"model.load_state_dict(torch.load(path)[{inner[0]!r}]), or save them "
+                       "with save_weights(model, path)")
+    expected = set(model.state_dict())
+    if isinstance(state, dict) and state and expected and not set(state) & expected:
+        prefixes = {name.split(".", 1)[0] + "." for name in expected if "." in name}
+        if (prefix := next((p for p in sorted(prefixes)
+                            if {p + key for key in state} <= expected), None)):
+            raise RunError(f"{path} holds the weights of the model's {prefix[:-1]!r} part (saved "
+                           f"from model.{prefix[:-1]}): load them into model.{prefix[:-1]}, or "
+                           "save the whole model with save_weights(model, path)")
     try:
         model.load_state_dict(state)
     except Exception as err:  # a RuntimeError listing each mismatch, or a TypeError
@@ -485,6 +510,28 @@ def load_weights(model, path, described="this model",
     if broken:  # every answer would be class 0, an accuracy near 10 % that looks measured
         raise RunError(f"{path} holds weights that are not finite (NaN or infinite, in "
                        f"{broken[0]}): train the run again")
+
+
+def _foreign_kind(path):
+    """'a JSON file', 'a PNG image', ... if `path` begins as one (not weights); else None."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(8)
+    except OSError:
+        return None
+    for magic, kind in ((b"\x89PNG", "a PNG image"), (b"\x93NUMPY", "a NumPy file (np.save)"),
+                        (b"\xff\xd8\xff", "a JPEG image"), (b"%PDF", "a PDF file")):
+        if head.startswith(magic):
+            return kind
+    if head.lstrip()[:1] in (b"{", b"["):
+        return "a JSON file"
+    return None
+
+
+def _tensors_only(value):
+    """True if `value` is a non-empty dict of tensors: a state dict inside another dict."""
+    return (isinstance(value, dict) and bool(value)
+            and all(isinstance(v, torch.Tensor) for v in value.values()))
 
 
 def _first_detail(err):
@@ -588,8 +635,8 @@ def check_same_run(path, run):
     except RunError as err:
         raise RunError(f"--resume: {path} is not a finished run ({err}); delete it, then "
                        f"--resume trains seed {run.seed} from its first epoch") from None
-    if differ := run.differences(found):
-        raise RunError(f"--resume: {path} holds a run with other settings ({', '.join(differ)}"
+    if differ := run.contrast(found):
+        raise RunError(f"--resume: {path} holds a run with other settings ({differ}"
                        "); choose another --out, or delete it and --resume again (--force "
                        "would retrain every seed named)")
 
@@ -603,9 +650,9 @@ def check_same_checkpoint(path, run):
             path, advice=start_over, other="move it away, or choose another --out")["settings"])
     except CheckpointError as err:
         raise RunError(f"--resume: {err}") from None
-    if differ := run.differences(found):
+    if differ := run.contrast(found):
         raise RunError(f"--resume: {path} is an interrupted run with other settings "
-                       f"({', '.join(differ)}): train with its settings to continue it, choose "
+                       f"({differ}): train with its settings to continue it, choose "
                        f"another --out, or {start_over}")
 
 
@@ -644,12 +691,32 @@ def runs_to_train(dirs, runs, resume=False, force=False):
                 del todo[seed]
         return todo, kept
     taken = [str(p) for path in todo.values() for p in (path, checkpoint_of(path)) if p.exists()]
+    if not force and (other := next(filter(None, (_held_otherwise(path, runs[seed])
+                                                  for seed, path in todo.items())), None)):
+        # another variant of the preset (train C --hidden 16 beside C --hidden 8): the folder
+        # is named by preset and seed only, so the two cannot share an --out
+        raise RunError(f"{other}: to keep both, choose another --out (an --out holds one "
+                       "recipe of each preset and seed); --force would delete it")
     if taken and not force:
         one = len(taken) == 1
         raise RunError(f"{', '.join(taken)} already exist{'s' if one else ''}: pass --force "
                        f"to replace {'it' if one else 'them'}, --resume to keep finished "
                        "runs and continue interrupted ones, or choose another --out")
     return todo, kept
+
+
+def _held_otherwise(path, run):
+    """'PATH holds C with other settings (...)' if the run folder `path` holds a run of
+    settings other than `run`'s; None if it holds `run`, nothing, or nothing readable."""
+    if not path.is_dir():
+        return None
+    try:
+        found = read_config(path)
+    except RunError:
+        return None
+    if contrast := run.contrast(found):
+        return f"{path} holds {found.get('preset', 'a run')} with other settings ({contrast})"
+    return None
 
 
 # The collector: runs read by read_run, with the command that trains them again.

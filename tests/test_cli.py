@@ -356,7 +356,8 @@ def test_resume_refuses_a_run_of_other_settings(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(commands, "MNIST", no_data)
     assert main(["train", "C", *FAST, "--lr", "0.01", "--resume", "--out", str(tmp_path)]) == 2
     assert capsys.readouterr().err.strip() == (
-        f"error: --resume: {tmp_path / 'C-seed0'} holds a run with other settings (lr); choose "
+        f"error: --resume: {tmp_path / 'C-seed0'} holds a run with other settings (lr 0.001 there, "
+        "0.01 here); choose "
         "another --out, or delete it and --resume again (--force would retrain every seed named)")
     (tmp_path / "C-seed0" / "metrics.json").unlink()  # not a finished run
     assert main(["train", "C", *FAST, "--resume", "--out", str(tmp_path)]) == 2
@@ -409,8 +410,9 @@ def test_resume_refuses_a_checkpoint_of_other_settings_or_a_corrupt_one(tmp_path
     capsys.readouterr()
     assert main([*argv, "--lr", "0.01", "--resume"]) == 2
     assert capsys.readouterr().err.strip() == (
-        f"error: --resume: {checkpoint} is an interrupted run with other settings (lr): train with "
-        "its settings to continue it, choose another --out, or delete it, then --resume trains "
+        f"error: --resume: {checkpoint} is an interrupted run with other settings (lr 0.001 "
+        "there, 0.01 here): train with its settings to continue it, choose another --out, or "
+        "delete it, then --resume trains "
         "seed 0 from its first epoch")
     checkpoint.write_bytes(checkpoint.read_bytes()[:1000])  # cut short, as by a full disk
     assert main([*argv, "--resume"]) == 2

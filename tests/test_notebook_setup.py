@@ -4,11 +4,19 @@ import pytest
 from mnist_mlp.notebook import start
 
 
+def make_checkout(folder):
+    """`folder` laid out as a checkout of mnist-mlp; returns it."""
+    for name in ("mnist_mlp", "results", "notebooks"):
+        (folder / name).mkdir(parents=True)
+    (folder / "mnist_mlp" / "__init__.py").touch()
+    return folder
+
+
 @pytest.fixture
 def checkout(tmp_path, monkeypatch):
-    """A checkout's layout (results/ and notebooks/), the notebook running in notebooks/."""
-    for folder in ("results", "notebooks"):
-        (tmp_path / folder).mkdir()
+    """A checkout's layout (mnist_mlp/, results/ and notebooks/), the notebook running in
+    notebooks/."""
+    make_checkout(tmp_path)
     for name in ("MNIST_MLP_SEED", "MNIST_MLP_EPOCHS", "MNIST_MLP_SCHEDULE"):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
@@ -59,7 +67,22 @@ def test_outside_a_checkout_start_says_so_and_creates_nothing(tmp_path, monkeypa
 def test_a_clone_beside_the_notebook_is_found_as_on_colab(tmp_path, monkeypatch):
     # Colab: the notebook runs in /content, the clone is /content/mnist-mlp.
     monkeypatch.delenv("MNIST_MLP_SCHEDULE", raising=False)
-    clone = tmp_path / "content" / "mnist-mlp"
-    for folder in ("results", "notebooks"):
-        (clone / folder).mkdir(parents=True)
+    clone = make_checkout(tmp_path / "content" / "mnist-mlp")
     assert start(tmp_path / "content").results == clone / "results"
+
+
+def test_another_project_with_results_and_notebooks_is_not_taken_for_the_checkout(tmp_path,
+                                                                                  monkeypatch):
+    # /content/aaa-curso/{results,notebooks} beside the clone: start() took it (first
+    # alphabetically) and made build/figures there, reading another project's results/
+    monkeypatch.delenv("MNIST_MLP_SCHEDULE", raising=False)
+    content = tmp_path / "content"
+    for folder in ("results", "notebooks"):
+        (content / "aaa-curso" / folder).mkdir(parents=True)
+    clone = make_checkout(content / "mnist-mlp")
+    assert start(content).results == clone / "results"
+    assert sorted(p.name for p in (content / "aaa-curso").iterdir()) == ["notebooks", "results"]
+    make_checkout(content / "mnist-mlp-2")
+    with pytest.raises(ValueError, match=r"holds 2 checkouts of mnist-mlp \(mnist-mlp, "
+                                         r"mnist-mlp-2\): keep one there"):
+        start(content)

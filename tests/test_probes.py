@@ -173,8 +173,9 @@ def test_the_notebooks_seed_is_ascii_digits_whose_three_seeds_set_seed_takes(tmp
                                                                               monkeypatch, value):
     from mnist_mlp.notebook import start
 
-    for folder in ("results", "notebooks"):
+    for folder in ("mnist_mlp", "results", "notebooks"):
         (tmp_path / folder).mkdir()
+    (tmp_path / "mnist_mlp" / "__init__.py").touch()
     monkeypatch.setenv("MNIST_MLP_SEED", value)
     with pytest.raises(ValueError, match="MNIST_MLP_SEED must be a whole number"):
         start(tmp_path / "notebooks")
@@ -1018,7 +1019,7 @@ def test_resume_goes_on_with_an_interrupted_force_retrain(tmp_path, capsys, monk
     assert sorted(p.name for p in tmp_path.iterdir()) == ["C-seed0"]
     assert len(json.loads((tmp_path / "C-seed0" / "metrics.json").read_text())["epochs"]) == 3
     assert main([*argv, "--epochs", "2", "--resume"]) == 2  # other settings than the finished
-    assert "holds a run with other settings (epochs)" in capsys.readouterr().err
+    assert "holds a run with other settings (epochs 3 there, 2 here)" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("call, message", [
@@ -2382,3 +2383,150 @@ def test_confusion_matrix_takes_arrays_and_lists_as_scikit_learns_does():
             [1, 0, 0], [0, 0, 1], [0, 0, 1]]
     with pytest.raises(ValueError, match="a label, 11, is beyond the matrix's 10 classes"):
         confusion_matrix(np.array([0, 11]), np.array([0, 1]), 10)
+
+
+def test_a_second_variant_of_a_preset_in_one_out_is_named_not_advised_force(tmp_path, capsys,
+                                                                             monkeypatch):
+    # "already exists: pass --force to replace it": the other variant, deleted by that advice
+    from mnist_mlp import commands
+
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
+    argv = ["train", "C", "--epochs", "1", "--out", str(tmp_path)]
+    assert main([*argv, "--hidden", "8"]) == 0
+    capsys.readouterr()
+    assert main([*argv, "--hidden", "16"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: {tmp_path / 'C-seed0'} holds C with other settings (hidden_sizes [8] there, "
+        "[16] here): to keep both, choose another --out (an --out holds one recipe of each "
+        "preset and seed); --force would delete it")
+    assert main([*argv, "--hidden", "8"]) == 2  # the same run: --resume keeps it
+    assert "pass --force to replace it, --resume to keep" in capsys.readouterr().err
+
+
+def test_a_root_that_is_the_folder_holding_mnist_is_told_to_name_the_one_above(tmp_path,
+                                                                                monkeypatch):
+    # MNIST(root=".../MNIST/raw") was told only to check the mirror, its files lying in root
+    import gzip
+
+    from mnist_mlp import DataError, download
+
+    name, content = "train-labels-idx1-ubyte", b"labels"
+    monkeypatch.setattr(download, "FILES", {name: download.md5(content)})
+    monkeypatch.setenv(download.MIRROR_ENV, str(tmp_path / "offline"))
+    raw = download.raw_folder(tmp_path / "data")
+    raw.mkdir(parents=True)
+    (raw / f"{name}.gz").write_bytes(gzip.compress(content))
+    for root in (raw, raw.parent):
+        with pytest.raises(DataError, match=rf"^{raw} holds MNIST's files, but they are read "
+                                            rf"from {download.raw_folder(root)} \(root is the "
+                           rf".*: name the folder above MNIST/: root={tmp_path / 'data'}$"):
+            download.load_raw(root)
+    assert download.load_raw(tmp_path / "data") == {name: content}
+    loose = tmp_path / "downloads"  # the files in a folder of their own: a mirror
+    loose.mkdir()
+    (loose / name).write_bytes(content)
+    with pytest.raises(DataError, match=rf": move them into {download.raw_folder(loose)}, or "
+                                        rf"set MNIST_MLP_MIRROR={loose} \(they are copied"):
+        download.load_raw(loose)
+    monkeypatch.setenv(download.MIRROR_ENV, str(loose))
+    assert download.load_raw(loose) == {name: content}
+
+
+def test_a_size_mismatch_names_both_concrete_fixes():
+    # "e.g. MNIST(resize=(32, 32)) for num_inputs=32 * 32": followed literally, the same error
+    X, y = torch.rand(4, 1, 14, 14), torch.tensor([0, 1, 2, 3])
+    with pytest.raises(ValueError, match=r"takes 784: build the data at the model's size "
+                                         r"\(MNIST\(resize=28\)\) or the model at the data's "
+                                         r"\(num_inputs=196\)$"):
+        evaluate_accuracy(MLP(10, [8], 0.1, "relu"), [(X, y)])
+
+
+def test_load_weights_names_a_file_of_another_kind_and_weights_kept_inside(tmp_path):
+    # config.json or curves.png was "corrupt or cut short"; {'model': sd} and model.net's
+    # weights got a bare list of missing keys
+    from mnist_mlp.runs import RunError, load_weights
+
+    model = MLP(10, [8], 0.1, "relu")
+    (tmp_path / "config.json").write_text('{"lr": 0.1}')
+    Image.new("L", (4, 4)).save(tmp_path / "curves.png")
+    np.save(tmp_path / "a.npy", np.zeros(3))
+    for name, kind in (("config.json", "a JSON file"), ("curves.png", "a PNG image"),
+                       ("a.npy", "a NumPy file")):
+        with pytest.raises(RunError, match=rf"{name} is {kind}.*, not weights: pass the "
+                                           "model.pt that save_weights wrote$"):
+            load_weights(model, tmp_path / name)
+    torch.save({"model": model.state_dict(), "step": 3}, tmp_path / "wrapped.pt")
+    with pytest.raises(RunError, match=r"holds its weights in the entry 'model': "
+                                       r"model.load_state_dict\(torch.load\(path\)\['model'\]\)"):
+        load_weights(model, tmp_path / "wrapped.pt")
+    torch.save(model.net.state_dict(), tmp_path / "net.pt")
+    with pytest.raises(RunError, match=r"holds the weights of the model's 'net' part \(saved "
+                                       r"from model.net\): load them into model.net"):
+        load_weights(model, tmp_path / "net.pt")
+    load_weights(model.net, tmp_path / "net.pt")  # as the message says
+
+
+def test_to_mnist_of_none_or_an_open_file_gets_advice_that_applies(tmp_path):
+    # both were told to convert them "with np.asarray(image, float)"
+    with pytest.raises(ValueError, match="^got None, not an image: no image was given"):
+        to_mnist(None)
+    Image.new("L", (28, 28)).save(tmp_path / "d.png")
+    with open(tmp_path / "d.png", "rb") as file, pytest.raises(
+            ValueError, match=r"^got an open file, not an image: .*PIL.Image.open\(file\)$"):
+        to_mnist(file)
+
+
+@pytest.mark.parametrize("argv, hint", [
+    (["--lr", "0,1"], "got '0,1' (write it with a decimal point: 0.1)"),
+    (["--val-split", "10,000"], "got '10,000' (write it without a thousands separator: 10000)"),
+    (["--hidden", "256,256"],
+     "got '256,256': separate the sizes with spaces, e.g. --hidden 256 256"),
+    (["--seeds", "0,1,2"], "got '0,1,2': separate the seeds with spaces, e.g. --seeds 0 1 2"),
+    (["--seed", "1,5"], "got '1,5'"),  # a whole number: no decimal point to advise
+    (["--batch-norm=false"], "ignored explicit argument 'false' (a switch takes no value: "
+                             "--batch-norm or --no-batch-norm)"),
+])
+def test_numbers_written_with_commas_and_a_switch_given_a_value_get_a_hint(argv, hint, capsys):
+    # Portuguese (and --help's "60,000") write commas; each got only "must be ..., got '0,1'"
+    with pytest.raises(SystemExit):
+        main(["train", "C", *argv])
+    assert capsys.readouterr().err.rstrip().endswith(hint)
+
+
+def test_smallest_flip_says_divide_by_255_and_names_most():
+    # a uint8 digit got "must be in [0, 1]" without the fix; most=2 was reported as "eps"
+    model = MLP(10, [8], 0.1, "relu").eval()
+    digit = np.zeros((28, 28), np.uint8)
+    digit[10:18, 12:16] = 255
+    with pytest.raises(ValueError, match=r"go from 0 to 255 \(grey levels 0 to 255: divide "
+                                         r"them by 255, or read a photo with to_mnist\)$"):
+        smallest_flip(model, digit)
+    with pytest.raises(ValueError, match=r"^most must be .*got 2"):
+        smallest_flip(model, digit / 255, most=2)
+
+
+def test_a_pattern_the_shell_left_unexpanded_is_named_as_one(tmp_path, capsys, monkeypatch):
+    # compare 'runs/C-seed*' (cmd, PowerShell, or quoted) was "not a run folder"
+    for seed in (0, 1):
+        (tmp_path / "runs" / f"C-seed{seed}").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit):
+        main(["compare", "runs/C-seed*"])
+    assert capsys.readouterr().err.rstrip().endswith(
+        "runs/C-seed* is a pattern the shell did not expand (cmd and PowerShell do not): name "
+        "the folders, e.g. runs/C-seed0 runs/C-seed1")
+    with pytest.raises(SystemExit):
+        main(["compare", "runs/D-seed*"])
+    assert "runs/D-seed* matches no folder: check the path" in capsys.readouterr().err
+
+
+def test_image_grid_refuses_more_titles_than_images():
+    # four titles for three images drew three without a word; fewer label the first images
+    images = [np.zeros((28, 28))] * 3
+    with pytest.raises(ValueError, match="titles has 4 entries for 3 images: give at most one"):
+        image_grid(images, titles=["a", "b", "c", "d"])
+    import matplotlib.pyplot as plt
+
+    grid = image_grid(images, titles=["a"], cols=3)
+    assert [ax.get_title() for ax in grid.figure_.axes] == ["a", "", ""]
+    plt.close("all")
