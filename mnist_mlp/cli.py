@@ -25,6 +25,9 @@ def a_path(text, what="a folder, e.g. runs"):
     empty one (`--out "$OUT"`, OUT unset) is refused: Path would read it as the current folder."""
     if not text.strip():
         raise argparse.ArgumentTypeError(f"is empty (an unset shell variable?): name {what}")
+    if text != text.strip():  # "runs " pasted: a folder whose name ends in a space
+        raise argparse.ArgumentTypeError(f"{text!r} begins or ends with a space (pasted?): "
+                                         f"write {text.strip()!r}")
     return Path(text).expanduser()
 
 

@@ -35,6 +35,7 @@ from .presets import PRESETS
 from .runs import (
     CONFIG,
     EVALUATION,
+    METRICS,
     WEIGHTS,
     Run,
     RunError,
@@ -228,9 +229,23 @@ def distinct(run_dirs):
 
 
 def run_folder_holding(folder):
-    """The run folder (one with a config.json) that is `folder` or holds it, or None."""
+    """The run folder that is `folder` or holds it, or None: one whose config.json (a name
+    many projects' settings have) describes a run, beside its model.pt or metrics.json."""
     folder = Path(folder).resolve()
-    return next((f for f in (folder, *folder.parents) if (f / "config.json").is_file()), None)
+    return next((f for f in (folder, *folder.parents) if is_run_folder(f)), None)
+
+
+def is_run_folder(folder):
+    """True if `folder` holds what `train` writes: a config.json of a run's keys, and its
+    model.pt or metrics.json."""
+    if not ((folder / CONFIG).is_file() and ((folder / WEIGHTS).is_file()
+                                             or (folder / METRICS).is_file())):
+        return False
+    try:
+        values = json.loads((folder / CONFIG).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return True  # a damaged run is still a run: nothing is written inside it
+    return isinstance(values, dict) and {"hidden_sizes", "lr"} <= set(values)
 
 
 def same_runs(run_dirs, runs):
@@ -343,14 +358,20 @@ def cmd_collect(args):
 
 
 def is_summary(path):
-    """True if the file at `path` is a JSON summary `collect` wrote (runs and environment): the
-    only file --out may replace."""
+    """True if the file at `path` is a JSON summary `collect` wrote, by its keys and its runs'
+    (the only file --out may replace): the project's other results also hold runs and an
+    environment."""
     try:
         value = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return False
     return (isinstance(value, dict) and isinstance(value.get("runs"), list)
-            and "environment" in value)
+            and {"command", "runs", "environment"} <= set(value) <= SUMMARY_KEYS
+            and all(isinstance(run, dict) and set(run) >= RUN_ENTRY for run in value["runs"]))
+
+
+SUMMARY_KEYS = {"command", "runs", "ensemble", "environment"}  # what cmd_collect writes
+RUN_ENTRY = {"run", "preset", "seed", "config", "command"}  # ... and in each of its runs
 
 
 def ensemble(names, models):

@@ -82,12 +82,14 @@ class Config:
                          int(value) if kind == "int" else _float(value))
                 object.__setattr__(self, f.name, value)
 
-    def model(self, num_outputs=10):
-        """An untrained model with these hyperparameters (a RegularizedMLP)."""
+    def model(self, num_outputs=10, num_inputs=28 * 28):
+        """An untrained model with these hyperparameters (a RegularizedMLP) for images of
+        `num_inputs` pixels."""
         from .regularized import RegularizedMLP  # the model code, only when a model is built
 
-        return RegularizedMLP(num_outputs, **{f.name: getattr(self, f.name) for f in fields(self)
-                                              if f.name not in TRAINING_FIELDS})
+        return RegularizedMLP(num_outputs, num_inputs=num_inputs,
+                              **{f.name: getattr(self, f.name) for f in fields(self)
+                                 if f.name not in TRAINING_FIELDS})
 
     def idle(self):
         """{field: the field it needs} for the fields that change nothing in this Config."""

@@ -7,6 +7,7 @@ import numpy as np
 import torch
 from PIL import Image
 from scipy import ndimage
+from scipy.spatial import ConvexHull, QhullError
 from skimage.filters import threshold_otsu
 
 from .checks import BOOLEAN, require
@@ -28,6 +29,7 @@ GAP = 0.5  # ... and lies within this fraction of the largest one's size from it
 BAND = 0.8  # ink in contact with a side along this fraction of it is the desk, not a stroke
 SOLID = 0.25  # ink whose inside lies this deep (a fraction of its box) is a patch (a shadow)
 DIGIT_SIZE = 1 / 40  # ... both left out only if a stroke (neither) this large remains
+SHEET_SOLID, SHEET_RECT = 0.95, 0.9  # a sheet's outline: convex, nearly its smallest rectangle
 LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R 601: grey from red, green and blue, as PIL's "L"
 # Strokes make neighbouring pixels alike; in noise they are unrelated. Their correlation is
 # refused below NOISE_SDS standard deviations of its spread in noise (1 / sqrt(pairs)), and
@@ -54,8 +56,10 @@ def to_mnist(image, drawing=False):
     a band of desk along the frame or a solid shadow beside it, where a stroke remains; ink is
     scaled by a high percentile, not the one darkest pixel, and cleared under 10%. Under
     uneven light a photo must be of dark ink on light paper, with strokes narrower than an
-    eighth of its longer side. Keep the desk out of the frame: in a grainy photo (noise of some
-    5% of the range or more, in any light) pieces of its edge may be kept. A shadow longer than
+    eighth of its longer side. A sheet on a dark desk seen all round it (the border evenly
+    dark) is cut out first, at any angle. Keep the desk out of the frame otherwise: in a
+    grainy photo (noise of some 5% of the range or more, in any light) pieces of its edge may
+    be kept. A shadow longer than
     wide that takes more than a third of the light (MIN_CONTRAST) is read as ink: photograph in
     even light, and look at what the model is given. Either way the digit goes through
     `fit_to_box` with LANCZOS anti-aliasing and its darkest pixel is brought back to 1, as
@@ -146,10 +150,9 @@ def grey(image):
         raise ValueError("got an open file, not an image: open it as one, e.g. "
                          "PIL.Image.open(file)")
     if isinstance(image, Image.Image):
-        if image.has_transparency_data:
-            white = Image.new("RGBA", image.size, "white")  # what a viewer shows behind it
-            image = Image.alpha_composite(white, image.convert("RGBA"))
-        if image.mode not in ("1", "L", "I", "F") and not image.mode.startswith("I;16"):
+        if image.has_transparency_data:  # over paper, as the arrays with alpha
+            image = _over_paper(np.asarray(image.convert("RGBA"))) @ LUMA
+        elif image.mode not in ("1", "L", "I", "F") and not image.mode.startswith("I;16"):
             # RGB, palette, CMYK, YCbCr...: the colours they stand for, then their luma.
             image = np.asarray(image.convert("RGB"), np.float64) @ LUMA
     elif isinstance(image, torch.Tensor):
@@ -167,10 +170,7 @@ def grey(image):
     while array.ndim > 2 and array.shape[0] == 1:  # 1 x H x W, or a batch of one (X[:1])
         array, ones = array[0], ones + 1
     if array.ndim == 3 and array.shape[-1] in (2, 4):  # grey or RGB with alpha (an LA or RGBA
-        # PNG, plt.imread's): over white paper, as a viewer shows it
-        white = _full_scale(array)
-        alpha = array[..., -1:].astype(np.float64) / white
-        array = array[..., :-1].astype(np.float64) * alpha + white * (1 - alpha)
+        array = _over_paper(array)  # PNG, plt.imread's)
     if array.ndim == 3 and array.shape[-1] == 1:  # H x W x 1: Keras' and OpenCV's grey
         array = array[..., 0]
     if array.ndim == 3 and array.shape[-1] == 3:
@@ -193,6 +193,19 @@ def grey(image):
         raise ValueError("the image holds NaN or infinite values: replace them (np.nan_to_num) "
                          "or fix how the image was made")
     return array
+
+
+def _over_paper(array):
+    """An image with alpha (H x W x 2 or 4) without it: over white paper, as a viewer shows
+    it, but light ink of one colour whose strokes are in the alpha alone (a dark theme's
+    drawing, white on transparent) over black, where it was drawn."""
+    white = _full_scale(array)
+    alpha = array[..., -1:].astype(np.float64) / white
+    colour = array[..., :-1].astype(np.float64)
+    seen = colour[alpha[..., 0] > 0]
+    light_ink = (seen.size and np.ptp(seen) <= 0.1 * white and seen.mean() > white / 2
+                 and alpha.min() < alpha.max())
+    return colour * alpha + (0.0 if light_ink else white) * (1 - alpha)
 
 
 def _flattened(array, name):
@@ -273,7 +286,9 @@ def _photo_ink(pixels):
     low, high = _range(pixels)
     quartiles = np.percentile(_border(pixels), [25, 50, 75])
     even = quartiles[2] - quartiles[0] < EVEN * (high - low)
-    if even and quartiles[1] < (low + high) / 2:  # light ink on an evenly dark ground
+    if even and quartiles[1] < (low + high) / 2:  # light ink on an evenly dark ground,
+        if (paper := _sheet(pixels, low, high)) is not None:  # or a sheet on a dark desk
+            return _photo_ink(paper)
         light = (high - pixels) / (high - low)
     else:
         light = lightness(pixels)
@@ -288,6 +303,50 @@ def _photo_ink(pixels):
     ink = np.clip(ink / np.percentile(ink[strokes], 99), 0, 1)  # not the one darkest pixel
     ink[ink < INK_THRESHOLD] = 0
     return ink
+
+
+def _sheet(pixels, low, high):
+    """The sheet of paper in a photo of it on a dark desk, cut out and the desk painted in the
+    paper's colour; None if the light is not such a sheet but light ink (chalk, a negative).
+    A sheet is the largest light region, a quarter of the photo or more, with ink inside it,
+    and its outline is a quadrilateral: convex (SHEET_SOLID) and nearly filling its smallest
+    rectangle, at any angle (SHEET_RECT). Filled in, no MNIST digit is so, padded or cropped
+    tight (at most 0.88 of its rectangle, 2 000 test digits); sheets holding them are 0.89 to 1."""
+    light = pixels > (low + high) / 2
+    labels, count = ndimage.label(light)
+    if count == 0:
+        return None
+    largest = labels == np.bincount(labels.ravel())[1:].argmax() + 1
+    sheet = ndimage.binary_fill_holes(largest)
+    if sheet.mean() < 0.25 or (sheet & ~largest).sum() < 0.005 * sheet.sum():
+        return None
+    outline = np.argwhere(sheet & ~ndimage.binary_erosion(sheet)).astype(float)
+    try:
+        hull = ConvexHull(outline)
+    except QhullError:  # a line: no sheet
+        return None
+    corners = outline[hull.vertices]
+    if sheet.sum() < SHEET_SOLID * hull.volume or sheet.sum() < SHEET_RECT * _rectangle(corners):
+        return None
+    # its edge (shaded, or cut slanting by the desk) left out with the desk
+    inner = ndimage.binary_erosion(sheet, iterations=max(1, round(0.02 * max(sheet.shape))))
+    if not inner.any():
+        return None
+    rows, cols = np.nonzero(inner)
+    painted = np.where(inner, pixels, np.median(pixels[largest]))
+    return painted[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+
+
+def _rectangle(corners):
+    """The area of the smallest rectangle, at any angle, holding the convex polygon `corners`
+    (one of its sides lies along one of the polygon's: the rotating-calipers rule)."""
+    sides = np.diff(np.vstack([corners, corners[:1]]), axis=0)
+    best = np.inf
+    for angle in np.arctan2(sides[:, 1], sides[:, 0]):  # turned by -angle: that side upright
+        turned = corners @ np.array([[np.cos(angle), -np.sin(angle)],
+                                     [np.sin(angle), np.cos(angle)]])
+        best = min(best, (np.ptp(turned[:, 0]) + 1) * (np.ptp(turned[:, 1]) + 1))
+    return best
 
 
 def _noisy(light):

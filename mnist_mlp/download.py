@@ -138,15 +138,17 @@ def fetch(name, raw):
     """Fetch `name`.gz from $MNIST_MLP_MIRROR or torchvision's mirrors, verify, store atomically."""
     mirror = os.environ.get(MIRROR_ENV, "").strip()  # a pasted path's trailing space
     failures = []
-    # a folder may also hold the files uncompressed (gunzipped by a file manager)
-    tries = [(source, packed) for source in ([mirror] if mirror else MIRRORS)
-             for packed in (True, False)
-             if packed or "://" not in source and (Path(source).expanduser() / name).is_file()]
-    for source, packed in tries:
-        where = _join(source, name + ".gz" if packed else name)
+    # a folder may also hold the files uncompressed (gunzipped by a file manager), under
+    # Kaggle's names too (train-images.idx3-ubyte)
+    tries = [(source, filename) for source in ([mirror] if mirror else MIRRORS)
+             for filename in (name + ".gz", name, name.replace("-idx", ".idx"))
+             if filename.endswith(".gz") or "://" not in source
+             and (Path(source).expanduser() / filename).is_file()]
+    for source, filename in tries:
+        where = _join(source, filename)
         try:
-            data = (gzip.decompress(_read(source, name + ".gz")) if packed else
-                    _read(source, name))
+            data = (gzip.decompress(_read(source, filename)) if filename.endswith(".gz") else
+                    _read(source, filename))
         except (EOFError, gzip.BadGzipFile, zlib.error) as err:
             failures.append(f"{where} is corrupt or truncated ({err})")
             continue

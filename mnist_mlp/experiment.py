@@ -1,5 +1,6 @@
 """Train-and-record helpers shared by the notebooks, the command line and the benchmark."""
 import io
+import math
 import os
 import platform
 import random
@@ -15,6 +16,7 @@ from .checkpoints import CheckpointedTrainer
 from .checks import NONNEGATIVE_COUNT, SEED, refuse_class, require
 from .cpu import cpu_name
 from .data import batch_loader
+from .files import file_to_write
 from .training import check_batch_norm
 
 LIBRARIES = ("torch", "torchvision", "d2l", "numpy", "matplotlib", "seaborn", "scikit-learn")
@@ -49,6 +51,7 @@ def fit(model, data, max_epochs, num_gpus=0, checkpoint=None, settings=None):
                          "run.to_dict()), so that another run's checkpoint is refused")
     check_inputs(model, data)
     if checkpoint is not None:
+        checkpoint = file_to_write(checkpoint)  # "ckpts/": not a file named ckpts
         settings = plain_settings(settings)
     trainer = (d2l.Trainer(max_epochs=max_epochs, num_gpus=num_gpus) if checkpoint is None else
                CheckpointedTrainer(checkpoint, settings, max_epochs=max_epochs, num_gpus=num_gpus))
@@ -108,9 +111,11 @@ def check_inputs(model, data):
     first = layers[0] if layers else None
     pixels = getattr(getattr(data, "train", None), "pixels", None)
     if first is not None and pixels is not None and pixels[0].numel() != first.in_features:
+        side = math.isqrt(first.in_features)
+        sized = f" (MNIST(resize={side}))" if side * side == first.in_features else ""
         raise ValueError(f"the images have {pixels[0].numel()} pixels, the model's first layer "
-                         f"takes {first.in_features}: build it with "
-                         f"num_inputs={pixels[0].numel()}")
+                         f"takes {first.in_features}: build the data at the model's size{sized} "
+                         f"or the model at the data's (num_inputs={pixels[0].numel()})")
 
 
 def environment():

@@ -48,6 +48,19 @@ def free_space(folder):
         size /= 1000
 
 
+def file_to_write(path):
+    """`path` (a str or a Path) as a Path, "~" as the home folder; a ValueError if it is no
+    path or names a folder by its final slash (which Path would drop: a file of the folder's
+    name would be written)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValueError(f"the path to write must be a str or a Path, got "
+                         f"{type(path).__name__}")
+    if isinstance(path, str) and path.endswith(("/", os.sep)):
+        raise ValueError(f"{path} names a folder: name the file to write in it, e.g. "
+                         f"{path}modelo.pt")
+    return Path(path).expanduser()  # "~/x.pt" from Python: the home folder, not a "./~"
+
+
 @contextlib.contextmanager
 def replacing(path, through_links=True):
     """Yield a temporary path beside `path`; write there. On success it replaces `path` in one
@@ -55,13 +68,7 @@ def replacing(path, through_links=True):
     is written through, as an editor writes it (the file it points to is replaced), unless
     `through_links` is False: then the link itself is (a data file the package found bad,
     where the file linked to may be another data set's)."""
-    if not isinstance(path, (str, os.PathLike)):
-        raise ValueError(f"the path to write must be a str or a Path, got "
-                         f"{type(path).__name__}")
-    if isinstance(path, str) and path.endswith(("/", os.sep)):  # Path would drop the slash
-        raise ValueError(f"{path} names a folder: name the file to write in it, e.g. "
-                         f"{path}modelo.pt")
-    path = Path(path).expanduser()  # "~/x.pt" from Python: the home folder, not a "./~"
+    path = file_to_write(path)
     limit = name_limit(path)  # before is_dir, which raises "File name too long" itself
     if through_links and path.is_symlink():  # else the rename puts a file in the link's place
         path = Path(os.path.realpath(path))

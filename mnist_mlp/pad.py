@@ -44,13 +44,15 @@ class DrawingPad(anywidget.AnyWidget):
         if not models or not all(isinstance(m, nn.Module) for m in models.values()):
             raise ValueError("DrawingPad needs a torch model, or a dict {name: model} of them, "
                              "e.g. DrawingPad({'E': modelo_e, 'F': modelo_f})")
-        super().__init__(**kwargs)
         for model in models.values():
             check_reads_fields(model)
-        self.models = {str(name): model for name, model in models.items()}
-        if len(self.models) < len(models):  # {1: a, "1": b}: one would be dropped unseen
+        named = {str(name): model for name, model in models.items()}
+        if len(named) < len(models):  # {1: a, "1": b}: one would be dropped unseen
             raise ValueError(f"DrawingPad shows each model by its name as text, and "
                              f"{', '.join(map(repr, models))} share one: name them apart")
+        # before the traits: DrawingPad(model, raw=True) sets `raw`, whose observer reads them
+        self.models = named
+        super().__init__(**kwargs)
         self.result = self._result("hint", HINT)
 
     def _repr_mimebundle_(self, **kwargs):
@@ -190,7 +192,16 @@ def decode(url):
 
 
 def png_url(field):
-    """A 28 x 28 array in [0, 1] as a PNG data URL (what the pad shows enlarged)."""
+    """An image in [0, 1] (28 x 28, or 1 x 28 x 28 as to_mnist returns it; an array or a
+    tensor) as a PNG data URL (what the pad shows enlarged)."""
+    if isinstance(field, torch.Tensor):
+        field = field.detach().cpu().numpy()
+    field = np.asarray(field, dtype=float)
+    if field.ndim == 3 and len(field) == 1:
+        field = field[0]
+    if field.ndim != 2:
+        raise ValueError(f"png_url takes one image (H x W, or 1 x H x W as to_mnist returns), "
+                         f"got shape {field.shape}")
     buffer = io.BytesIO()
     Image.fromarray(np.round(np.clip(field, 0, 1) * 255).astype(np.uint8)).save(buffer, "PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -9,6 +9,7 @@ import os
 import shutil
 import tempfile
 import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -475,8 +476,7 @@ def load_weights(model, path, described="this model",
             raise RunError(f"{path} holds a whole model saved with torch.save(model, ...), not "
                            "its weights: save them with save_weights(model, path)") from None
         if kind := _foreign_kind(path):  # not torch's zip: not weights cut short
-            raise RunError(f"{path} is {kind}, not weights: pass the {WEIGHTS} that "
-                           "save_weights wrote") from None
+            raise RunError(f"{path} is {kind}, not weights; {advice}") from None
         detail = ("not a file of tensors" if "Weights only" in text
                   else _first_detail(err))
         kind = type(err).__name__
@@ -525,7 +525,22 @@ def _foreign_kind(path):
             return kind
     if head.lstrip()[:1] in (b"{", b"["):
         return "a JSON file"
-    return None
+    if head.startswith(b"PK"):  # a zip, as torch's files are: what it holds tells them apart
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return None  # a damaged zip: torch's, cut short, as likely as any
+        if names and all(name.endswith(".npy") for name in names):
+            return "a NumPy archive (np.savez)"
+        if not any(name.endswith("data.pkl") for name in names):
+            return "a zip archive that torch did not write"
+        return None
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return "a text file" if text and text.isprintable() or text.isspace() else None
 
 
 def _tensors_only(value):
@@ -558,9 +573,17 @@ def read_folder(run_dir):
                        "with train ... --resume, or name the run folders only (e.g. "
                        f"{run_dir.parent}/{run_dir.name.split('-seed')[0]}-seed*/, with the "
                        "final slash)")
+    if not run_dir.exists():
+        raise RunError(f"{run_dir} does not exist; pass folders written by `python -m "
+                       "mnist_mlp train` (e.g. runs/F-seed0)")
     if not run_dir.is_dir():
         raise RunError(f"{run_dir} is not a run folder; pass folders written by "
                        "`python -m mnist_mlp train` (e.g. runs/F-seed0)")
+    if not (run_dir / CONFIG).exists() and (inside := sorted(
+            f.name for f in run_dir.iterdir() if (f / CONFIG).is_file())):
+        raise RunError(f"{run_dir} holds run folders ({', '.join(inside[:3])}"
+                       f"{', ...' if len(inside) > 3 else ''}): name them, e.g. "
+                       f"{run_dir / inside[0]} or {run_dir}/*/")
     return run_dir, read_config(run_dir), read_json(run_dir / METRICS)
 
 

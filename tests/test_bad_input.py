@@ -106,7 +106,9 @@ def test_training_images_of_another_size_than_the_model_takes():
     # Before: torch's "mat1 and mat2 shapes cannot be multiplied (64x1024 and 784x8)".
     data = images(32, [3, 7])
     with pytest.raises(ValueError, match="the images have 1024 pixels, the model's first layer "
-                                         "takes 784: build it with num_inputs=1024"):
+                                         r"takes 784: build the data at the model's size "
+                                         r"\(MNIST\(resize=28\)\) or the model at the data's "
+                                         r"\(num_inputs=1024\)"):
         fit(RegularizedMLP(10, [8], 0.01), data, 1)
 
 

@@ -545,7 +545,7 @@ def test_evaluate_a_read_only_run_folder(tmp_path, capsys, monkeypatch):
 @pytest.mark.needs_mnist
 def test_missing_or_corrupt_runs_are_clear_errors(runs, tmp_path, capsys):
     assert main(["evaluate", str(tmp_path / "nope")]) == 2
-    assert "is not a run folder" in capsys.readouterr().err
+    assert "nope does not exist" in capsys.readouterr().err
     assert main(["evaluate", str(tmp_path)]) == 2
     assert "config.json is missing" in capsys.readouterr().err
     broken = tmp_path / "broken"
