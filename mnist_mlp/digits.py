@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageOps
 from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError
 from skimage.filters import threshold_otsu
@@ -30,6 +30,8 @@ BAND = 0.8  # ink in contact with a side along this fraction of it is the desk, 
 SOLID = 0.25  # ink whose inside lies this deep (a fraction of its box) is a patch (a shadow)
 DIGIT_SIZE = 1 / 40  # ... both left out only if a stroke (neither) this large remains
 SHEET_SOLID, SHEET_RECT = 0.95, 0.9  # a sheet's outline: convex, nearly its smallest rectangle
+SHEET_AREA = 0.02  # ... of this share of the photo or more (a sticky note from standing height)
+MAX_CUTS = 3  # sheets cut out of sheets (a white screen in a black bezel on a light desk)
 LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R 601: grey from red, green and blue, as PIL's "L"
 # Strokes make neighbouring pixels alike; in noise they are unrelated. Their correlation is
 # refused below NOISE_SDS standard deviations of its spread in noise (1 / sqrt(pairs)), and
@@ -57,9 +59,9 @@ def to_mnist(image, drawing=False):
     scaled by a high percentile, not the one darkest pixel, and cleared under 10%. Under
     uneven light a photo must be of dark ink on light paper, with strokes narrower than an
     eighth of its longer side. A sheet on a dark desk seen all round it (the border evenly
-    dark) is cut out first, at any angle. Keep the desk out of the frame otherwise: in a
-    grainy photo (noise of some 5% of the range or more, in any light) pieces of its edge may
-    be kept. A shadow longer than
+    dark), or a dark screen on a light desk, is cut out first, at any angle. Keep the desk out
+    of the frame otherwise: in a grainy photo (noise of some 5% of the range or more, in any
+    light) pieces of its edge may be kept. A shadow longer than
     wide that takes more than a third of the light (MIN_CONTRAST) is read as ink: photograph in
     even light, and look at what the model is given. Either way the digit goes through
     `fit_to_box` with LANCZOS anti-aliasing and its darkest pixel is brought back to 1, as
@@ -150,6 +152,8 @@ def grey(image):
         raise ValueError("got an open file, not an image: open it as one, e.g. "
                          "PIL.Image.open(file)")
     if isinstance(image, Image.Image):
+        # a phone stores a portrait photo sideways, with an EXIF tag saying how to turn it
+        image = ImageOps.exif_transpose(image)
         if image.has_transparency_data:  # over paper, as the arrays with alpha
             image = _over_paper(np.asarray(image.convert("RGBA"))) @ LUMA
         elif image.mode not in ("1", "L", "I", "F") and not image.mode.startswith("I;16"):
@@ -279,19 +283,19 @@ def _ink(pixels):
     return ink
 
 
-def _photo_ink(pixels):
+def _photo_ink(pixels, cuts=0):
     """Ink in [0, 1] on a background of 0 in a photo: the digit's strokes measured against the
     paper around them, nothing else."""
     pixels = _shrink(pixels, MAX_SIDE)  # the digit ends 20 px tall: spare time and memory
     low, high = _range(pixels)
     quartiles = np.percentile(_border(pixels), [25, 50, 75])
     even = quartiles[2] - quartiles[0] < EVEN * (high - low)
-    if even and quartiles[1] < (low + high) / 2:  # light ink on an evenly dark ground,
-        if (paper := _sheet(pixels, low, high)) is not None:  # or a sheet on a dark desk
-            return _photo_ink(paper)
-        light = (high - pixels) / (high - low)
-    else:
-        light = lightness(pixels)
+    dark_ground = quartiles[1] < (low + high) / 2
+    # a sheet on a dark desk, or a screen on a light one (in a frame of its own, cut again)
+    if even and cuts < MAX_CUTS and (inside := _sheet(pixels, low, high, dark_ground)) is not None:
+        return _photo_ink(inside, cuts + 1)
+    # light ink on an evenly dark ground, or dark ink on paper in any light
+    light = (high - pixels) / (high - low) if even and dark_ground else lightness(pixels)
     # Light multiplies: ink reflects a fixed fraction of the light its paper reflects, in
     # light or in shade, so it is measured as a fraction of the paper's brightness there.
     paper = np.median(_border(light)) if even else _paper(light)
@@ -305,20 +309,22 @@ def _photo_ink(pixels):
     return ink
 
 
-def _sheet(pixels, low, high):
-    """The sheet of paper in a photo of it on a dark desk, cut out and the desk painted in the
-    paper's colour; None if the light is not such a sheet but light ink (chalk, a negative).
-    A sheet is the largest light region, a quarter of the photo or more, with ink inside it,
-    and its outline is a quadrilateral: convex (SHEET_SOLID) and nearly filling its smallest
-    rectangle, at any angle (SHEET_RECT). Filled in, no MNIST digit is so, padded or cropped
-    tight (at most 0.88 of its rectangle, 2 000 test digits); sheets holding them are 0.89 to 1."""
-    light = pixels > (low + high) / 2
-    labels, count = ndimage.label(light)
+def _sheet(pixels, low, high, light=True):
+    """The sheet of paper in a photo of it on a dark desk (`light`; else a dark screen on a
+    light desk), cut out and the desk painted in the sheet's colour; None if the largest region
+    of that shade is not such a sheet but ink (chalk, a negative; a digit on paper). A sheet
+    holds ink, takes SHEET_AREA of the photo or more, and its outline is a quadrilateral:
+    convex (SHEET_SOLID) and nearly filling its smallest rectangle, at any angle (SHEET_RECT).
+    Filled in, no MNIST digit is so, padded or cropped tight (at most 0.88 of its rectangle,
+    2 000 test digits); sheets holding them are 0.89 to 1."""
+    middle = (low + high) / 2
+    shade = pixels > middle if light else pixels < middle
+    labels, count = ndimage.label(shade)
     if count == 0:
         return None
     largest = labels == np.bincount(labels.ravel())[1:].argmax() + 1
     sheet = ndimage.binary_fill_holes(largest)
-    if sheet.mean() < 0.25 or (sheet & ~largest).sum() < 0.005 * sheet.sum():
+    if sheet.mean() < SHEET_AREA or (sheet & ~largest).sum() < 0.005 * sheet.sum():
         return None
     outline = np.argwhere(sheet & ~ndimage.binary_erosion(sheet)).astype(float)
     try:

@@ -35,7 +35,7 @@ class DataError(RuntimeError):
 def default_root():
     """Data folder: $MNIST_MLP_DATA, else `data/` of a source checkout, else ~/.cache/mnist_mlp."""
     if os.environ.get(DATA_ENV):  # set and not empty (empty: unset, as shells use it)
-        value = os.environ[DATA_ENV].strip()  # a pasted trailing space: a second folder
+        value = _unquoted(DATA_ENV)  # a pasted trailing space: a second folder
         if not value:
             raise DataError(f"{DATA_ENV} is set to {os.environ[DATA_ENV]!r}: set it to a "
                             "folder for MNIST, or unset it")
@@ -46,10 +46,23 @@ def default_root():
     return Path.home() / ".cache" / "mnist_mlp"
 
 
+def _unquoted(name):
+    """Environment variable `name` without surrounding spaces (a pasted path's); a DataError
+    if quotes surround it, which a shell removes but Jupyter's %env keeps: a folder named
+    '"' would be made in the current one."""
+    value = os.environ.get(name, "").strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        raise DataError(f"{name} is {value}, quotes included (Jupyter's %env keeps them): set "
+                        f"it without them, e.g. %env {name}={value[1:-1]}")
+    return value
+
+
 def raw_folder(root):
     """torchvision's layout, so `torchvision.datasets.MNIST(root)` reads the same files."""
     if not isinstance(root, (str, os.PathLike)) or str(root).strip() == "":
         raise ValueError(f"root must be a folder's path, got {root!r}")
+    if isinstance(root, str) and root != root.strip(" \t\n'\""):  # a second folder, made
+        raise ValueError(f"root is {root!r}: leave out the surrounding spaces or quotes")
     return Path(root).expanduser() / "MNIST" / "raw"
 
 
@@ -108,7 +121,7 @@ def check_layout(raw, named="root"):
             break
     else:
         return
-    mirror = os.environ.get(MIRROR_ENV, "").strip()
+    mirror = _unquoted(MIRROR_ENV)
     if mirror and "://" not in mirror and os.path.realpath(Path(mirror).expanduser()) == \
             os.path.realpath(folder):  # the mirror itself, as named: its files are copied
         return
@@ -136,7 +149,7 @@ def _verified(path, expected):
 
 def fetch(name, raw):
     """Fetch `name`.gz from $MNIST_MLP_MIRROR or torchvision's mirrors, verify, store atomically."""
-    mirror = os.environ.get(MIRROR_ENV, "").strip()  # a pasted path's trailing space
+    mirror = _unquoted(MIRROR_ENV)  # a pasted path's trailing space
     failures = []
     # a folder may also hold the files uncompressed (gunzipped by a file manager), under
     # Kaggle's names too (train-images.idx3-ubyte)

@@ -15,7 +15,7 @@ from d2l import torch as d2l
 from .checkpoints import CheckpointedTrainer
 from .checks import NONNEGATIVE_COUNT, SEED, refuse_class, require
 from .cpu import cpu_name
-from .data import batch_loader
+from .data import MNISTSplit, batch_loader
 from .files import file_to_write
 from .training import check_batch_norm
 
@@ -62,8 +62,20 @@ def fit(model, data, max_epochs, num_gpus=0, checkpoint=None, settings=None):
     seconds = trainer.seconds if checkpoint is not None else time.perf_counter() - start
     start = time.perf_counter()
     if model.hparams.get("clean_statistics") and model.hparams.get("batch_norm"):
-        model.recompute_statistics(batch_loader(data.train, data.batch_size))
+        model.recompute_statistics(training_batches(data))
     return trainer, seconds + time.perf_counter() - start
+
+
+def training_batches(data):
+    """The training images in order, in training-size batches: the package's split batched by
+    indexing; any other Dataset (items one at a time) by a DataLoader; else (a d2l module built
+    on get_tensorloader, no `.train`) its train_dataloader()."""
+    train, size = getattr(data, "train", None), getattr(data, "batch_size", 64)
+    if isinstance(train, MNISTSplit):
+        return batch_loader(train, size)
+    if isinstance(train, torch.utils.data.Dataset):
+        return torch.utils.data.DataLoader(train, batch_size=size)
+    return data.train_dataloader()
 
 
 def plain_settings(settings):

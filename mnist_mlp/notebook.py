@@ -80,7 +80,9 @@ def start(cwd=None):
     if schedule not in ("full", "short"):
         raise ValueError(f"{SCHEDULE_ENV} must be 'full' or 'short', got {schedule!r}")
     short = schedule == "short"
-    cwd = Path(cwd or Path.cwd())
+    if cwd is not None and not isinstance(cwd, (str, os.PathLike)):
+        raise ValueError(f"start takes the notebook's folder (a path), got {type(cwd).__name__}")
+    cwd = Path(cwd).expanduser() if cwd else Path.cwd()
     root = repository(cwd)
     if root is None:
         raise FileNotFoundError(

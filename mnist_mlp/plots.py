@@ -246,11 +246,17 @@ def attack_grid(X, X_adv, before, after, name, eps, axes=None):
         fig = figure_for((1.5 * max(count, 1), 5))
         axes = fig.subplots(3, max(count, 1), squeeze=False)
     else:
-        flat = list(np.ravel(np.asarray(axes, dtype=object)))
-        if len(flat) != 3 * count or not all(isinstance(ax, Axes) for ax in flat):
+        grid = np.asarray(axes, dtype=object)
+        if grid.ndim == 2 and grid.shape == (count, 3) and count != 3:  # one row per image
+            grid = grid.T
+        flat = list(np.ravel(grid))
+        shaped = grid.ndim != 2 or grid.shape == (3, count)  # a flat list: read row by row
+        if len(flat) != 3 * count or not shaped or not all(isinstance(ax, Axes) for ax in flat):
             raise ValueError(f"axes must hold 3 x {count} matplotlib axes (original, change, "
                              f"attacked), got {len(flat)}"
                              + (f" of type {type(flat[0]).__name__}" if flat else "")
+                             + (f" in a {grid.shape[0]} x {grid.shape[1]} grid"
+                                if grid.ndim == 2 else "")
                              + f": e.g. plt.subplots(3, {count})[1]")
         axes = flat
     axes = np.asarray(axes, dtype=object).reshape(3, -1)

@@ -58,14 +58,18 @@ class History:
 
 
 def check_batch_for_training(model, batch):
-    """ValueError, in one line, for a first batch the model cannot train on: the images' dtype
-    and size and the labels against the model (as `fit` checks before it starts), and batch
+    """ValueError, in one line, for a first batch the model cannot train on: a batch as the
+    evaluation helpers take it (`check_batch`: floats in [0, 1], integer labels), the images'
+    dtype and size and the labels against the model (as `fit` checks before it starts), and batch
     normalisation given one image."""
-    from .evaluation import fits  # evaluation draws with seaborn: imported when training starts
+    # evaluation draws with seaborn: imported when training starts
+    from .evaluation import check_batch, fits
 
     if len(batch) != 2:  # not (images, labels): the model's own business
         return
-    X, y = batch
+    # 0-255 images train to chance without a word, float labels are torch's traceback: as
+    # the evaluation helpers refuse them, before the first step
+    X, y = check_batch(batch)
     fits((X, y), model)
     check_batch_norm(model, len(X))
 

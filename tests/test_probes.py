@@ -2701,3 +2701,124 @@ def test_white_strokes_on_a_transparent_background_are_read_as_the_digit():
         assert torch.allclose(to_mnist(image), expected, atol=1e-6)
     rgba[..., :3] = 0  # black strokes on transparent: over white paper, as before
     assert torch.allclose(to_mnist(rgba), expected, atol=1e-6)
+
+
+def test_quoted_data_variables_and_roots_with_spaces_are_refused(tmp_path, monkeypatch):
+    # %env MNIST_MLP_DATA="/x" keeps the quotes: MNIST went into ./"/x"/MNIST/raw, fetched
+    # again; MNIST(root="/x ") made a folder "x " with a second copy
+    from mnist_mlp import DataError, download
+
+    monkeypatch.chdir(tmp_path)
+    for name in (download.DATA_ENV, download.MIRROR_ENV):
+        if name == download.MIRROR_ENV:  # a data folder to fetch into
+            monkeypatch.setenv(download.DATA_ENV, str(tmp_path / "data"))
+        monkeypatch.setenv(name, f'"{tmp_path}/d"')
+        with pytest.raises(DataError, match=rf"^{name} is \"{tmp_path}/d\", quotes included "
+                                            rf"\(Jupyter's %env keeps them\): set it without "
+                                            rf"them, e.g. %env {name}={tmp_path}/d$"):
+            download.load_raw()
+        monkeypatch.delenv(name)
+    for root in (f"{tmp_path}/d ", f" {tmp_path}/d", f"'{tmp_path}/d'"):
+        with pytest.raises(ValueError, match="leave out the surrounding spaces or quotes"):
+            download.load_raw(root)
+    assert list(tmp_path.iterdir()) == []  # no folder made
+
+
+def test_to_mnist_turns_a_phone_photo_upright_by_its_exif_tag(tmp_path):
+    # a portrait photo stored sideways with Orientation 6 was read sideways: 7 of 50 right
+    upright = np.full((120, 80), 235, np.uint8)
+    upright[20:100, 36:44] = 20  # a "1"
+    upright[20:28, 28:44] = 20
+    sideways = Image.fromarray(upright).transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to show it
+    sideways.save(tmp_path / "phone.jpg", exif=exif, quality=95)
+    with Image.open(tmp_path / "phone.jpg") as photo:
+        read = to_mnist(photo)
+    assert np.corrcoef(read.ravel(), to_mnist(upright).ravel())[0, 1] > 0.95
+
+
+def test_start_expands_the_home_folder_and_refuses_a_number(tmp_path, monkeypatch):
+    from mnist_mlp.notebook import start
+
+    monkeypatch.delenv("MNIST_MLP_SCHEDULE", raising=False)
+    for folder in ("mnist_mlp", "results", "notebooks"):
+        (tmp_path / "mnist-mlp" / folder).mkdir(parents=True)
+    (tmp_path / "mnist-mlp" / "mnist_mlp" / "__init__.py").touch()
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert start("~/mnist-mlp").results == tmp_path / "mnist-mlp" / "results"
+    with pytest.raises(ValueError, match="start takes the notebook's folder \\(a path\\), got int"):
+        start(123)
+
+
+def test_fit_recomputes_clean_statistics_on_any_d2l_module_and_refuses_0_255_images():
+    # a clean-statistics model on a module without .train (AttributeError) or of one item per
+    # index (torch's "only one element tensors...") crashed after its last epoch; 0-255 images
+    # trained silently to chance, float labels gave torch's traceback
+    from tiny import TinyData
+
+    from mnist_mlp.regularized import RegularizedMLP
+
+    class Items(torch.utils.data.Dataset):  # one (image, label) per index, as torchvision's
+        def __init__(self, X, y):
+            self.X, self.y = X, y
+
+        def __len__(self):
+            return len(self.y)
+
+        def __getitem__(self, i):
+            return self.X[i], int(self.y[i])
+
+    itemwise, loaders_only = TinyData(), TinyData()
+    itemwise.train = Items(itemwise.X, itemwise.y)
+    del loaders_only.train
+    for data in (itemwise, loaders_only):
+        torch.manual_seed(0)
+        model = RegularizedMLP(10, [8], 0.01, optimizer="adam", batch_norm=True,
+                               clean_statistics=True)
+        passes = []
+
+        def counted(batches, recompute=model.recompute_statistics, passes=passes):
+            passes.append(sum(len(X) for X, *_ in batches))  # what it is given
+            return recompute(batches)
+
+        model.recompute_statistics = counted
+        fit(model, data, 1)
+        assert passes == [256]  # every training image, once
+    for change, message in (
+            (lambda d: setattr(d, "X", d.X * 255), r"must be floats in \[0, 1\].*divide 0-255"),
+            (lambda d: setattr(d, "y", d.y.float()), "the labels must be integers")):
+        data = TinyData()
+        change(data)
+        with pytest.raises(ValueError, match=message):
+            fit(MLP(10, [8], 0.1, "relu"), data, 1)
+
+
+def test_a_small_sheet_on_a_dark_desk_and_a_screen_on_a_light_desk_are_cut_out():
+    # a sheet under a quarter of the photo, or a dark tablet on a lighter desk, gave a square
+    yy, xx = np.mgrid[:160, :160]
+    ring = np.abs(np.hypot((yy - 80) / 1.4, xx - 80) - 35) < 7
+    sheet = np.where(ring, 30, 235).astype(np.uint8)
+    alone = to_mnist(sheet)
+    small = np.pad(sheet, 200, constant_values=60)  # 160² of 560²: 8 % of the photo
+    screen = np.pad(255 - sheet, 60, constant_values=200)  # light ink on a dark screen
+    for photo in (small, screen):
+        assert np.corrcoef(to_mnist(photo).ravel(), alone.ravel())[0, 1] > 0.9
+
+
+def test_attack_grid_reads_one_row_per_image_and_refuses_a_scrambling_grid():
+    # plt.subplots(5, 3) (one row per image) and plt.subplots(1, 15) scattered the panels
+    import matplotlib.pyplot as plt
+
+    from mnist_mlp.plots import attack_grid
+
+    X = torch.rand(5, 1, 28, 28)
+    answers = torch.arange(5)
+    _, rows = plt.subplots(5, 3)
+    attack_grid(X, X, answers, answers, "E", 0.2, axes=rows)
+    assert [ax.get_title() for ax in rows[:, 0]] == [f"E lê {d}" for d in range(5)]
+    assert [ax.get_title() for ax in rows[:, 2]] == [f"E lê {d}" for d in range(5)]
+    with pytest.raises(ValueError, match=r"axes must hold 3 x 5 .* got 15 of type Axes in a "
+                                         r"1 x 15 grid"):
+        attack_grid(X, X, answers, answers, "E", 0.2, axes=plt.subplots(1, 15, squeeze=False)[1])
+    plt.close("all")
