@@ -241,6 +241,9 @@ def check_gradient(model, X, y, loss="cross_entropy"):
     leria como promete."""
     check_images(model, X)
     check_not_one_image(X, y)
+    if (isinstance(y, int) or isinstance(y, torch.Tensor) and y.dim() == 0) and len(X) == 1:
+        raise ValueError("got one label, not a batch of them: one image and its label? pass a "
+                         "batch of one, X[i:i+1] and y[i:i+1]")
     if not (isinstance(y, torch.Tensor) and y.dtype == torch.long and y.shape == X.shape[:1]):
         raise ValueError(f"the labels must be a torch.long tensor of one label per image, got "
                          f"{type(y).__name__} {_shape(y)} for {len(X)} images: "

@@ -96,10 +96,13 @@ class CheckpointedTrainer(d2l.Trainer):
 
     def _restore(self, model):
         state = read_checkpoint(self.path)
-        saved = Config.with_defaults(state["settings"])  # older than a field: its default
-        if saved != self.settings:
+        # saved before a Config field existed: its default; both sides alike, so that a
+        # hand-written {"lr": 0.01} is not padded on one side only
+        saved, asked = (Config.with_defaults(state["settings"]),
+                        Config.with_defaults(self.settings))
+        if saved != asked:
             raise CheckpointError(f"{self.path} was saved with other settings ("
-                                  f"{other_settings(saved, self.settings)}): pass "
+                                  f"{other_settings(saved, asked)}): pass "
                                   f"the same settings, or {OTHER_PATH}")
         check_schedule_length(self.path, state["scheduler"], getattr(model, "scheduler", None),
                               self.num_train_batches)

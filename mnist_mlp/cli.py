@@ -114,10 +114,14 @@ def list_item(parse, what, example):
             raise argparse.ArgumentTypeError(f"got the preset name {text!r} among the {what}: "
                                              f"put the preset first, e.g. train {text.upper()} "
                                              f"{example}")
-        if "," in text and all(part.strip() for part in text.split(",")):  # 256,256
+        values = text.strip("[]() ")  # a Python list, [256,256], or a trailing comma, 8,
+        if "," in text and all(part.strip() for part in values.split(",")):
             raise argparse.ArgumentTypeError(
                 f"got {text!r}: separate the {what} with spaces, e.g. "
-                f"{example.split()[0]} {' '.join(part.strip() for part in text.split(','))}")
+                f"{example.split()[0]} {' '.join(part.strip() for part in values.split(','))}")
+        if "," in text:  # "8," of --hidden 8, 16
+            raise argparse.ArgumentTypeError(f"got {text!r}: separate the {what} with spaces, "
+                                             f"without commas, e.g. {example}")
         return parse(text)
     parse_item.__name__ = parse.__name__
     return parse_item

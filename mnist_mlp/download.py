@@ -177,7 +177,14 @@ def fetch(name, raw):
             continue
         _write_atomically(raw / name, data)
         return data
-    hint = (f"check that {MIRROR_ENV}={mirror} holds the four original MNIST .gz files"
+    inside = None  # a folder mirror named as torchvision's root: its files are further in
+    if mirror and "://" not in mirror:
+        local = Path(mirror).expanduser()
+        inside = next((folder for folder in (local / "MNIST" / "raw", local / "raw")
+                       if (folder / f"{name}.gz").is_file() or (folder / name).is_file()), None)
+    hint = (f"{MIRROR_ENV} names the folder holding the files, and they are in {inside} "
+            f"(torchvision's layout): set {MIRROR_ENV}={inside}" if inside else
+            f"check that {MIRROR_ENV}={mirror} holds the four original MNIST .gz files"
             if mirror else
             f"if this machine is offline, set {MIRROR_ENV} to a folder or URL holding the four "
             f"MNIST .gz files, or copy the uncompressed files into {raw}")

@@ -141,9 +141,11 @@ def collated(data_iter):
         yield batch
 
 
-def check_batch(batch):
+def check_batch(batch, standardised=False):
     """(X, y) if it is a batch as MNIST's loaders give it, else a ValueError saying what is off:
-    a wrong answer count would otherwise pass silently (labels N x 1 broadcast against N)."""
+    a wrong answer count would otherwise pass silently (labels N x 1 broadcast against N).
+    With `standardised` (training), images with negative values (Normalize's) pass too: only
+    0-255 ones, which train to chance, are refused."""
     if not (isinstance(batch, (tuple, list)) and len(batch) == 2
             and all(isinstance(t, torch.Tensor) for t in batch)):
         raise ValueError("each batch must be a pair of tensors (images, labels), as "
@@ -162,7 +164,8 @@ def check_batch(batch):
     if len(y) and y.min() < 0:
         raise ValueError(f"the labels must be digits from 0, got {int(y.min())}")
     if X.numel() and not (X.is_floating_point() and torch.isfinite(X).all()
-                          and X.min() >= 0 and X.max() <= 1):
+                          and (X.max() <= 1 or standardised and X.min() < 0)
+                          and (X.min() >= 0 or standardised)):
         raise ValueError("the images must be floats in [0, 1], as MNIST's loaders give them, got "
                          f"{X.dtype} from {float(X.min()):g} to {float(X.max()):g}: divide 0-255 "
                          "pixels by 255, and leave out any Normalize (the models take raw pixels)")
@@ -214,15 +217,21 @@ def sizes_of(model):
     the package's MLPs say them (`hparams`); another model, when it starts with `nn.Flatten` and
     a `nn.Linear` and ends with a `nn.Linear`, by those layers."""
     hparams = getattr(model, "hparams", None)
-    if isinstance(hparams, dict) and "num_outputs" in hparams:
-        return hparams.get("num_inputs", 28 * 28), hparams["num_outputs"]
+    if isinstance(hparams, dict) and {"num_inputs", "num_outputs"} <= set(hparams):
+        return hparams["num_inputs"], hparams["num_outputs"]
     layers = [m for m in model.modules() if not list(m.children())]
     inputs = classes = None
     if len(layers) >= 2 and isinstance(layers[0], nn.Flatten) and isinstance(layers[1], nn.Linear):
-        inputs = layers[1].in_features
+        # d2l's nn.LazyLinear takes any size until its first batch (its in_features 0)
+        inputs = None if is_lazy(layers[1]) else layers[1].in_features
     if layers and isinstance(layers[-1], nn.Linear):
         classes = layers[-1].out_features
     return inputs, classes
+
+
+def is_lazy(layer):
+    """True for a layer whose input size its first batch sets (nn.LazyLinear, d2l's models)."""
+    return isinstance(layer, nn.modules.lazy.LazyModuleMixin)
 
 
 def device_of(model):

@@ -120,7 +120,9 @@ def check_inputs(model, data):
         raise ValueError(f"the model's weights are {dtype} and MNIST's images float32: train "
                          "it as built (float32), e.g. without .double()")
     check_batch_norm(model, getattr(data, "batch_size", None))
-    first = layers[0] if layers else None
+    # d2l's nn.LazyLinear takes any size until its first batch (its in_features 0)
+    first = (layers[0] if layers and not isinstance(layers[0], torch.nn.modules.lazy
+                                                    .LazyModuleMixin) else None)
     pixels = getattr(getattr(data, "train", None), "pixels", None)
     if first is not None and pixels is not None and pixels[0].numel() != first.in_features:
         side = math.isqrt(first.in_features)

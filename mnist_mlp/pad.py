@@ -131,6 +131,10 @@ def prepare(image, raw=False, drawing=False):
     if 1 - light.min() < BLANK:
         return None
     if raw:
+        if np.median(np.concatenate([light[0], light[-1], light[:, 0], light[:, -1]])) < 0.5:
+            raise ValueError("raw=True reads dark ink on light paper, and this image's border is "
+                             "dark (light ink on a dark ground?): invert it (255 - image), or "
+                             "use raw=False, which reads either")
         small = resize(light, (FIELD, FIELD), Image.LANCZOS)
         return np.clip(1 - small, 0, 1).astype(np.float32)  # LANCZOS rings past the range
     return to_mnist(pixels, drawing=drawing)[0].numpy()

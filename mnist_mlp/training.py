@@ -59,9 +59,9 @@ class History:
 
 def check_batch_for_training(model, batch):
     """ValueError, in one line, for a first batch the model cannot train on: a batch as the
-    evaluation helpers take it (`check_batch`: floats in [0, 1], integer labels), the images'
-    dtype and size and the labels against the model (as `fit` checks before it starts), and batch
-    normalisation given one image."""
+    evaluation helpers take it (`check_batch`: finite floats, not 0-255, integer labels), the
+    images' dtype and size and the labels against the model (as `fit` checks before it starts),
+    and batch normalisation given one image."""
     # evaluation draws with seaborn: imported when training starts
     from .evaluation import check_batch, fits
 
@@ -69,7 +69,7 @@ def check_batch_for_training(model, batch):
         return
     # 0-255 images train to chance without a word, float labels are torch's traceback: as
     # the evaluation helpers refuse them, before the first step
-    X, y = check_batch(batch)
+    X, y = check_batch(batch, standardised=True)  # Normalize'd pixels train as well
     fits((X, y), model)
     check_batch_norm(model, len(X))
 

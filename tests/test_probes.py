@@ -2822,3 +2822,77 @@ def test_attack_grid_reads_one_row_per_image_and_refuses_a_scrambling_grid():
                                          r"1 x 15 grid"):
         attack_grid(X, X, answers, answers, "E", 0.2, axes=plt.subplots(1, 15, squeeze=False)[1])
     plt.close("all")
+
+
+def test_fit_resumes_its_checkpoint_of_hand_written_settings_and_trains_standardised_pixels(
+        tmp_path):
+    # settings={"lr": 0.01} were padded with Config's defaults on the saved side only: "saved
+    # with other settings (af: 'sigmoid' there, None here...)"; Normalize'd pixels were refused
+    from tiny import TinyData
+
+    checkpoint = tmp_path / "c.pt"
+    torch.manual_seed(0)
+    model = MLP(10, [8], 0.01, "relu")
+    fit(model, TinyData(), 1, checkpoint=checkpoint, settings={"lr": 0.01, "epochs": 2})
+    fit(model, TinyData(), 2, checkpoint=checkpoint, settings={"lr": 0.01, "epochs": 2})
+    assert model.history.epochs[-1]["epoch"] == 2
+    with pytest.raises(CheckpointError, match=r"other settings \(lr: 0.01 there, 0.1 here\)"):
+        fit(model, TinyData(), 3, checkpoint=checkpoint, settings={"lr": 0.1, "epochs": 2})
+    standardised = TinyData()
+    standardised.X = (standardised.X - 0.1307) / 0.3081
+    fit(MLP(10, [8], 0.01, "relu"), standardised, 1)  # negative pixels: not 0-255
+
+
+def test_fit_trains_d2ls_own_lazy_models_and_list_flags_written_as_python_get_the_fix(capsys):
+    # d2l.SoftmaxRegression (nn.LazyLinear, in_features 0) was "the model's first layer takes 0:
+    # MNIST(resize=0)"; --hidden [256,256] was told to write --hidden [256 256]
+    from tiny import TinyData
+
+    model = d2l.SoftmaxRegression(10, lr=0.1)
+    fit(model, TinyData(), 1)
+    assert 0 <= evaluate_accuracy(model, TinyData().val_dataloader()) <= 1
+    for argv, hint in ((["--hidden", "[256,256]"], "e.g. --hidden 256 256"),
+                       (["--hidden", "8,", "16"], "without commas, e.g. --hidden 16 8"),
+                       (["--seeds", "[0,1]"], "e.g. --seeds 0 1")):
+        with pytest.raises(SystemExit):
+            main(["train", "E", *argv])
+        assert capsys.readouterr().err.rstrip().endswith(hint)
+
+
+def test_a_mirror_named_as_torchvisions_root_and_one_labelled_image_get_the_fix(tmp_path,
+                                                                               monkeypatch):
+    # MNIST_MLP_MIRROR=data (torchvision's data/MNIST/raw) was told to check that data held the
+    # .gz files; fgsm(model, X[0], y[0], eps) was told torch.as_tensor(y), which changes nothing
+    import gzip
+
+    from mnist_mlp import DataError, download
+
+    name, content = "train-labels-idx1-ubyte", b"labels"
+    monkeypatch.setattr(download, "FILES", {name: download.md5(content)})
+    raw = tmp_path / "data" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    (raw / f"{name}.gz").write_bytes(gzip.compress(content))
+    monkeypatch.setenv(download.MIRROR_ENV, str(tmp_path / "data"))
+    with pytest.raises(DataError, match=rf"they are in {raw} \(torchvision's layout\): set "
+                                        rf"MNIST_MLP_MIRROR={raw}$"):
+        download.load_raw(tmp_path / "mine")
+    monkeypatch.setenv(download.MIRROR_ENV, str(raw))
+    assert download.load_raw(tmp_path / "mine") == {name: content}
+    model = MLP(10, [8], 0.1, "relu").eval()
+    X, y = torch.rand(4, 1, 28, 28), torch.tensor([1, 2, 3, 4])
+    with pytest.raises(ValueError, match=r"one image and its label\? pass a batch of one, "
+                                         r"X\[i:i\+1\] and y\[i:i\+1\]"):
+        fgsm(model, X[0], y[0], 0.1)
+    assert fgsm(model, X[:1], y[:1], 0.1).shape == (1, 1, 28, 28)
+
+
+def test_prepare_raw_refuses_light_ink_on_a_dark_ground_instead_of_its_negative():
+    # a dark-theme screenshot became a white field, read "5" at 99 %
+    from mnist_mlp.pad import prepare
+
+    drawing = np.zeros((280, 280), np.uint8)
+    drawing[60:220, 130:150] = 255
+    with pytest.raises(ValueError, match=r"raw=True reads dark ink on light paper.*invert it"):
+        prepare(drawing, raw=True)
+    assert prepare(255 - drawing, raw=True).max() > 0.9
+    assert np.array_equal(prepare(drawing), prepare(255 - drawing))
