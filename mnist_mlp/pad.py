@@ -163,6 +163,10 @@ def probabilities(model, field):
                          f"values from {X.min():g} to {X.max():g}: divide 0-255 images by 255")
     check_reads_fields(model)
     X = X.reshape(1, 1, FIELD, FIELD)
+    frame = torch.cat([X[0, 0, 0], X[0, 0, -1], X[0, 0, :, 0], X[0, 0, :, -1]])
+    if frame.median() > 0.5:  # MNIST's frame is black: a digit not inverted, read with 99 %
+        raise ValueError("this image's border is light: dark ink on light paper? MNIST's digits "
+                         "are light on black: pass to_mnist(image), which inverts it")
     # outputs() evaluates without noise and with running batch statistics, then restores the mode
     (_, _, scores), = outputs(model, [(X, torch.zeros(1, dtype=torch.long))])
     return torch.softmax(scores.float(), dim=1)[0]

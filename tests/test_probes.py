@@ -2896,3 +2896,16 @@ def test_prepare_raw_refuses_light_ink_on_a_dark_ground_instead_of_its_negative(
         prepare(drawing, raw=True)
     assert prepare(255 - drawing, raw=True).max() > 0.9
     assert np.array_equal(prepare(drawing), prepare(255 - drawing))
+
+
+def test_top_digits_refuses_a_digit_left_dark_on_light():
+    # a black-on-white [0, 1] image (not inverted) was read with 99 % confidence, wrongly
+    from mnist_mlp.pad import top_digits
+
+    digit = torch.zeros(28, 28)
+    digit[6:22, 12:16] = 1
+    model = MLP(10, [8], 0.1, "relu")
+    with pytest.raises(ValueError, match=r"border is light: dark ink on light paper\? .*"
+                                         r"to_mnist\(image\)"):
+        top_digits(model, 1 - digit)
+    assert len(top_digits(model, digit)) == 3
