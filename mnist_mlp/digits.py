@@ -273,7 +273,7 @@ def _ink(pixels):
     low, high = _range(pixels)
     # Most of the border is background even where the digit touches it, so its median says
     # which end of the range is paper; the far end is the darkest ink.
-    background = np.median(_border(pixels))
+    background = np.median(border(pixels))
     if background > (low + high) / 2:
         ink = (background - pixels) / (background - low)
     else:
@@ -288,7 +288,7 @@ def _photo_ink(pixels, cuts=0):
     paper around them, nothing else."""
     pixels = _shrink(pixels, MAX_SIDE)  # the digit ends 20 px tall: spare time and memory
     low, high = _range(pixels)
-    quartiles = np.percentile(_border(pixels), [25, 50, 75])
+    quartiles = np.percentile(border(pixels), [25, 50, 75])
     even = quartiles[2] - quartiles[0] < EVEN * (high - low)
     dark_ground = quartiles[1] < (low + high) / 2
     # a sheet on a dark desk, or a screen on a light one (in a frame of its own, cut again)
@@ -298,7 +298,7 @@ def _photo_ink(pixels, cuts=0):
     light = (high - pixels) / (high - low) if even and dark_ground else lightness(pixels)
     # Light multiplies: ink reflects a fixed fraction of the light its paper reflects, in
     # light or in shade, so it is measured as a fraction of the paper's brightness there.
-    paper = np.median(_border(light)) if even else _paper(light)
+    paper = np.median(border(light)) if even else _paper(light)
     ink = np.clip(1 - light / np.maximum(paper, 1e-9), 0, 1)
     # The blur: noise makes no strokes. A drawing has none, and its pen may be one pixel wide,
     # which the blur would bring under MIN_CONTRAST.
@@ -369,7 +369,7 @@ def _range(pixels):
     return low, high
 
 
-def _border(pixels):
+def border(pixels):
     """The pixels of the image's border, top, bottom, left and right."""
     return np.concatenate([pixels[0], pixels[-1], pixels[1:-1, 0], pixels[1:-1, -1]])
 

@@ -121,8 +121,9 @@ def check_inputs(model, data):
                          "it as built (float32), e.g. without .double()")
     check_batch_norm(model, getattr(data, "batch_size", None))
     # d2l's nn.LazyLinear takes any size until its first batch (its in_features 0)
-    first = (layers[0] if layers and not isinstance(layers[0], torch.nn.modules.lazy
-                                                    .LazyModuleMixin) else None)
+    from .evaluation import is_lazy  # evaluation draws with seaborn: loaded as training starts
+
+    first = layers[0] if layers and not is_lazy(layers[0]) else None
     pixels = getattr(getattr(data, "train", None), "pixels", None)
     if first is not None and pixels is not None and pixels[0].numel() != first.in_features:
         side = math.isqrt(first.in_features)

@@ -13,7 +13,7 @@ from torch import nn
 
 from .attacks import pgd, smallest_flip
 from .checks import BOOLEAN, Interval, require
-from .digits import FIELD, grey, lightness, resize, to_mnist
+from .digits import FIELD, border, grey, lightness, resize, to_mnist
 from .evaluation import dtype_of, outputs, sizes_of
 from .formatting import br, percent
 
@@ -131,7 +131,7 @@ def prepare(image, raw=False, drawing=False):
     if 1 - light.min() < BLANK:
         return None
     if raw:
-        if np.median(np.concatenate([light[0], light[-1], light[:, 0], light[:, -1]])) < 0.5:
+        if np.median(border(light)) < 0.5:
             raise ValueError("raw=True reads dark ink on light paper, and this image's border is "
                              "dark (light ink on a dark ground?): invert it (255 - image), or "
                              "use raw=False, which reads either")
@@ -163,8 +163,8 @@ def probabilities(model, field):
                          f"values from {X.min():g} to {X.max():g}: divide 0-255 images by 255")
     check_reads_fields(model)
     X = X.reshape(1, 1, FIELD, FIELD)
-    frame = torch.cat([X[0, 0, 0], X[0, 0, -1], X[0, 0, :, 0], X[0, 0, :, -1]])
-    if frame.median() > 0.5:  # MNIST's frame is black: a digit not inverted, read with 99 %
+    if np.median(border(X[0, 0].double().numpy())) > 0.5:  # MNIST's frame is black: a digit
+        # left dark on light paper, read with 99 %
         raise ValueError("this image's border is light: dark ink on light paper? MNIST's digits "
                          "are light on black: pass to_mnist(image), which inverts it")
     # outputs() evaluates without noise and with running batch statistics, then restores the mode
