@@ -16,7 +16,7 @@ from torch.nn import functional as F
 
 from .checks import COUNT, PIXEL, POSITIVE, SEED, Interval, require
 from .data import batch_loader
-from .evaluation import batches, check_not_one_image, device_of, dtype_of, fits
+from .evaluation import batches, check_not_one_image, device_of, dtype_of, fits, scores_of
 from .training import has_batch_norm
 
 LOSSES = ("cross_entropy", "margin")
@@ -51,7 +51,7 @@ def loss_gradient(model, X, y, loss="cross_entropy"):
     check_gradient(model, X, y, loss)  # imagens, rótulos e perda que o modelo lê, ou um erro
     device = device_of(model)
     X_grad, y = X.detach().to(device).requires_grad_(True), y.to(device)
-    scores = model(X_grad)
+    scores = scores_of(model, X_grad)
     if loss == "margin":
         wrong = scores.masked_fill(F.one_hot(y, scores.shape[1]).bool(), -math.inf)
         value = (wrong.max(dim=1).values - scores.gather(1, y[:, None])[:, 0]).sum()
@@ -87,7 +87,8 @@ def accuracy_under_attack(model, data_iter, attack, eps, **options):
     for X, y in batches(data_iter, model):
         X_adv = attacked_images(attack(model, X, y, eps, **options), X, dtype)
         with torch.no_grad():
-            hits.append(model(X_adv.to(device_of(model))).argmax(dim=1).cpu() == y.cpu())
+            hits.append(scores_of(model, X_adv.to(device_of(model))).argmax(dim=1).cpu()
+                        == y.cpu())
     if not hits:
         raise ValueError("data_iter gave no batches; pass e.g. data.test_dataloader()")
     return torch.cat(hits).double().mean().item()
@@ -146,13 +147,13 @@ def smallest_flip(model, image, attack=fgsm, most=0.5, tolerance=0.002, **option
     check_attack(model, X, torch.zeros(1, dtype=torch.long), most)  # y: read below, once checked
     require("tolerance", tolerance, POSITIVE)  # 0 would bisect for ever
     with torch.no_grad():
-        before = int(model(X.to(device_of(model))).argmax())
+        before = int(scores_of(model, X.to(device_of(model))).argmax())
     y = torch.tensor([before])
 
     def answer(eps):
         X_adv = attacked_images(attack(model, X, y, eps, **options), X, X.dtype)
         with torch.no_grad():
-            return int(model(X_adv.to(device_of(model))).argmax()), X_adv
+            return int(scores_of(model, X_adv.to(device_of(model))).argmax()), X_adv
 
     after, X_adv = answer(most)
     if after == before:

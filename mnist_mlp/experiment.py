@@ -103,6 +103,10 @@ def check_inputs(model, data):
     if not isinstance(model, torch.nn.Module) or not hasattr(data, "train_dataloader"):
         raise ValueError(f"fit takes a model and the MNIST object, got {type(model).__name__} "
                          f"and {type(data).__name__}: e.g. fit(model, MNIST(), 10)")
+    if not isinstance(model, d2l.Module):  # d2l's Trainer calls its board, training_step...
+        raise ValueError(f"fit trains a d2l model (a d2l.Module, e.g. MLP(...)), got "
+                         f"{type(model).__name__}: subclass d2l.Classifier with your layers as "
+                         "self.net, as MLP does")
     layers = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
     train = getattr(data, "train", None)
     if hasattr(train, "__len__") and len(train) < 2:  # a shuffled epoch leaves a lone one out

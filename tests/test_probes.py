@@ -2909,3 +2909,38 @@ def test_top_digits_refuses_a_digit_left_dark_on_light():
                                          r"to_mnist\(image\)"):
         top_digits(model, 1 - digit)
     assert len(top_digits(model, digit)) == 3
+
+
+class _WithFeatures(torch.nn.Module):
+    """A model of one's own whose forward returns (scores, features)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, X):
+        return self.model(X), X.flatten(1)
+
+
+def test_a_model_that_does_not_return_one_row_of_scores_per_image_is_named(small):
+    # a tuple and (N, 1, 10) scores gave torch's "'tuple' object has no attribute 'cpu'" and a
+    # size mismatch; a plain nn.Sequential in fit, d2l's "'Sequential' has no attribute 'board'"
+    model, data = small
+    X, y = next(iter(data.val_dataloader()))
+    tupled = _WithFeatures(model).eval()
+    unflat = torch.nn.Sequential(model, torch.nn.Unflatten(1, (1, 10))).eval()
+    tuple_error = r"^the model returned a tuple, not a tensor of scores: .* class scores alone"
+    shape_error = (r"^the model returned scores of shape \((\d+), 1, 10\) for \1 images?: .* "
+                   r"\(\1, classes\); e\.g\. end forward with \.flatten\(1\)$")
+    for call in (lambda m: evaluate_accuracy(m, data.val_dataloader()),
+                 lambda m: fgsm(m, X, y, 0.1),
+                 lambda m: top_digits(m, X[0, 0]),
+                 lambda m: smallest_flip(m, X[0, 0])):
+        with pytest.raises(ValueError, match=tuple_error):
+            call(tupled)
+        with pytest.raises(ValueError, match=shape_error):
+            call(unflat)
+    with pytest.raises(ValueError, match=r"^fit trains a d2l model \(a d2l\.Module, e\.g\. "
+                                         r"MLP\(\.\.\.\)\), got Sequential: subclass"):
+        fit(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10)), data, 1)
+    assert 0 <= evaluate_accuracy(model, data.val_dataloader()) <= 1
