@@ -10,6 +10,7 @@ from d2l import torch as d2l
 
 from .config import Config
 from .files import damage, replacing
+from .formatting import contrast
 
 
 class CheckpointError(RuntimeError):
@@ -46,14 +47,6 @@ def read_checkpoint(path, advice=START_OVER, other=OTHER_PATH):
     if not isinstance(state, dict) or not set(state) >= KEYS:
         raise CheckpointError(f"{path} is not a training checkpoint of this package: {other}")
     return state
-
-
-def other_settings(saved, settings):
-    """The keys whose values differ between two settings dicts, as 'key: saved there, asked
-    here', for the first three."""
-    keys = sorted(key for key in {*saved, *settings} if saved.get(key) != settings.get(key))
-    shown = [f"{key}: {saved.get(key)!r} there, {settings.get(key)!r} here" for key in keys[:3]]
-    return "; ".join(shown) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
 
 
 class CheckpointedTrainer(d2l.Trainer):
@@ -102,7 +95,7 @@ class CheckpointedTrainer(d2l.Trainer):
                         Config.with_defaults(self.settings))
         if saved != asked:
             raise CheckpointError(f"{self.path} was saved with other settings ("
-                                  f"{other_settings(saved, asked)}): pass "
+                                  f"{contrast(saved, asked)}): pass "
                                   f"the same settings, or {OTHER_PATH}")
         check_schedule_length(self.path, state["scheduler"], getattr(model, "scheduler", None),
                               self.num_train_batches)

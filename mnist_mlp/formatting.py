@@ -77,3 +77,26 @@ def axis_number(value, decimals):
     if round(value, decimals) == 0:
         value = 0.0  # never '−0,0'
     return br(value, f",.{decimals}f").replace("-", MINUS)
+
+
+def briefly(value):
+    """`value` as JSON's reader gave it, or what it is where that would take over 40
+    characters (a line cut inside a text's quotes reads as a damaged message)."""
+    text = repr(value)
+    if len(text) <= 40:
+        return text
+    kind, unit = {str: ("a text", "character"), list: ("a list", "value"),
+                  dict: ("an object", "key")}.get(type(value), (None, None))
+    if kind is None:
+        return f"a {type(value).__name__}"
+    return f"{kind} of {len(value)} {unit}{'s' * (len(value) != 1)}"
+
+
+def contrast(there, here, keys=None):
+    """Where two settings dicts differ, for a message: 'hidden_sizes [8] there, [16] here',
+    for `keys` (by default every key whose values differ), three at most."""
+    if keys is None:
+        keys = sorted(key for key in {*there, *here} if there.get(key) != here.get(key))
+    shown = [f"{key} {briefly(there.get(key))} there, {briefly(here.get(key))} here"
+             for key in keys[:3]]
+    return "; ".join(shown) + (f"; and {len(keys) - 3} more" if len(keys) > 3 else "")

@@ -31,6 +31,7 @@ from .checks import (
 from .config import NO_LAYERS, Config, flag_of
 from .evaluation import binomial_interval
 from .files import damage, irregular, replacing, write_json
+from .formatting import briefly, contrast
 from .presets import PRESETS
 
 try:
@@ -79,20 +80,7 @@ def check_history(rows):
         bad = [key for key, value in row.items() if not is_number(value)]
         if bad:
             raise ConfigError(f"{rule}: epoch {row['epoch']}'s {bad[0]} is "
-                              f"{_briefly(row[bad[0]])}")
-
-
-def _briefly(value):
-    """`value` as JSON's reader gave it, or what it is where that would take over 40
-    characters (a line cut inside a text's quotes reads as a damaged message)."""
-    text = repr(value)
-    if len(text) <= 40:
-        return text
-    kind, unit = {str: ("a text", "character"), list: ("a list", "value"),
-                  dict: ("an object", "key")}.get(type(value), (None, None))
-    if kind is None:
-        return f"a {type(value).__name__}"
-    return f"{kind} of {len(value)} {unit}{'s' * (len(value) != 1)}"
+                              f"{briefly(row[bad[0]])}")
 
 
 class RunError(RuntimeError):
@@ -153,10 +141,7 @@ class Run:
     def contrast(self, found):
         """`differences` with their values, for a message: 'hidden_sizes [8] there, [16] here'
         (three at most)."""
-        mine, keys = self.to_dict(), self.differences(found)
-        shown = [f"{key} {_briefly(found.get(key))} there, {_briefly(mine[key])} here"
-                 for key in keys[:3]]
-        return "; ".join(shown) + (f"; and {len(keys) - 3} more" if len(keys) > 3 else "")
+        return contrast(found, self.to_dict(), self.differences(found))
 
     def recipe_flags(self):
         """The `train` arguments that rebuild this run's recipe: the preset, then a flag for each
