@@ -28,7 +28,9 @@ PART = 0.1  # a stroke belongs to the digit if it has this fraction of the large
 GAP = 0.5  # ... and lies within this fraction of the largest one's size from its box
 BAND = 0.8  # ink in contact with a side along this fraction of it is the desk, not a stroke
 SOLID = 0.25  # ink whose inside lies this deep (a fraction of its box) is a patch (a shadow)
-DIGIT_SIZE = 1 / 40  # ... both left out only if a stroke (neither) this large remains
+FRAMED = 0.2  # a stroke around another at least this fraction of its size is a box or circle
+DIGIT_SIZE = 1 / 40  # ... those three left out only if a stroke (none) this large remains
+BAR, UNDERLINE_GAP = 0.15, 0.1  # an underline: this thin (height / width), this far below
 SHEET_SOLID, SHEET_RECT = 0.95, 0.9  # a sheet's outline: convex, nearly its smallest rectangle
 SHEET_AREA = 0.02  # ... of this share of the photo or more (a sticky note from standing height)
 MAX_CUTS = 3  # sheets cut out of sheets (a white screen in a black bezel on a light desk)
@@ -55,15 +57,17 @@ def to_mnist(image, drawing=False):
     around it (estimated locally, unless the border is evenly lit), so gradients and soft
     shadows are not ink; noise is told from ink by Otsu's threshold (after a blur, where the
     image has grain), and only the strokes of the digit are kept, not specks away from it, nor
-    a band of desk along the frame or a solid shadow beside it, where a stroke remains; ink is
+    a band of desk along the frame, a solid shadow beside it, a box or circle around it or a
+    line under it, where a stroke remains (a solid patch over it is refused); ink is
     scaled by a high percentile, not the one darkest pixel, and cleared under 10%. Under
     uneven light a photo must be of dark ink on light paper, with strokes narrower than an
     eighth of its longer side. A sheet on a dark desk seen all round it (the border evenly
-    dark), or a dark screen on a light desk, is cut out first, at any angle. Keep the desk out
-    of the frame otherwise: in a grainy photo (noise of some 5% of the range or more, in any
-    light) pieces of its edge may be kept. A shadow longer than
-    wide that takes more than a third of the light (MIN_CONTRAST) is read as ink: photograph in
-    even light, and look at what the model is given. Either way the digit goes through
+    dark; of several, the one holding ink), or a dark screen on a light desk, is cut out
+    first, at any angle. Keep the desk out of the frame otherwise: in a grainy photo (noise of
+    some 5% of the range or more, in any light) pieces of its edge may be kept. A shadow longer
+    than wide that takes more than a third of the light (MIN_CONTRAST), and a box or circle
+    touching the digit, are read as ink: photograph in even light, and look at what the model
+    is given. Either way the digit goes through
     `fit_to_box` with LANCZOS anti-aliasing and its darkest pixel is brought back to 1, as
     LeCun et al. made MNIST.
     """
@@ -312,34 +316,48 @@ def _photo_ink(pixels, cuts=0):
 def _sheet(pixels, low, high, light=True):
     """The sheet of paper in a photo of it on a dark desk (`light`; else a dark screen on a
     light desk), cut out and the desk painted in the sheet's colour; None if the largest region
-    of that shade is not such a sheet but ink (chalk, a negative; a digit on paper). A sheet
-    holds ink, takes SHEET_AREA of the photo or more, and its outline is a quadrilateral:
-    convex (SHEET_SOLID) and nearly filling its smallest rectangle, at any angle (SHEET_RECT).
-    Filled in, no MNIST digit is so, padded or cropped tight (at most 0.88 of its rectangle,
-    2 000 test digits); sheets holding them are 0.89 to 1."""
+    of that shade is not such a sheet but ink (chalk, a negative; a digit on paper). Of blank
+    sheets and one holding ink, the latter is cut out. A sheet holds ink, takes SHEET_AREA of
+    the photo or more, and its outline is a quadrilateral: convex (SHEET_SOLID) and nearly
+    filling its smallest rectangle, at any angle (SHEET_RECT). Filled in, no MNIST digit is
+    so, padded or cropped tight (at most 0.88 of its rectangle, 2 000 test digits); sheets
+    holding them are 0.89 to 1."""
     middle = (low + high) / 2
     shade = pixels > middle if light else pixels < middle
-    labels, count = ndimage.label(shade)
-    if count == 0:
-        return None
-    largest = labels == np.bincount(labels.ravel())[1:].argmax() + 1
-    sheet = ndimage.binary_fill_holes(largest)
-    if sheet.mean() < SHEET_AREA or (sheet & ~largest).sum() < 0.005 * sheet.sum():
-        return None
+    labels, _ = ndimage.label(shade)
+    areas = np.bincount(labels.ravel())[1:]
+    for i in np.argsort(areas)[::-1]:  # the largest first; past it only while sheets are blank
+        region = labels == i + 1  # (two sheets side by side: the digit's is the smaller one)
+        sheet = ndimage.binary_fill_holes(region)
+        if sheet.mean() < SHEET_AREA or not _sheet_shaped(sheet):
+            return None
+        if (sheet & ~region).sum() >= 0.005 * sheet.sum():  # it holds ink
+            return _cut_out(pixels, sheet, region)
+    return None
+
+
+def _sheet_shaped(sheet):
+    """Whether a filled region's outline is a quadrilateral: convex (SHEET_SOLID) and nearly
+    filling its smallest rectangle, at any angle (SHEET_RECT)."""
     outline = np.argwhere(sheet & ~ndimage.binary_erosion(sheet)).astype(float)
     try:
         hull = ConvexHull(outline)
     except QhullError:  # a line: no sheet
-        return None
+        return False
     corners = outline[hull.vertices]
-    if sheet.sum() < SHEET_SOLID * hull.volume or sheet.sum() < SHEET_RECT * _rectangle(corners):
-        return None
+    return (sheet.sum() >= SHEET_SOLID * hull.volume
+            and sheet.sum() >= SHEET_RECT * _rectangle(corners))
+
+
+def _cut_out(pixels, sheet, region):
+    """The `sheet` (a filled region; `region`, its paper) cut out of the photo, the desk painted
+    in the paper's colour; None if nothing is left once its edge is."""
     # its edge (shaded, or cut slanting by the desk) left out with the desk
     inner = ndimage.binary_erosion(sheet, iterations=max(1, round(0.02 * max(sheet.shape))))
     if not inner.any():
         return None
     rows, cols = np.nonzero(inner)
-    painted = np.where(inner, pixels, np.median(pixels[largest]))
+    painted = np.where(inner, pixels, np.median(pixels[region]))
     return painted[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
 
 
@@ -414,14 +432,20 @@ def _strokes(ink):
     def solid(i):  # its inside lies deep for its size: a patch, not a stroke
         return _solid(labels, boxes, i)
 
-    unlike_a_stroke = np.array([band(i) or solid(i) for i in range(count)])
-    strokes = ~unlike_a_stroke & (np.array([_size(b) for b in boxes])
-                                  >= DIGIT_SIZE * max(mask.shape))
+    large = np.array([_size(b) for b in boxes]) >= DIGIT_SIZE * max(mask.shape)
+    unlike_a_stroke = np.array([band(i) or solid(i) or large[i] and _frame(labels, boxes, i)
+                                for i in range(count)])
+    strokes = ~unlike_a_stroke & large
     if strokes.any():
         areas = np.where(unlike_a_stroke, 0, areas)
     largest = areas.argmax()
-    return np.isin(labels, _linked(boxes, largest, {
-        i for i in range(count) if areas[i] and areas[i] >= PART * areas[largest]}))
+    # wider than strokes can be (an eighth of the photo): no digit's, a shadow over it
+    if not strokes.any() and 2 * _depth(labels, boxes, largest) > max(mask.shape) / PAPER_WINDOW:
+        raise ValueError("the ink found in this photo is a solid patch, not strokes: a shadow "
+                         "over the digit? photograph it in even light; light ink cropped tight? "
+                         "pad it (np.pad(image, 1))")
+    return np.isin(labels, _without_underline(boxes, _linked(boxes, largest, {
+        i for i in range(count) if areas[i] and areas[i] >= PART * areas[largest]})))
 
 
 def _drawn_ink(pixels):
@@ -461,11 +485,38 @@ def _linked(boxes, largest, candidates):
     return [i + 1 for i in kept]
 
 
+def _frame(labels, boxes, i):
+    """Whether stroke `i` (an index) encloses another at least FRAMED of its size: a printed
+    box or a circle around the digit, not a stroke of it (a 0 holds no stroke so large)."""
+    own = labels[boxes[i]] == i + 1
+    inside = np.unique(labels[boxes[i]][ndimage.binary_fill_holes(own) & ~own])
+    return any(_size(boxes[j - 1]) >= FRAMED * _size(boxes[i]) for j in inside if j)
+
+
+def _without_underline(boxes, kept):
+    """The labels `kept` (from 1) less the lowest stroke if it is a bar (BAR) under the others,
+    apart from them (UNDERLINE_GAP of their height): the student's underline."""
+    if len(kept) < 2:
+        return kept
+    lowest = max(kept, key=lambda j: boxes[j - 1][0].stop)
+    rows, cols = boxes[lowest - 1]
+    others = [boxes[j - 1][0] for j in kept if j != lowest]
+    top, bottom = min(r.start for r in others), max(r.stop for r in others)
+    if (rows.stop - rows.start <= BAR * (cols.stop - cols.start)
+            and rows.start >= bottom + UNDERLINE_GAP * (bottom - top)):
+        return [j for j in kept if j != lowest]
+    return kept
+
+
 def _solid(labels, boxes, i):
     """Whether the inside of stroke `i` (an index) lies deep for its size (SOLID): a patch or a
     dot, not a stroke. Padded: a stroke that fills its box (a bar) has its edge at its box's."""
-    depth = ndimage.distance_transform_edt(np.pad(labels[boxes[i]] == i + 1, 1)).max()
-    return depth > SOLID * _size(boxes[i])
+    return _depth(labels, boxes, i) > SOLID * _size(boxes[i])
+
+
+def _depth(labels, boxes, i):
+    """How deep the inside of stroke `i` (an index) lies: its half-width at its widest."""
+    return ndimage.distance_transform_edt(np.pad(labels[boxes[i]] == i + 1, 1)).max()
 
 
 def _size(box):

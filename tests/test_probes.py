@@ -2944,3 +2944,49 @@ def test_a_model_that_does_not_return_one_row_of_scores_per_image_is_named(small
                                          r"MLP\(\.\.\.\)\), got Sequential: subclass"):
         fit(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10)), data, 1)
     assert 0 <= evaluate_accuracy(model, data.val_dataloader()) <= 1
+
+
+def _seven_on_paper(side=400, rng=None):
+    """A 7 drawn in dark ink on light paper, and a drawing context to add marks to it."""
+    from PIL import ImageDraw
+
+    paper = Image.new("L", (side, side), 235)
+    pen = ImageDraw.Draw(paper)
+    pen.line([(x * side // 400, y * side // 400) for x, y in ((140, 120), (260, 120), (190, 290))],
+             fill=40, width=14 * side // 400)
+    return paper, pen
+
+
+def _photo(paper, rng):
+    return np.clip(np.asarray(paper, float) + rng.normal(0, 2, (paper.height, paper.width)),
+                   0, 255)
+
+
+def test_to_mnist_leaves_out_a_box_a_circle_and_an_underline_and_a_blank_sheet_beside():
+    # each mark was kept as the digit's (a circled 7 read "1"); of two sheets on a dark desk the
+    # blank one was taken, and the photo came out a white block
+    rng = np.random.default_rng(0)
+    plain = to_mnist(_photo(_seven_on_paper()[0], rng))
+    for mark in (lambda pen: pen.rectangle([80, 80, 320, 320], outline=60, width=3),
+                 lambda pen: pen.ellipse([60, 60, 340, 340], outline=40, width=8),
+                 lambda pen: pen.line([(110, 330), (290, 330)], fill=40, width=8)):
+        paper, pen = _seven_on_paper()
+        mark(pen)
+        assert (to_mnist(_photo(paper, rng)) - plain).abs().max() < 0.05
+    desk = np.full((400, 640), 60.0)
+    sheet, blank = np.asarray(_seven_on_paper(300)[0], float), np.full((300, 260), 235.0)
+    desk[50:350, 30:290], desk[50:350, 320:580] = sheet[:, 20:280], blank
+    two = to_mnist(np.clip(desk + rng.normal(0, 2, desk.shape), 0, 255))
+    assert (two > 0.5).float().mean() < 0.2  # strokes, not a white block
+    one = to_mnist(_photo(Image.fromarray(sheet[:, 20:280].astype(np.uint8)), rng))
+    assert (two - one).abs().max() < 0.05
+
+
+def test_to_mnist_refuses_a_shadow_over_the_digit_instead_of_a_grey_disc():
+    rng = np.random.default_rng(0)
+    rows, cols = np.mgrid[0:400, 0:400]
+    disc = 1 / (1 + np.exp((np.hypot(cols - 220, rows - 200) - 132) / 10))
+    photo = _photo(_seven_on_paper()[0], rng) * (1 - 0.5 * disc)
+    with pytest.raises(ValueError, match=r"a solid patch, not strokes: a shadow over the digit\? "
+                                         r"photograph it in even light"):
+        to_mnist(photo)
