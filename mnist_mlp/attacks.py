@@ -16,7 +16,14 @@ from torch.nn import functional as F
 
 from .checks import COUNT, PIXEL, POSITIVE, SEED, Interval, require
 from .data import batch_loader
-from .evaluation import batches, check_not_one_image, device_of, dtype_of, fits, scores_of
+from .evaluation import (
+    batches,
+    check_not_one_image,
+    check_scores,
+    device_of,
+    dtype_of,
+    fits,
+)
 from .training import has_batch_norm
 
 LOSSES = ("cross_entropy", "margin")
@@ -51,7 +58,7 @@ def loss_gradient(model, X, y, loss="cross_entropy"):
     check_gradient(model, X, y, loss)  # imagens, rótulos e perda que o modelo lê, ou um erro
     device = device_of(model)
     X_grad, y = X.detach().to(device).requires_grad_(True), y.to(device)
-    scores = scores_of(model, X_grad)
+    scores = check_scores(model(X_grad), y)  # uma linha de escores por imagem, ou um erro
     if loss == "margin":
         wrong = scores.masked_fill(F.one_hot(y, scores.shape[1]).bool(), -math.inf)
         value = (wrong.max(dim=1).values - scores.gather(1, y[:, None])[:, 0]).sum()
@@ -87,8 +94,8 @@ def accuracy_under_attack(model, data_iter, attack, eps, **options):
     for X, y in batches(data_iter, model):
         X_adv = attacked_images(attack(model, X, y, eps, **options), X, dtype)
         with torch.no_grad():
-            hits.append(scores_of(model, X_adv.to(device_of(model))).argmax(dim=1).cpu()
-                        == y.cpu())
+            scores = check_scores(model(X_adv.to(device_of(model))), y)
+        hits.append(scores.argmax(dim=1).cpu() == y.cpu())
     if not hits:
         raise ValueError("data_iter gave no batches; pass e.g. data.test_dataloader()")
     return torch.cat(hits).double().mean().item()
@@ -147,13 +154,14 @@ def smallest_flip(model, image, attack=fgsm, most=0.5, tolerance=0.002, **option
     check_attack(model, X, torch.zeros(1, dtype=torch.long), most)  # y: read below, once checked
     require("tolerance", tolerance, POSITIVE)  # 0 would bisect for ever
     with torch.no_grad():
-        before = int(scores_of(model, X.to(device_of(model))).argmax())
-    y = torch.tensor([before])
+        scores = check_scores(model(X.to(device_of(model))), torch.zeros(1, dtype=torch.long))
+    y = scores.argmax(dim=1).cpu()
+    before = int(y)
 
     def answer(eps):
         X_adv = attacked_images(attack(model, X, y, eps, **options), X, X.dtype)
         with torch.no_grad():
-            return int(scores_of(model, X_adv.to(device_of(model))).argmax()), X_adv
+            return int(check_scores(model(X_adv.to(device_of(model))), y).argmax()), X_adv
 
     after, X_adv = answer(most)
     if after == before:

@@ -51,27 +51,11 @@ def outputs(model, data_iter):
         model.eval()  # sem dropout nem ruído; a normalização em lote usa as médias guardadas
         try:
             with torch.no_grad():
-                scores = scores_of(model, X.to(device)).cpu()
+                scores = model(X.to(device))
         finally:  # o modo volta antes de o lote sair: o laço de quem chama roda como fora dele
             model.train(was_training)
-        check_labels(y, scores)
-        yield X.cpu(), y.cpu(), scores
-
-
-def scores_of(model, X):
-    """`model(X)` if it is one row of class scores per image, else a ValueError saying what
-    came instead (a model of one's own may return a tuple, or scores of shape (N, 1, 10))."""
-    scores = model(X)
-    if not isinstance(scores, torch.Tensor):
-        raise ValueError(f"the model returned a {type(scores).__name__}, not a tensor of scores: "
-                         "the helpers read a model whose forward returns the class scores alone, "
-                         "one row per image (return anything else from another method)")
-    if scores.dim() != 2 or scores.shape[0] != len(X):
-        raise ValueError(f"the model returned scores of shape {tuple(scores.shape)} for {len(X)} "
-                         f"image{'s' * (len(X) != 1)}: the helpers read one row of class "
-                         f"scores per image, ({len(X)}, classes); e.g. end forward with "
-                         ".flatten(1)")
-    return scores
+        check_scores(scores, y)
+        yield X.cpu(), y.cpu(), scores.cpu()
 
 
 def confusion_matrix(y_true, y_pred, num_classes):
@@ -217,6 +201,23 @@ def fits(batch, model, sizes=None):
     if classes is not None:
         check_labels(y, torch.empty(0, classes))
     return batch
+
+
+def check_scores(scores, y):
+    """`scores` if they are what the helpers read of a model: one row of class scores per image
+    (`y`, their labels), a score for every label; else a ValueError saying what came instead
+    (a model of one's own may return a tuple, or scores of shape (N, 1, 10))."""
+    if not isinstance(scores, torch.Tensor):
+        raise ValueError(f"the model returned a {type(scores).__name__}, not a tensor of scores: "
+                         "the helpers read a model whose forward returns the class scores alone, "
+                         "one row per image (return anything else from another method)")
+    if scores.dim() != 2 or scores.shape[0] != len(y):
+        raise ValueError(f"the model returned scores of shape {tuple(scores.shape)} for {len(y)} "
+                         f"image{'s' * (len(y) != 1)}: the helpers read one row of class "
+                         f"scores per image, ({len(y)}, classes); e.g. end forward with "
+                         ".flatten(1)")
+    check_labels(y, scores)
+    return scores
 
 
 def check_labels(y, scores):
