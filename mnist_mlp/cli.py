@@ -9,6 +9,7 @@ import re
 from dataclasses import fields
 from pathlib import Path
 
+from . import __version__
 from .checks import COUNT, NONNEGATIVE_COUNT, RULES, SEED, TRAIN_IMAGES
 from .config import NO_LAYERS, Config, flag_of
 from .presets import PRESETS
@@ -209,6 +210,7 @@ def runs_command(sub, name, help, description):
 
 def parser():
     main = Parser(prog="python -m mnist_mlp", description=__doc__)
+    main.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
     names = f"{min(PRESETS)}-{max(PRESETS)}"
     sub.add_parser("presets", help=f"list models {names} and their hyperparameters",

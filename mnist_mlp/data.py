@@ -101,7 +101,12 @@ class MNISTSplit(torch.utils.data.Dataset):
         if isinstance(index, int) or getattr(index, "ndim", None) == 0:  # one item, no split
             raise ValueError(f"subset takes positions (e.g. torch.arange({int(index)}) for the "
                              f"first {int(index)}), got the number {int(index)}")
-        return MNISTSplit(self.data[index], self.targets[index], self.pixels[index])
+        try:  # positions' own errors, as a one-line ValueError of subset's
+            index = self.positions(index)
+        except (TypeError, IndexError) as err:
+            raise ValueError(f"subset: {err}") from None
+        return MNISTSplit(self.data[index.to(self.data.device)], self.targets[index],
+                          self.pixels[index])
 
     def __len__(self):
         return len(self.targets)

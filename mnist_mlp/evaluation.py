@@ -190,7 +190,8 @@ def fits(batch, model, sizes=None):
     dtype = dtype_of(model)
     if X.dtype != dtype:
         raise ValueError(f"the images are {X.dtype} and the model's weights {dtype}: convert "
-                         f"one, e.g. X.to({dtype})")
+                         f"the model, model.to({X.dtype}) (model.float() for MNIST's float32), "
+                         f"or the images, X.to({dtype})")
     inputs, classes = sizes_of(model) if sizes is None else sizes
     if inputs is not None and len(X) and X[0].numel() != inputs:
         side = math.isqrt(inputs)
@@ -200,7 +201,40 @@ def fits(batch, model, sizes=None):
                          f"{data} or the model at the data's (num_inputs={X[0].numel()})")
     if classes is not None:
         check_labels(y, torch.empty(0, classes))
+    check_flattens(model, X)
     return batch
+
+
+def check_flattens(model, X):
+    """ValueError if the model starts with an nn.Linear of one image's pixels and no
+    nn.Flatten before it, and reads images only flattened: the helpers pass them as they come,
+    (N, 1, 28, 28), and torch's matrix error would say '28x28 and 784x10'. Tried on one image
+    only for such a model (its forward may flatten them itself, as tutorials' do)."""
+    first = next((m for m in model.modules() if not list(m.children())), None)
+    if not (isinstance(first, nn.Linear) and X.dim() > 2 and len(X)
+            and first.in_features == X[0].numel()):
+        return
+    one = X[:1].to(device_of(model))
+    if not _reads(model, one) and _reads(model, one.flatten(1)):
+        raise ValueError(f"the model starts with nn.Linear({first.in_features}, "
+                         f"{first.out_features}) with no nn.Flatten before it, and the helpers "
+                         f"pass images as they come, {tuple(X.shape[1:])} each: begin it with "
+                         "nn.Flatten(), e.g. nn.Sequential(nn.Flatten(), model)")
+
+
+def _reads(model, X):
+    """Whether the model reads X without an error, in evaluation mode and without gradients
+    (its mode left as it was)."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(X)
+        return True
+    except RuntimeError:
+        return False
+    finally:
+        model.train(was_training)
 
 
 def check_scores(scores, y):

@@ -154,7 +154,8 @@ def probabilities(model, field):
     if not isinstance(field, (np.ndarray, torch.Tensor)):
         raise ValueError(f"expected the 28 x 28 array to_mnist returns, got "
                          f"{type(field).__name__}: top_digits(model, to_mnist(image))")
-    X = torch.as_tensor(field, dtype=dtype_of(model))  # a float64 model reads float64
+    # a float64 model reads float64; an image that requires grad (a saliency map's) is read too
+    X = torch.as_tensor(field, dtype=dtype_of(model)).detach()
     if X.numel() != FIELD * FIELD:
         raise ValueError(f"expected one {FIELD} x {FIELD} image, as to_mnist returns, got shape "
                          f"{tuple(X.shape)}: pass images one at a time")
@@ -172,11 +173,13 @@ def probabilities(model, field):
     return torch.softmax(scores.float(), dim=1)[0]
 
 
-def top_digits(model, field, k=TOP):
-    """The model's k most likely digits for one 28 x 28 image (array or tensor, 28 x 28 or
-    1 x 28 x 28, as `to_mnist` returns), as [(digit, probability)], most likely first; read in
-    evaluation mode, the model's mode left as it was. E.g. top_digits(model, to_mnist(photo))."""
+def top_digits(model, field, k=None):
+    """The model's k most likely digits (by default TOP, or all of a model with fewer outputs)
+    for one 28 x 28 image (array or tensor, 28 x 28 or 1 x 28 x 28, as `to_mnist` returns), as
+    [(digit, probability)], most likely first; read in evaluation mode, the model's mode left
+    as it was. E.g. top_digits(model, to_mnist(photo))."""
     probs = probabilities(model, field)
+    k = min(TOP, len(probs)) if k is None else k
     require("k", k, Interval(whole=True, low=1, high=len(probs)))
     values, digits = probs.topk(int(k))
     return [(int(d), float(p)) for p, d in zip(values, digits)]

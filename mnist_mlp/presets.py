@@ -15,7 +15,17 @@ _F = Config(hidden_sizes=(1000, 500, 250, 250, 250), af="relu", optimizer="adamw
             label_smoothing=0.1, batch_size=256, epochs=24, clean_statistics=True)
 _H = _F.replace(batch_size=128, epochs=150)  # model H below; model I starts from it
 
-PRESETS = {
+class Presets(dict):
+    """The presets by name; a name not among them is a KeyError that lists them (the command
+    line also takes 'c' for 'C')."""
+
+    def __missing__(self, name):
+        upper = name.upper() if isinstance(name, str) else None
+        hint = f" (upper case: {upper!r})" if upper in self else ""
+        raise KeyError(f"no preset {name!r}{hint}; the presets are {', '.join(self)}")
+
+
+PRESETS = Presets({
     # The original's five models: batch 64, 10 epochs (Config's defaults).
     "A": Config(hidden_sizes=(128,), af="sigmoid", optimizer="sgd", lr=0.1),
     "B": Config(hidden_sizes=(128,), af="sigmoid", optimizer="adam", lr=0.001),
@@ -45,4 +55,4 @@ PRESETS = {
     # results/vat2_pilotos.json); at full length (180 epochs of 50,000) 99.21 % on
     # validation (results/validacao_J.json). Train it with --no-validation (make long LONG=J).
     "J": _H.replace(noise=0.0, vat=2.0),
-}
+})

@@ -33,7 +33,7 @@ from mnist_mlp.attacks import (
 from mnist_mlp.checkpoints import CheckpointError, read_checkpoint
 from mnist_mlp.cli import main
 from mnist_mlp.config import Config
-from mnist_mlp.data import batch_loader
+from mnist_mlp.data import MNISTSplit, batch_loader
 from mnist_mlp.digits import to_mnist
 from mnist_mlp.evaluation import (
     binomial_interval,
@@ -2990,3 +2990,56 @@ def test_to_mnist_refuses_a_shadow_over_the_digit_instead_of_a_grey_disc():
     with pytest.raises(ValueError, match=r"a solid patch, not strokes: a shadow over the digit\? "
                                          r"photograph it in even light"):
         to_mnist(photo)
+
+
+def test_a_model_of_flattened_images_is_told_to_begin_with_flatten(small):
+    # nn.Linear(784, 10) passed the size check (784 = 28 x 28), then torch's '28x28 and 784x10'
+    _, data = small
+    X, y = next(iter(data.val_dataloader()))
+    flat = torch.nn.Linear(784, 10)
+    for call in (lambda m: evaluate_accuracy(m, data.val_dataloader()),
+                 lambda m: fgsm(m.eval(), X, y, 0.1), lambda m: top_digits(m, X[0, 0])):
+        refusal = r"^the model starts with nn\.Linear\(784, 10\) with no nn\.Flatten before it"
+        with pytest.raises(ValueError, match=refusal + r".*nn\.Flatten\(\), model\)$"):
+            call(flat)
+        assert call(torch.nn.Sequential(torch.nn.Flatten(), flat)) is not None
+
+    class ViewFirst(torch.nn.Module):  # a tutorial's model: its forward flattens
+        def __init__(self):
+            super().__init__()
+            self.fc = torch.nn.Linear(784, 10)
+
+        def forward(self, X):
+            return self.fc(X.view(-1, 784))
+
+    assert 0 <= evaluate_accuracy(ViewFirst(), data.val_dataloader()) <= 1
+
+
+def test_probe_21_lows_image_that_requires_grad_float64_advice_two_classes_subset_presets(
+        small, capsys):
+    model, data = small
+    X, y = next(iter(data.val_dataloader()))
+    # an image that requires grad (a saliency map's): "Can't call numpy()"
+    assert len(top_digits(model, X[0].clone().requires_grad_())) == 3
+    # a float64 model: the advice named an X the user of visualize_errors does not hold
+    with pytest.raises(ValueError, match=r"convert the model, model\.to\(torch\.float32\) "
+                                         r"\(model\.float\(\) for MNIST's float32\), or"):
+        evaluate_accuracy(Config(hidden_sizes=(8,)).model().double(), data.val_dataloader())
+    # a model of two outputs: "k must be ... from 1 to 2, got 3", a k never passed
+    two = MLP(2, [8], 0.1, "relu")
+    assert [d for d, _ in top_digits(two, X[0])] in ([0, 1], [1, 0])
+    # positions beyond a split, or float ones: torch's IndexError
+    split = MNISTSplit(torch.zeros(5, 28, 28, dtype=torch.uint8), torch.arange(5),
+                       torch.zeros(5, 1, 28, 28, dtype=torch.uint8))
+    with pytest.raises(ValueError, match=r"^subset: positions from 0 to 5 for a split of 5 "
+                                         r"images$"):
+        split.subset(torch.arange(6))
+    with pytest.raises(ValueError, match=r"^subset: index a split with a position"):
+        split.subset(torch.linspace(0, 4, 5))
+    assert split.subset(torch.tensor([0, -1])).targets.tolist() == [0, 4]
+    # --version said "the following arguments are required: COMMAND"; PRESETS['c'], KeyError 'c'
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out.strip().endswith("0.1.0")
+    with pytest.raises(KeyError, match=r"no preset 'c' \(upper case: 'C'\); the presets are A, B"):
+        PRESETS["c"]
