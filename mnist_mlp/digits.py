@@ -29,6 +29,8 @@ GAP = 0.5  # ... and lies within this fraction of the largest one's size from it
 BAND = 0.8  # ink in contact with a side along this fraction of it is the desk, not a stroke
 SOLID = 0.25  # ink whose inside lies this deep (a fraction of its box) is a patch (a shadow)
 FRAMED = 0.2  # a stroke around another at least this fraction of its size is a box or circle
+ENCLOSED, RAYS = 0.75, 72  # ... around it in this share of RAYS directions from its centre
+APART = 0.5  # strokes apart from the digit's with this share of its ink or size: a second digit
 DIGIT_SIZE = 1 / 40  # ... those three left out only if a stroke (none) this large remains
 BAR, UNDERLINE_GAP = 0.15, 0.1  # an underline: this thin (height / width), this far below
 SHEET_SOLID, SHEET_RECT = 0.95, 0.9  # a sheet's outline: convex, nearly its smallest rectangle
@@ -57,8 +59,9 @@ def to_mnist(image, drawing=False):
     around it (estimated locally, unless the border is evenly lit), so gradients and soft
     shadows are not ink; noise is told from ink by Otsu's threshold (after a blur, where the
     image has grain), and only the strokes of the digit are kept, not specks away from it, nor
-    a band of desk along the frame, a solid shadow beside it, a box or circle around it or a
-    line under it, where a stroke remains (a solid patch over it is refused); ink is
+    a band of desk along the frame, a solid shadow beside it, a box or circle around it (closed
+    or nearly) or lines under it, where a stroke remains (a solid patch over it is refused, as
+    are strokes apart from the digit's with half its size or ink: a second digit); ink is
     scaled by a high percentile, not the one darkest pixel, and cleared under 10%. Under
     uneven light a photo must be of dark ink on light paper, with strokes narrower than an
     eighth of its longer side. A sheet on a dark desk seen all round it (the border evenly
@@ -67,7 +70,8 @@ def to_mnist(image, drawing=False):
     some 5% of the range or more, in any light) pieces of its edge may be kept. A shadow longer
     than wide that takes more than a third of the light (MIN_CONTRAST), and a box or circle
     touching the digit, are read as ink: photograph in even light, and look at what the model
-    is given. Either way the digit goes through
+    is given. A thin pen's strokes come out thinner than MNIST's (a pixel wide, which models
+    read worse): write with a marker. Either way the digit goes through
     `fit_to_box` with LANCZOS anti-aliasing and its darkest pixel is brought back to 1, as
     LeCun et al. made MNIST.
     """
@@ -76,7 +80,11 @@ def to_mnist(image, drawing=False):
     if drawing:
         ink = _drawn_ink(pixels)
     else:
-        ink = _photo_ink(pixels) if min(pixels.shape) >= PHOTO_SIDE else _ink(pixels)
+        try:
+            ink = _photo_ink(pixels) if min(pixels.shape) >= PHOTO_SIDE else _ink(pixels)
+        except _Scattered:
+            _refuse_noise(pixels)  # noise scatters into strokes too: it is named as noise
+            raise
     _refuse_noise(pixels)  # after the ink: a blank page's grain is told as no ink, not noise
     field = fit_to_box(ink, resample="lanczos")
     return field / field.max()  # resampling blurs the darkest pixel; MNIST's darkest is always ~1
@@ -442,10 +450,27 @@ def _strokes(ink):
     # wider than strokes can be (an eighth of the photo): no digit's, a shadow over it
     if not strokes.any() and 2 * _depth(labels, boxes, largest) > max(mask.shape) / PAPER_WINDOW:
         raise ValueError("the ink found in this photo is a solid patch, not strokes: a shadow "
-                         "over the digit? photograph it in even light; light ink cropped tight? "
-                         "pad it (np.pad(image, 1))")
-    return np.isin(labels, _without_underline(boxes, _linked(boxes, largest, {
-        i for i in range(count) if areas[i] and areas[i] >= PART * areas[largest]})))
+                         "over the digit? photograph it in even light; a box touching it? crop "
+                         "inside it; light ink cropped tight? pad it (np.pad(image, 1))")
+    linked = _linked(boxes, largest, {
+        i for i in range(count) if areas[i] and areas[i] >= PART * areas[largest]})
+    kept = _without_underline(boxes, linked)
+    digit = [boxes[j - 1] for j in kept]
+    size = max(max(b[0].stop for b in digit) - min(b[0].start for b in digit),
+               max(b[1].stop for b in digit) - min(b[1].start for b in digit))
+    # of a digit's size (a notebook's gutter, a ruler's edge are larger)
+    apart = [i for i in range(count) if strokes[i] and i + 1 not in linked
+             and _size(boxes[i]) <= size / APART]
+    if (areas[apart].sum() >= APART * areas[[j - 1 for j in kept]].sum()
+            or any(_size(boxes[i]) >= APART * size for i in apart)):
+        raise _Scattered("strokes apart from the digit's are half its size or ink or more (a "
+                         "second digit? a thin pen's strokes broken apart?): crop the photo to "
+                         "one digit, taken closer")
+    return np.isin(labels, kept)
+
+
+class _Scattered(ValueError):
+    """Strokes apart from the digit's with half its size or ink: two digits, or noise."""
 
 
 def _drawn_ink(pixels):
@@ -486,26 +511,44 @@ def _linked(boxes, largest, candidates):
 
 
 def _frame(labels, boxes, i):
-    """Whether stroke `i` (an index) encloses another at least FRAMED of its size: a printed
-    box or a circle around the digit, not a stroke of it (a 0 holds no stroke so large)."""
+    """Whether stroke `i` (an index) encloses, or nearly (in ENCLOSED of the directions around
+    it), another at least FRAMED of its size: a printed box or a circle around the digit, the
+    student's not quite closed; not a stroke of it (a 0 holds no stroke so large)."""
+    rows, cols = boxes[i]
     own = labels[boxes[i]] == i + 1
-    inside = np.unique(labels[boxes[i]][ndimage.binary_fill_holes(own) & ~own])
-    return any(_size(boxes[j - 1]) >= FRAMED * _size(boxes[i]) for j in inside if j)
+    for j, box in enumerate(boxes):
+        if (j == i or _size(box) < FRAMED * _size(boxes[i]) or box[0].start < rows.start
+                or box[0].stop > rows.stop or box[1].start < cols.start
+                or box[1].stop > cols.stop):
+            continue
+        # rays from its centre, in half-pixel steps, meeting stroke i inside i's box
+        centre = ((box[0].start + box[0].stop) / 2 - rows.start,
+                  (box[1].start + box[1].stop) / 2 - cols.start)
+        angles = np.linspace(0, 2 * np.pi, RAYS, endpoint=False)[:, None]
+        steps = np.arange(0, sum(own.shape), 0.5)[None]
+        r = np.round(centre[0] + steps * np.sin(angles)).astype(int)
+        c = np.round(centre[1] + steps * np.cos(angles)).astype(int)
+        inside = (r >= 0) & (r < own.shape[0]) & (c >= 0) & (c < own.shape[1])
+        met = np.zeros(r.shape, bool)
+        met[inside] = own[r[inside], c[inside]]
+        if met.any(axis=1).mean() >= ENCLOSED:
+            return True
+    return False
 
 
 def _without_underline(boxes, kept):
-    """The labels `kept` (from 1) less the lowest stroke if it is a bar (BAR) under the others,
-    apart from them (UNDERLINE_GAP of their height): the student's underline."""
-    if len(kept) < 2:
+    """The labels `kept` (from 1) less the bars (BAR) under the other strokes, apart from them
+    (UNDERLINE_GAP of their height): the student's underlines, one or more."""
+    def bar(j):
+        rows, cols = boxes[j - 1]
+        return rows.stop - rows.start <= BAR * (cols.stop - cols.start)
+
+    body = [boxes[j - 1][0] for j in kept if not bar(j)]
+    if not body:
         return kept
-    lowest = max(kept, key=lambda j: boxes[j - 1][0].stop)
-    rows, cols = boxes[lowest - 1]
-    others = [boxes[j - 1][0] for j in kept if j != lowest]
-    top, bottom = min(r.start for r in others), max(r.stop for r in others)
-    if (rows.stop - rows.start <= BAR * (cols.stop - cols.start)
-            and rows.start >= bottom + UNDERLINE_GAP * (bottom - top)):
-        return [j for j in kept if j != lowest]
-    return kept
+    top, bottom = min(r.start for r in body), max(r.stop for r in body)
+    return [j for j in kept if not (bar(j) and boxes[j - 1][0].start
+                                    >= bottom + UNDERLINE_GAP * (bottom - top))]
 
 
 def _solid(labels, boxes, i):

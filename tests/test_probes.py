@@ -3043,3 +3043,20 @@ def test_probe_21_lows_image_that_requires_grad_float64_advice_two_classes_subse
     assert exit_.value.code == 0 and capsys.readouterr().out.strip().endswith("0.1.0")
     with pytest.raises(KeyError, match=r"no preset 'c' \(upper case: 'C'\); the presets are A, B"):
         PRESETS["c"]
+
+
+def test_to_mnist_leaves_out_an_open_circle_and_a_double_underline_and_refuses_two_digits():
+    # a circle left open where the pen started, and a second underline, were kept as the
+    # digit's; of two digits one was dropped without a word
+    rng = np.random.default_rng(0)
+    plain = to_mnist(_photo(_seven_on_paper()[0], rng))
+    for mark in (lambda pen: pen.arc([60, 60, 340, 340], -30, 300, fill=40, width=8),
+                 lambda pen: [pen.line([(110, y), (290, y)], fill=40, width=6)
+                              for y in (325, 340)]):
+        paper, pen = _seven_on_paper()
+        mark(pen)
+        assert (to_mnist(_photo(paper, rng)) - plain).abs().max() < 0.05
+    seven = np.asarray(_seven_on_paper()[0])
+    with pytest.raises(ValueError, match=r"^strokes apart from the digit's are half its size or "
+                                         r"ink or more \(a second digit\?"):
+        to_mnist(_photo(Image.fromarray(np.hstack([seven, seven])), rng))
