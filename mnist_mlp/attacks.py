@@ -23,6 +23,7 @@ from .evaluation import (
     device_of,
     dtype_of,
     fits,
+    sizes_of,
 )
 from .training import has_batch_norm
 
@@ -153,6 +154,9 @@ def smallest_flip(model, image, attack=fgsm, most=0.5, tolerance=0.002, **option
     require("most", most, PIXEL)  # before check_attack, which would call it eps
     check_attack(model, X, torch.zeros(1, dtype=torch.long), most)  # y: read below, once checked
     require("tolerance", tolerance, POSITIVE)  # 0 would bisect for ever
+    if tolerance >= most:  # no bisection: `most` itself would come back, as if the smallest
+        raise ValueError(f"tolerance={tolerance:g} must be below most={most:g}: the search "
+                         "halves [0, most] until it is narrower than tolerance")
     with torch.no_grad():
         scores = check_scores(model(X.to(device_of(model))), torch.zeros(1, dtype=torch.long))
     y = scores.argmax(dim=1).cpu()
@@ -192,7 +196,7 @@ def virtual_adversarial_loss(model, X, eps, xi=1e-3, iterations=1, generator=Non
     check_vat(model, X, generator)  # imagens float em [0, 1], do tipo dos pesos, como as do MNIST
     with getattr(model, "vat_passes", contextlib.nullcontext)():
         with torch.no_grad():
-            p = torch.softmax(model(X), dim=1)
+            p = torch.softmax(check_scores(model(X)), dim=1)  # escores por imagem, ou um erro
         d = vat_direction(model, X, xi, iterations, p=p, generator=generator)
         return _divergence(model, X, p, eps * d)
 
@@ -207,7 +211,7 @@ def vat_direction(model, X, xi=1e-3, iterations=1, p=None, generator=None):
     check_vat(model, X, generator)  # imagens float em [0, 1], do tipo dos pesos, como as do MNIST
     if p is None:
         with torch.no_grad():
-            p = torch.softmax(model(X), dim=1)
+            p = torch.softmax(check_scores(model(X)), dim=1)  # escores por imagem, ou um erro
     # sorteado em float32 qualquer que seja o tipo de X: uma cópia float64 parte do mesmo ponto
     d = torch.randn(X.shape, generator=generator).to(device=X.device, dtype=X.dtype)
     for _ in range(iterations):
@@ -221,9 +225,11 @@ def _divergence(model, X, p, r):
     return F.kl_div(F.log_softmax(model(X + r), dim=1), p, reduction="batchmean")
 
 
-def _shape(value):
-    """The shape of an array or tensor, as a tuple, or '' for anything else."""
-    return tuple(value.shape) if hasattr(value, "shape") else ""
+def _described(value):
+    """What `value` is, for a message: 'ndarray of float32 (200, 1, 28, 28)', 'list'."""
+    if not hasattr(value, "shape"):
+        return type(value).__name__
+    return f"{type(value).__name__} of {value.dtype} {tuple(value.shape)}"
 
 
 def unit(d):
@@ -255,7 +261,7 @@ def check_gradient(model, X, y, loss="cross_entropy"):
                          "batch of one, X[i:i+1] and y[i:i+1]")
     if not (isinstance(y, torch.Tensor) and y.dtype == torch.long and y.shape == X.shape[:1]):
         raise ValueError(f"the labels must be a torch.long tensor of one label per image, got "
-                         f"{type(y).__name__} {_shape(y)} for {len(X)} images: "
+                         f"{_described(y)} for {len(X)} images: "
                          "torch.as_tensor(y, dtype=torch.long)")
     if y.min() < 0:
         raise ValueError(f"the labels must be digits from 0, got {int(y.min())}")
@@ -267,6 +273,11 @@ def check_gradient(model, X, y, loss="cross_entropy"):
 def check_vat(model, X, generator=None):
     """ValueError, em uma linha, para imagens ou um gerador que o VAT não usaria como promete."""
     check_images(model, X)
+    inputs, _ = sizes_of(model)
+    if X.dim() == 2 and inputs is not None and X.numel() == inputs != X.shape[1]:
+        raise ValueError(f"X looks like one image of shape {tuple(X.shape)}, not a batch: pass "
+                         "X[None], a batch of one")
+    fits((X, torch.zeros(len(X), dtype=torch.long)), model)  # o tamanho de imagem do modelo
     check_generator(generator)
     if model.training and len(X) < 2 and has_batch_norm(model):
         raise ValueError("one image in training mode: batch normalisation needs two or more "
@@ -286,8 +297,8 @@ def check_images(model, X):
     dtype = dtype_of(model)
     if not (isinstance(X, torch.Tensor) and X.dtype == dtype and X.numel() and X.dim() >= 2):
         raise ValueError(f"the images must be a non-empty {dtype} tensor, one image per row, as "
-                         f"MNIST's loaders give them, got {getattr(X, 'dtype', type(X).__name__)} "
-                         f"{_shape(X)}: torch.as_tensor(X, dtype={dtype})")
+                         f"MNIST's loaders give them, got {_described(X)}: "
+                         f"torch.as_tensor(X, dtype={dtype})")
     if not (X.min() >= 0 and X.max() <= 1):
         byte = X.min() >= 0 and 1 < X.max() <= 255 and bool((X.round() == X).all())
         raise ValueError(f"the images must be in [0, 1], as MNIST's loaders give them; these "

@@ -18,7 +18,7 @@ class CheckpointError(RuntimeError):
 
 
 KEYS = {"settings", "epochs", "seconds", "model", "optimizer", "scheduler", "history", "batch_idx",
-        "rng"}  # what _save writes
+        "rng"}  # what _save writes, with "hparams" (which older checkpoints lack)
 START_OVER = "delete it to start that run over"  # train --resume says what applies to it
 OTHER_PATH = "pass another checkpoint path (this file is left as it is)"
 
@@ -83,7 +83,7 @@ class CheckpointedTrainer(d2l.Trainer):
                  "scheduler": scheduler.state_dict() if scheduler else None,
                  "history": model.history.epochs,
                  "batch_idx": [self.train_batch_idx, self.val_batch_idx],
-                 "rng": random_state()}
+                 "rng": random_state(), "hparams": model_arguments(model)}
         with replacing(self.path) as tmp, open(tmp, "wb") as file:  # as save_weights does
             torch.save(state, file)
 
@@ -97,6 +97,13 @@ class CheckpointedTrainer(d2l.Trainer):
             raise CheckpointError(f"{self.path} was saved with other settings ("
                                   f"{contrast(saved, asked)}): pass "
                                   f"the same settings, or {OTHER_PATH}")
+        # the settings describe the run as its caller says; the model's own arguments (lr, af,
+        # ...) may differ under the same words: a finished checkpoint would be taken silently
+        mine = model_arguments(model)
+        if (theirs := state.get("hparams", mine)) != mine:  # older checkpoints: not recorded
+            raise CheckpointError(f"{self.path} was saved by another model ("
+                                  f"{contrast(theirs, mine)}): pass the same model, or "
+                                  f"{OTHER_PATH}")
         check_schedule_length(self.path, state["scheduler"], getattr(model, "scheduler", None),
                               self.num_train_batches)
         try:
@@ -115,6 +122,17 @@ class CheckpointedTrainer(d2l.Trainer):
                                   f"({type(err).__name__}): if it is another model's, "
                                   f"{OTHER_PATH}; if it is this run's, {START_OVER}") from None
         return state["epochs"]
+
+
+def model_arguments(model):
+    """The model's class and the arguments it was built with (d2l's `hparams`), those a
+    checkpoint can hold (numbers, text, their lists), for telling another model's checkpoint."""
+    def plain(value):
+        return (value is None or isinstance(value, (bool, int, float, str))
+                or isinstance(value, (list, tuple)) and all(map(plain, value)))
+
+    return {"model": type(model).__name__,
+            **{k: v for k, v in getattr(model, "hparams", {}).items() if plain(v)}}
 
 
 def check_schedule_length(path, saved, scheduler, batches):

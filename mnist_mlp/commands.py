@@ -178,11 +178,13 @@ def cmd_evaluate(args):
 
 def same_reading(run_dir, accuracy, trained, images, which):
     """RunError unless `accuracy` repeats what train read on the same images: another CPU may
-    flip a borderline image or two; a changed config.json or model.pt, hundreds."""
+    flip a borderline image or two; a changed config.json or model.pt, hundreds (their
+    fingerprint is checked before; metrics.json's figures, not in it, here)."""
     if abs(accuracy - trained) > max(0.002, 3 / images):
         raise RunError(f"{run_dir}: {which} give {accuracy:.4f} here, and gave {trained:.4f} "
-                       f"when train validated on them: its {CONFIG} or {WEIGHTS} changed since; "
-                       "restore them or train the run again (nothing was written)")
+                       f"when train validated on them: its {CONFIG}, {WEIGHTS} or {METRICS} "
+                       "changed since; restore them or train the run again (nothing was "
+                       "written)")
 
 
 def evaluate_run(run_dir, model, data, max_errors, trained=None):

@@ -64,8 +64,13 @@ def confusion_matrix(y_true, y_pred, num_classes):
     require("num_classes", num_classes)  # range(10.0): a TypeError
     labels = range(num_classes)
     for values, whose in ((y_true, "a label"), (y_pred, "an answer of the model")):
-        beyond = sorted(set(np.unique(np.asarray(values)).tolist()) - set(labels))  # tensors,
-        # arrays and lists alike, as scikit-learn's own takes them
+        found = np.unique(np.asarray(values)).tolist()  # tensors, arrays and lists alike, as
+        # scikit-learn's own takes them
+        if odd := [v for v in found if not (isinstance(v, (int, float))
+                                            and float(v).is_integer() and v >= 0)]:
+            raise ValueError(f"{whose}, {odd[0]!r}, is not a class: classes are whole numbers "
+                             "from 0 (a tensor or array of them)")
+        beyond = sorted(set(found) - set(labels))
         if beyond:
             raise ValueError(f"{whose}, {beyond[0]}, is beyond the matrix's {len(labels)} "
                              f"classes (0 to {len(labels) - 1}): confusion(..., "
@@ -237,19 +242,27 @@ def _reads(model, X):
         model.train(was_training)
 
 
-def check_scores(scores, y):
+def check_scores(scores, y=None):
     """`scores` if they are what the helpers read of a model: one row of class scores per image
-    (`y`, their labels), a score for every label; else a ValueError saying what came instead
-    (a model of one's own may return a tuple, or scores of shape (N, 1, 10))."""
+    (`y`, their labels, where there are any), a score for every label, none NaN; else a
+    ValueError saying what came instead (a model of one's own may return a tuple, or scores of
+    shape (N, 1, 10); a diverged one, NaN)."""
     if not isinstance(scores, torch.Tensor):
         raise ValueError(f"the model returned a {type(scores).__name__}, not a tensor of scores: "
                          "the helpers read a model whose forward returns the class scores alone, "
                          "one row per image (return anything else from another method)")
+    if y is None:  # no labels (VAT): as many rows as there are
+        y = torch.zeros(scores.shape[0] if scores.dim() else 1, dtype=torch.long)
     if scores.dim() != 2 or scores.shape[0] != len(y):
         raise ValueError(f"the model returned scores of shape {tuple(scores.shape)} for {len(y)} "
                          f"image{'s' * (len(y) != 1)}: the helpers read one row of class "
                          f"scores per image, ({len(y)}, classes); e.g. end forward with "
                          ".flatten(1)")
+    # NaN (or +inf everywhere) has an argmax, class 0: a diverged model's accuracy, silently
+    if (broken := (scores.isnan() | scores.isposinf()).any(dim=1)).any():
+        raise ValueError(f"the model returned NaN or infinite scores for {int(broken.sum())} of "
+                         f"{len(y)} images: its weights diverged? (check torch.isfinite(p).all() "
+                         "for p in model.parameters()); train it again, with a smaller lr")
     check_labels(y, scores)
     return scores
 

@@ -213,6 +213,9 @@ def png_url(field):
     if field.ndim != 2:
         raise ValueError(f"png_url takes one image (H x W, or 1 x H x W as to_mnist returns), "
                          f"got shape {field.shape}")
+    if not np.isfinite(field).all():
+        raise ValueError("png_url takes an image of numbers in [0, 1]; this one holds NaN or "
+                         "infinite pixels")
     buffer = io.BytesIO()
     Image.fromarray(np.round(np.clip(field, 0, 1) * 255).astype(np.uint8)).save(buffer, "PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -107,7 +107,9 @@ class Classifier(d2l.Classifier):
             self._check_finite()
             if not self.trainer.num_val_batches:
                 self._end_epoch()  # no validation: the epoch ends with its last training batch
-        penalty = self.penalty(batch, Y_hat)
+        # a loss gone NaN is told at the epoch's end (TrainingDiverged); the attacks a penalty
+        # runs would refuse the model's NaN scores first, in other words
+        penalty = self.penalty(batch, Y_hat) if torch.isfinite(loss) else None
         return loss if penalty is None else loss + penalty
 
     def penalty(self, batch, Y_hat):

@@ -73,8 +73,8 @@ def test_a_confusion_matrix_does_not_drop_a_class_beyond_its_own():
 
 
 @pytest.mark.parametrize("labels, generator, message", [
-    (np.array([3, 1]), None, "the labels must be a torch.long tensor .* ndarray \\(2,\\)"),
-    ([3, 1], None, "the labels must be a torch.long tensor .* list  for 2 images"),
+    (np.array([3, 1]), None, "the labels must be a torch.long tensor .* ndarray of int64 \\(2,\\)"),
+    ([3, 1], None, "the labels must be a torch.long tensor .* list for 2 images"),
     ("tensor", np.random.default_rng(0), "generator must be a torch.Generator, got Generator"),
 ])
 def test_attacks_given_numpy_labels_or_generators(model, labels, generator, message):
@@ -140,7 +140,8 @@ def test_attacks_take_the_models_dtype_and_a_function():
     from mnist_mlp.attacks import accuracy_under_attack, fgsm
 
     X, y = torch.rand(2, 1, 28, 28), torch.tensor([3, 1])
-    with pytest.raises(ValueError, match="non-empty torch.float32 tensor.*got torch.float64"):
+    with pytest.raises(ValueError, match="non-empty torch.float32 tensor.*got Tensor of "
+                       "torch.float64"):
         fgsm(model_of_floats := RegularizedMLP(10, [8], 0.01).eval(), X.double(), y, 0.1)
     with pytest.raises(ValueError, match="non-empty torch.float32 tensor"):
         fgsm(model_of_floats, X[:0], y[:0], 0.1)

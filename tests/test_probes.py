@@ -1131,6 +1131,12 @@ def test_fit_names_the_settings_and_the_model_a_checkpoint_does_not_share(tmp_pa
     with pytest.raises(CheckpointError, match=r"saved with other settings \(r 1 there, 2 here\)"
                        ": pass the same settings, or pass another checkpoint path"):
         fit(MLP(2, [8], 0.1), TinyMNIST(), 2, checkpoint=checkpoint, settings={"r": 2})
+    with pytest.raises(CheckpointError, match=r"saved by another model \(hidden_sizes \[8\] "
+                       r"there, \[16\] here\): pass the same model, or pass another checkpoint"):
+        fit(MLP(2, [16], 0.1), TinyMNIST(), 2, checkpoint=checkpoint, settings={"r": 1})
+    state = torch.load(checkpoint, weights_only=True)
+    del state["hparams"]  # a checkpoint of before they were saved: the weights tell
+    torch.save(state, checkpoint)
     with pytest.raises(CheckpointError, match="does not fit this model or its optimizer "
                        r"\(RuntimeError\): if it is another model's, pass another checkpoint"):
         fit(MLP(2, [16], 0.1), TinyMNIST(), 2, checkpoint=checkpoint, settings={"r": 1})
@@ -3060,3 +3066,69 @@ def test_to_mnist_leaves_out_an_open_circle_and_a_double_underline_and_refuses_t
     with pytest.raises(ValueError, match=r"^strokes apart from the digit's are half its size or "
                                          r"ink or more \(a second digit\?"):
         to_mnist(_photo(Image.fromarray(np.hstack([seven, seven])), rng))
+
+
+def _diverged(weight=float("nan")):
+    model = _linear(10)
+    torch.nn.init.constant_(model[1].bias, weight)
+    return model
+
+
+def test_probe_22_nan_scores_vat_inputs_another_models_checkpoint_labels_tolerance_nan_png(
+        tmp_path):
+    from mnist_mlp.evaluation import confusion_matrix
+    from mnist_mlp.pad import png_url
+
+    X, y = _images(4), torch.zeros(4, dtype=torch.long)
+    # a diverged model was read as answering "0" for every image: an accuracy, silently
+    for weight in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match=r"^the model returned NaN or infinite scores for 4 "
+                                             r"of 4 images: its weights diverged\?"):
+            evaluate_accuracy(_diverged(weight), [(X, y)])
+    with pytest.raises(ValueError, match="NaN or infinite scores"):
+        ensemble_accuracy([_diverged(), _linear(10)], [(X, y)])
+    with pytest.raises(ValueError, match="NaN or infinite scores"):
+        fgsm(_diverged(), X, y, 0.1)
+    log_probabilities = torch.nn.Sequential(_linear(10), torch.nn.LogSoftmax(dim=1))
+    assert 0 <= evaluate_accuracy(log_probabilities, [(X, y)]) <= 1  # -inf may be a score
+    # VAT skipped the attacks' input checks: torch's matrix error, a tuple's softmax
+    model = MLP(10, [8], 0.1).eval()
+    for images, message in ((X[0, 0], r"one image of shape \(28, 28\), not a batch"),
+                            (_images(4, 14), "each image has 196 pixels")):
+        with pytest.raises(ValueError, match=message):
+            virtual_adversarial_loss(model, images, 1.0)
+        with pytest.raises(ValueError, match=message):
+            vat_direction(model, images)
+
+    class Pair(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = _linear(10)
+
+        def forward(self, X):
+            return self.body(X), X
+
+    with pytest.raises(ValueError, match="the model returned a tuple, not a tensor of scores"):
+        virtual_adversarial_loss(Pair(), X, 1.0)
+    assert virtual_adversarial_loss(model, X.flatten(1), 1.0) >= 0  # a flattened batch reads
+    # a finished checkpoint was loaded into a model of other arguments, under the same settings
+    checkpoint = tmp_path / "ck.pt"
+    fit(MLP(2, [8], 0.1), TinyMNIST(), 1, checkpoint=checkpoint, settings={"run": "mine"})
+    with pytest.raises(CheckpointError, match=r"was saved by another model \(af 'sigmoid' "
+                                              r"there, 'relu' here; lr 0.1 there, 0.5 here\)"):
+        fit(MLP(2, [8], 0.5, af="relu"), TinyMNIST(), 1, checkpoint=checkpoint,
+            settings={"run": "mine"})
+    # labels that are no class: advice of num_classes=1.5, or a TypeError inside the message
+    for labels in ([0.5, 1.0], [-1, 1], ["a", "b"]):
+        with pytest.raises(ValueError, match=r"is not a class: classes are whole numbers from 0"):
+            confusion_matrix(labels, [0, 1], 10)
+    # what was wrong with the labels and images, named: int32, not 'Tensor'; NumPy, not float32
+    with pytest.raises(ValueError, match=r"got Tensor of torch.int32 \(4,\) for 4 images"):
+        fgsm(model, X, y.int(), 0.1)
+    with pytest.raises(ValueError, match=r"got ndarray of float32 \(4, 1, 28, 28\)"):
+        fgsm(model, X.numpy(), y, 0.1)
+    # a tolerance of most or more skipped the search: `most` came back as the smallest flip
+    with pytest.raises(ValueError, match=r"tolerance=10 must be below most=0.5"):
+        smallest_flip(model, X[0, 0], tolerance=10)
+    with pytest.raises(ValueError, match="holds NaN or infinite pixels"):
+        png_url(np.full((28, 28), np.nan))
