@@ -291,7 +291,13 @@ def parser():
 
 
 def main(argv=None):
-    args = parser().parse_args(argv)
+    top = parser()
+    args, extra = top.parse_known_args(argv)
+    if extra and args.command == "train" and extra[0].upper() in PRESETS:  # train A E
+        top.exit(2, f"{top.prog} train: error: train takes one preset, got {args.preset} and "
+                 f"{' '.join(extra)}: train each in a command of its own (they can share --out)\n")
+    if extra:
+        top.error(f"unrecognized arguments: {' '.join(extra)}")  # as parse_args says them
     if args.command == "presets":
         return cmd_presets(args)
     from . import commands  # torch, d2l and MNIST: only for the commands that need them

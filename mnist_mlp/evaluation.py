@@ -304,7 +304,12 @@ def device_of(model):
         what = f"the class {model.__name__}" if isinstance(model, type) else type(model).__name__
         raise ValueError(f"expected a model (an nn.Module) first, got {what}: e.g. "
                          "evaluate_accuracy(model, data.val_dataloader()), with model = MLP(...)")
-    return next(model.parameters(), torch.empty(0)).device
+    device = next(model.parameters(), torch.empty(0)).device
+    if device.type == "meta":  # every reading would fail inside torch ("no data!")
+        raise ValueError("the model's weights are on the 'meta' device, shapes without values: "
+                         "give them values first, model.to_empty(device='cpu') then "
+                         "model.load_state_dict(...)")
+    return device
 
 
 def dtype_of(model):

@@ -3132,3 +3132,28 @@ def test_probe_22_nan_scores_vat_inputs_another_models_checkpoint_labels_toleran
         smallest_flip(model, X[0, 0], tolerance=10)
     with pytest.raises(ValueError, match="holds NaN or infinite pixels"):
         png_url(np.full((28, 28), np.nan))
+
+
+def test_train_given_two_presets_says_it_takes_one(capsys):
+    # argparse's 'python -m mnist_mlp: error: unrecognized arguments: E'
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "A", "E", "--epochs", "1"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == (
+        "python -m mnist_mlp train: error: train takes one preset, got A and E: train each in a "
+        "command of its own (they can share --out)\n")
+    with pytest.raises(SystemExit):
+        main(["train", "A", "--bogus"])
+    assert capsys.readouterr().err.endswith("error: unrecognized arguments: --bogus\n")
+
+
+def test_a_model_or_data_on_the_meta_device_is_named():
+    # torch's 'Cannot copy out of meta tensor; no data!' and '.item() on meta tensors'
+    with torch.device("meta"):
+        model = _linear(10)
+    with pytest.raises(ValueError, match=r"^the model's weights are on the 'meta' device"):
+        evaluate_accuracy(model, [(_images(2), torch.zeros(2, dtype=torch.long))])
+    with pytest.raises(ValueError, match="'meta' device"):
+        fgsm(model, _images(2), torch.zeros(2, dtype=torch.long), 0.1)
+    with pytest.raises(ConfigError, match=r"device 'meta' holds no values, only shapes"):
+        MNIST.to(TinyMNIST(), "meta")  # refused before any split is read (none is here)
