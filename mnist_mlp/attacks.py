@@ -70,9 +70,10 @@ def loss_gradient(model, X, y, loss="cross_entropy"):
     return gradient.to(X.device)
 
 
-def attacked_images(X_adv, X, dtype):
+def attacked_images(X_adv, X, dtype, eps):
     """`X_adv`, what an attack returned for `X`, if it is images the model reads (a tensor of
-    X's shape, of the model's dtype, in [0, 1]), else a ValueError in one line."""
+    X's shape, of the model's dtype, in [0, 1]) no pixel of which moved more than `eps`, else a
+    ValueError in one line."""
     if not (isinstance(X_adv, torch.Tensor) and X_adv.shape == X.shape
             and torch.isfinite(X_adv).all() and X_adv.min() >= 0 and X_adv.max() <= 1):
         raise ValueError("the attack must return images of X's shape in [0, 1] (e.g. "
@@ -80,6 +81,12 @@ def attacked_images(X_adv, X, dtype):
     if X_adv.dtype != dtype:
         raise ValueError(f"the attack returned {X_adv.dtype} images for a {dtype} model: return "
                          f"X's dtype, e.g. X_adv.to(X.dtype)")
+    # an accuracy "at eps" of images changed by more: eps read as grey levels, noise unclamped
+    moved = float((X_adv - X.to(X_adv.device)).abs().max())
+    if moved > eps + 2 * torch.finfo(X_adv.dtype).eps:  # rounding of X + eps * sign
+        raise ValueError(f"the attack changed a pixel by {moved:.3g}, more than eps={eps:g}: "
+                         "keep each change within [-eps, eps], e.g. "
+                         "X + (X_adv - X).clamp(-eps, eps)")
     return X_adv
 
 
@@ -93,7 +100,7 @@ def accuracy_under_attack(model, data_iter, attack, eps, **options):
     require("eps", eps, PIXEL)
     hits = []
     for X, y in batches(data_iter, model):
-        X_adv = attacked_images(attack(model, X, y, eps, **options), X, dtype)
+        X_adv = attacked_images(attack(model, X, y, eps, **options), X, dtype, eps)
         with torch.no_grad():
             scores = check_scores(model(X_adv.to(device_of(model))), y)
         hits.append(scores.argmax(dim=1).cpu() == y.cpu())
@@ -163,7 +170,7 @@ def smallest_flip(model, image, attack=fgsm, most=0.5, tolerance=0.002, **option
     before = int(y)
 
     def answer(eps):
-        X_adv = attacked_images(attack(model, X, y, eps, **options), X, X.dtype)
+        X_adv = attacked_images(attack(model, X, y, eps, **options), X, X.dtype, eps)
         with torch.no_grad():
             return int(check_scores(model(X_adv.to(device_of(model))), y).argmax()), X_adv
 

@@ -151,6 +151,7 @@ FIGURES = ("confusion_matrix.png", "confusion_errors.png", "errors.png")  # eval
 
 
 def cmd_evaluate(args):
+    distinct(args.run_dirs)  # read twice, its files written twice: a mistake
     runs = [read_run(run_dir, evaluation=False) for run_dir in args.run_dirs]  # all checked,
     for run_dir in args.run_dirs:  # and writable, before MNIST is read
         check_writable(run_dir, f"evaluate writes {EVALUATION} and its figures into the run's "
@@ -222,7 +223,8 @@ def evaluate_run(run_dir, model, data, max_errors, trained=None):
 
 
 def distinct(run_dirs):
-    """UsageError if a run folder is named twice (it would count as two runs)."""
+    """UsageError if a run folder is named twice (it would count as two runs, or be evaluated
+    twice)."""
     seen = {}
     for run_dir in run_dirs:
         if (key := Path(run_dir).resolve()) in seen:

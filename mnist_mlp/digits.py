@@ -61,7 +61,8 @@ def to_mnist(image, drawing=False):
     image has grain), and only the strokes of the digit are kept, not specks away from it, nor
     a band of desk along the frame, a solid shadow beside it, a box or circle around it (closed
     or nearly) or lines under it, where a stroke remains (a solid patch over it is refused, as
-    are strokes apart from the digit's with half its size or ink: a second digit); ink is
+    are strokes apart from the digit's with half its size or ink: a second digit; one written
+    closer than half the digit's size is read with it, as one: crop the photo to one digit); ink is
     scaled by a high percentile, not the one darkest pixel, and cleared under 10%. Under
     uneven light a photo must be of dark ink on light paper, with strokes narrower than an
     eighth of its longer side. A sheet on a dark desk seen all round it (the border evenly
@@ -82,9 +83,9 @@ def to_mnist(image, drawing=False):
     else:
         try:
             ink = _photo_ink(pixels) if min(pixels.shape) >= PHOTO_SIDE else _ink(pixels)
-        except _Scattered:
+        except _Scattered as err:
             _refuse_noise(pixels)  # noise scatters into strokes too: it is named as noise
-            raise
+            raise ValueError(str(err)) from None  # the user's traceback names no private class
     _refuse_noise(pixels)  # after the ink: a blank page's grain is told as no ink, not noise
     field = fit_to_box(ink, resample="lanczos")
     return field / field.max()  # resampling blurs the darkest pixel; MNIST's darkest is always ~1

@@ -62,12 +62,16 @@ def confusion_matrix(y_true, y_pred, num_classes):
     """scikit-learn's confusion_matrix of classes 0 to `num_classes` - 1, refusing the answers it
     would drop without a word (a class beyond them, e.g. from a model with more outputs)."""
     require("num_classes", num_classes)  # range(10.0): a TypeError
+    shapes = [tuple(np.shape(v.cpu() if torch.is_tensor(v) else v)) for v in (y_true, y_pred)]
+    if shapes[0] != shapes[1] or len(shapes[0]) != 1 or not shapes[0][0]:  # as sklearn's own
+        raise ValueError(f"confusion_matrix takes two equally long, non-empty lists of classes "
+                         f"(labels, answers), got shapes {shapes[0]} and {shapes[1]}")
     labels = range(num_classes)
     for values, whose in ((y_true, "a label"), (y_pred, "an answer of the model")):
         found = np.unique(np.asarray(values)).tolist()  # tensors, arrays and lists alike, as
         # scikit-learn's own takes them
-        if odd := [v for v in found if not (isinstance(v, (int, float))
-                                            and float(v).is_integer() and v >= 0)]:
+        if odd := [v for v in found if isinstance(v, bool) or not (
+                isinstance(v, (int, float)) and float(v).is_integer() and v >= 0)]:
             raise ValueError(f"{whose}, {odd[0]!r}, is not a class: classes are whole numbers "
                              "from 0 (a tensor or array of them)")
         beyond = sorted(set(found) - set(labels))
@@ -386,11 +390,16 @@ def mcnemar(right_a, right_b):
     examples where exactly one of them is right tell them apart: `only_a` and `only_b` count
     them, and if the two models were equally accurate each such example would fall either way
     with probability 1/2. Returns (only_a, only_b, two-sided p-value of the binomial test)."""
-    shapes = [tuple(np.shape(r.cpu() if torch.is_tensor(r) else r)) for r in (right_a, right_b)]
-    right_a, right_b = (_booleans(r) for r in (right_a, right_b))
-    if shapes[0] != shapes[1] or right_a.numel() == 0:
+    try:
+        shapes = [tuple(np.shape(r.cpu() if torch.is_tensor(r) else r))
+                  for r in (right_a, right_b)]
+    except ValueError:  # NumPy's "inhomogeneous shape"
+        raise ValueError("mcnemar needs two equally long, non-empty lists of right/wrong "
+                         "answers, got lists of lists of different lengths") from None
+    if shapes[0] != shapes[1] or not shapes[0] or 0 in shapes[0]:  # two scalars are no lists
         raise ValueError("mcnemar needs two equally long, non-empty lists of right/wrong "
                          f"answers, got shapes {shapes[0]} and {shapes[1]}")
+    right_a, right_b = (_booleans(r) for r in (right_a, right_b))
     only_a, only_b = int((right_a & ~right_b).sum()), int((right_b & ~right_a).sum())
     if only_a + only_b == 0:
         return only_a, only_b, 1.0

@@ -4,7 +4,7 @@ from numbers import Real
 
 import numpy as np
 
-from .checks import NONNEGATIVE_COUNT, is_number, require, type_hint
+from .checks import BOOLEAN, NONNEGATIVE_COUNT, is_number, require, type_hint
 
 MINUS = "\N{MINUS SIGN}"  # typeset minus, as in print; a hyphen is too short beside digits
 
@@ -24,7 +24,8 @@ def br(value, spec=".4f"):
 def percent(value, decimals=2):
     """A fraction as a percentage: percent(0.98712) -> '98,71%'."""
     if not is_number(value):
-        raise ValueError(f"percent takes a number, got {type(value).__name__}{type_hint(value)}")
+        raise ValueError(f"percent takes a number, got {type(value).__name__}{type_hint(value)}"
+                         + (" NaN" if isinstance(value, float) and math.isnan(value) else ""))
     if not -1 <= value <= 1:  # 98.7 would print as 9870,00%
         raise ValueError(f"percent takes a fraction (0.9871 -> '98,71%'), got {value!r}: "
                          "divide a percentage by 100")
@@ -55,6 +56,7 @@ def mean_std(values, spec=".4f", comma=True):
     if spec.endswith("%") and not (np.abs(numbers) <= 1).all():  # 98.1 as 9810,00%
         raise ValueError("a '%' spec takes fractions (0.981 -> '98,10%'): divide percentages by "
                          "100")
+    require("comma", comma, BOOLEAN)  # "False" is true
     values = numbers
     number = br if comma else format
     if values.size == 1:

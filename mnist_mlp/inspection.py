@@ -39,17 +39,29 @@ def weight_scale(model, pixels):
     """Mean |weight| leaving the pixels where `pixels` (a 28 x 28 bool mask) is True, over
     its value at initialisation (nn.Linear draws uniformly in +-1/sqrt(fan_in), so mean |w| is
     half of that): 1 for weights that never moved, below 1 for weights that only decayed."""
-    pixels = torch.as_tensor(pixels)
-    if pixels.dtype != torch.bool or pixels.shape != (28, 28) or not pixels.any():
-        raise ValueError(f"pixels must be a 28 x 28 boolean mask with some True, as never_inked "
-                         f"returns, got {pixels.dtype} of shape {tuple(pixels.shape)}"
-                         + (" and none True" if pixels.numel() and not pixels.any() else ""))
+    pixels = check_mask(pixels)
     layer = first_layer(model)
     if layer.in_features != pixels.numel():
         raise ValueError(f"the model's first layer takes {layer.in_features} pixels, not 28 x 28: "
                          "weight_scale reads models of MNIST's size")
     weights = layer.weight.detach().cpu().abs().reshape(-1, *pixels.shape)
     return float(weights[:, pixels].mean() / (0.5 / math.sqrt(layer.in_features)))
+
+
+def check_mask(pixels):
+    """`pixels` as a tensor if it is a 28 x 28 boolean mask with some True (never_inked's), else
+    a ValueError in one line (an int mask would index rows 0 and 1, not mask pixels)."""
+    try:
+        mask = torch.as_tensor(pixels)
+    except (TypeError, ValueError, RuntimeError):  # None, ragged lists: no tensor at all
+        mask = None
+    if mask is None or mask.dtype != torch.bool or mask.shape != (28, 28) or not mask.any():
+        found = (f"{mask.dtype} of shape {tuple(mask.shape)}" if mask is not None
+                 else type(pixels).__name__)
+        none = mask is not None and mask.numel() and not mask.any()
+        raise ValueError(f"pixels must be a 28 x 28 boolean mask with some True, as never_inked "
+                         f"returns, got {found}" + (" and none True" if none else ""))
+    return mask
 
 
 def moved(split, dx=0, dy=0, degrees=0.0):
@@ -97,6 +109,8 @@ def check_split_given(split):
         hint = ("pass one of its splits, e.g. data.test" if hasattr(split, "test_dataloader")
                 else "pass e.g. data.test")
         raise ValueError(f"expected a split of MNIST, got {type(split).__name__}: {hint}")
+    if not len(split):  # a mask that selected nothing
+        raise ValueError("the split is empty: it holds no images")
 
 
 # Notebook 3's moves: shifts to the right, diagonal shifts (right and down) and rotations.
@@ -128,6 +142,7 @@ def notebook3_measures(model, test, versions, labels, never):
     """What notebook 3 measures of one trained model, as plain numbers: accuracy on the moved
     test digits (by MOVES' names), on each of scikit-learn's versions and on version (a) with
     the ink on `never` (MNIST's never-inked pixels) erased, and per digit on version (c)."""
+    never = check_mask(never)
     moves = accuracy_when_moved(model, test, list(MOVES.values()))
     erased = versions["(a) campo inteiro"].clone()
     erased[:, 0][:, never] = 0

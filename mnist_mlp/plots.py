@@ -50,6 +50,9 @@ def one_axes(ax):
     if not isinstance(ax, Axes):
         raise ValueError(f"ax must be one matplotlib Axes (e.g. plt.subplots()[1], or one of "
                          f"an array of them), got {type(ax).__name__}")
+    if ax.name != "rectilinear":  # a polar or 3-D Axes: seaborn's and matplotlib's tracebacks
+        raise ValueError(f"ax must be an ordinary 2-D Axes, got {type(ax).__name__} (projection "
+                         f"{ax.name!r}): plt.subplots()[1]")
     return ax
 
 
@@ -237,6 +240,10 @@ def attack_grid(X, X_adv, before, after, name, eps, axes=None):
     require("eps", eps, PIXEL)  # 8, not 8/255: the change's colours would be blank
     if not count:
         raise ValueError("no images to draw: X is empty")
+    sizes = {tuple(np.shape(x)) for x in (*X, *X_adv)}
+    if len(sizes) > 1:  # NumPy's "operands could not be broadcast" while drawing the change
+        raise ValueError(f"X and X_adv must hold images of one size, got sizes "
+                         f"{', '.join(map(str, sorted(sizes)))}")
     for name_, answers in (("before", before), ("after", after)):
         array = np.asarray(answers.detach().cpu() if hasattr(answers, "detach") else answers)
         if array.shape != (count,) or not all(is_number(a) and a == int(a) for a in array):

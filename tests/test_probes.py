@@ -134,6 +134,7 @@ def test_a_run_names_a_preset_and_holds_a_config():
     (["collect", "RUN", "--out", "RUN/config.json"], "is inside the run folder"),
     (["collect", "RUN", "RUN", "--out", "out.json"], "is named twice"),
     (["compare", "RUN", "RUN"], "is named twice"),
+    (["evaluate", "RUN", "RUN"], "is named twice"),  # read twice, its files written twice
     # a copy of a run counted as a second seed; another run's folder as --out
     (["compare", "RUN", "COPY"], "hold the same run (same recipe and seed; a copy?)"),
     (["collect", "RUN", "COPY", "--out", "out.json"], "hold the same run"),
@@ -3157,3 +3158,69 @@ def test_a_model_or_data_on_the_meta_device_is_named():
         fgsm(model, _images(2), torch.zeros(2, dtype=torch.long), 0.1)
     with pytest.raises(ConfigError, match=r"device 'meta' holds no values, only shapes"):
         MNIST.to(TinyMNIST(), "meta")  # refused before any split is read (none is here)
+
+
+def test_probe_23_attacks_beyond_eps_int_masks_odd_axes_empty_splits_ragged_lists():
+    import matplotlib.pyplot as plt
+
+    from mnist_mlp.evaluation import confusion_matrix
+    from mnist_mlp.inspection import notebook3_measures
+
+    model = MLP(10, [8], 0.1).eval()
+    X, y = _images(8), torch.zeros(8, dtype=torch.long)
+    # an attack of one's own beyond eps was measured "at eps": eps read as grey levels, noise
+    # without .sign()
+    for attack in (lambda m, X, y, eps: (X + 255 * eps * torch.randn_like(X).sign()).clamp(0, 1),
+                   lambda m, X, y, eps: (X + eps * torch.randn_like(X)).clamp(0, 1)):
+        with pytest.raises(ValueError, match=r"^the attack changed a pixel by .*, more than "
+                                             r"eps=0.1: keep each change within \[-eps, eps\]"):
+            accuracy_under_attack(model, [(X, y)], attack, 0.1)
+    with pytest.raises(ValueError, match="more than eps="):
+        smallest_flip(model, X[0, 0], attack=lambda m, X, y, eps: (X + 0.9).clamp(0, 1))
+    for eps in (0.0, 0.1, 1.0):  # the package's attacks stay within eps, rounding included
+        accuracy_under_attack(model, [(X, y)], fgsm, eps)
+    # an int mask indexed rows 0 and 1 instead of masking pixels
+    never = torch.zeros(28, 28, dtype=torch.bool)
+    never[0] = True
+    for mask in (never.int(), None):
+        with pytest.raises(ValueError, match=r"pixels must be a 28 x 28 boolean mask"):
+            notebook3_measures(model, None, {}, y, mask)
+        with pytest.raises(ValueError, match=r"pixels must be a 28 x 28 boolean mask"):
+            weight_scale(model, mask)
+    # an empty split: torchvision's grid_sampler traceback
+    empty = MNISTSplit(torch.zeros(0, 1, 28, 28, dtype=torch.uint8), torch.zeros(0).long(),
+                       torch.zeros(0, 1, 28, 28, dtype=torch.uint8))
+    with pytest.raises(ValueError, match="the split is empty"):
+        accuracy_when_moved(model, empty, [(1, 0, 0)])
+    # a polar or 3-D Axes: seaborn's KeyError 'top', matplotlib's TypeError
+    for projection in ("polar", "3d"):
+        ax = plt.figure().add_subplot(projection=projection)
+        with pytest.raises(ValueError, match=rf"ax must be an ordinary 2-D Axes, got \w+ "
+                                             rf"\(projection '{projection}'\)"):
+            plot_confusion_matrix(np.eye(10, dtype=int), ax=ax)
+    plt.close("all")
+    # scikit-learn's messages, not naming the function; booleans counted as classes 1 and 0
+    for labels, answers in (([0, 1, 1], [1, 1]), ([], []), ([[0, 1]], [[1, 1]])):
+        with pytest.raises(ValueError, match="confusion_matrix takes two equally long, non-empty "
+                                             "lists of classes"):
+            confusion_matrix(labels, answers, 2)
+    with pytest.raises(ValueError, match="a label, False, is not a class"):
+        confusion_matrix([True, False], [1, 0], 2)
+    # ragged lists: NumPy's 'inhomogeneous shape'; two scalars were one example each
+    with pytest.raises(ValueError, match="lists of lists of different lengths"):
+        mcnemar([[True], [True, False]], [[True], [False, True]])
+    with pytest.raises(ValueError, match=r"got shapes \(\) and \(\)"):
+        mcnemar(True, False)
+    # "False" printed with the comma; NaN said "got float"; images of two sizes drawn
+    with pytest.raises(ValueError, match="comma must be True or False, got 'False'"):
+        mean_std([0.9, 0.8], comma="False")
+    with pytest.raises(ValueError, match="percent takes a number, got float NaN"):
+        percent(float("nan"))
+    with pytest.raises(ValueError, match=r"X and X_adv must hold images of one size"):
+        attack_grid(X[:2, 0], _images(2, 14)[:, 0], [0, 0], [1, 1], "E", 0.1)
+    plt.close("all")
+    # a second digit's refusal named a private class at the head of the traceback
+    seven = np.asarray(_seven_on_paper()[0])
+    with pytest.raises(ValueError) as refused:
+        to_mnist(_photo(Image.fromarray(np.hstack([seven, seven])), np.random.default_rng(0)))
+    assert type(refused.value) is ValueError
