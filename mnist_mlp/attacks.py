@@ -84,7 +84,8 @@ def attacked_images(X_adv, X, dtype, eps):
     # an accuracy "at eps" of images changed by more: eps read as grey levels, noise unclamped
     moved = float((X_adv - X.to(X_adv.device)).abs().max())
     if moved > eps + 2 * torch.finfo(X_adv.dtype).eps:  # rounding of X + eps * sign
-        raise ValueError(f"the attack changed a pixel by {moved:.3g}, more than eps={eps:g}: "
+        raise ValueError(f"the attack changed a pixel by {moved:.3g} ({moved - eps:.2g} more "
+                         f"than eps={eps:g}): "
                          "keep each change within [-eps, eps], e.g. "
                          "X + (X_adv - X).clamp(-eps, eps)")
     return X_adv
@@ -100,7 +101,8 @@ def accuracy_under_attack(model, data_iter, attack, eps, **options):
     require("eps", eps, PIXEL)
     hits = []
     for X, y in batches(data_iter, model):
-        X_adv = attacked_images(attack(model, X, y, eps, **options), X, dtype, eps)
+        # a copy: an attack that changes X in place would hide its change, and change the caller's
+        X_adv = attacked_images(attack(model, X.clone(), y, eps, **options), X, dtype, eps)
         with torch.no_grad():
             scores = check_scores(model(X_adv.to(device_of(model))), y)
         hits.append(scores.argmax(dim=1).cpu() == y.cpu())
@@ -170,7 +172,7 @@ def smallest_flip(model, image, attack=fgsm, most=0.5, tolerance=0.002, **option
     before = int(y)
 
     def answer(eps):
-        X_adv = attacked_images(attack(model, X, y, eps, **options), X, X.dtype, eps)
+        X_adv = attacked_images(attack(model, X.clone(), y, eps, **options), X, X.dtype, eps)
         with torch.no_grad():
             return int(check_scores(model(X_adv.to(device_of(model))), y).argmax()), X_adv
 

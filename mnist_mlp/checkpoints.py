@@ -83,9 +83,14 @@ class CheckpointedTrainer(d2l.Trainer):
                  "scheduler": scheduler.state_dict() if scheduler else None,
                  "history": model.history.epochs,
                  "batch_idx": [self.train_batch_idx, self.val_batch_idx],
-                 "rng": random_state(), "hparams": model_arguments(model)}
+                 "rng": random_state(), "hparams": self._arguments(model)}
         with replacing(self.path) as tmp, open(tmp, "wb") as file:  # as save_weights does
             torch.save(state, file)
+
+    def _arguments(self, model):
+        """The model's class and arguments, and the optimizer's class: another's state would
+        load (SGD's into Adam) and fail at the first step."""
+        return {**model_arguments(model), "optimizer": type(self.optim).__name__}
 
     def _restore(self, model):
         state = read_checkpoint(self.path)
@@ -99,7 +104,7 @@ class CheckpointedTrainer(d2l.Trainer):
                                   f"the same settings, or {OTHER_PATH}")
         # the settings describe the run as its caller says; the model's own arguments (lr, af,
         # ...) may differ under the same words: a finished checkpoint would be taken silently
-        mine = model_arguments(model)
+        mine = self._arguments(model)
         if (theirs := state.get("hparams", mine)) != mine:  # older checkpoints: not recorded
             raise CheckpointError(f"{self.path} was saved by another model ("
                                   f"{contrast(theirs, mine)}): pass the same model, or "
@@ -131,8 +136,11 @@ def model_arguments(model):
         return (value is None or isinstance(value, (bool, int, float, str))
                 or isinstance(value, (list, tuple)) and all(map(plain, value)))
 
+    def listed(value):  # (8,) and [8] build the same model, as Config holds them alike
+        return [listed(v) for v in value] if isinstance(value, (list, tuple)) else value
+
     return {"model": type(model).__name__,
-            **{k: v for k, v in getattr(model, "hparams", {}).items() if plain(v)}}
+            **{k: listed(v) for k, v in getattr(model, "hparams", {}).items() if plain(v)}}
 
 
 def check_schedule_length(path, saved, scheduler, batches):

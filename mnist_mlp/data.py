@@ -162,7 +162,8 @@ def join(splits):
 
 
 def batch_loader(split, batch_size, shuffle=False):
-    """A DataLoader of (X, y) batches that indexes the split once per batch.
+    """A DataLoader of (X, y) batches that indexes the split once per batch (another Dataset:
+    item by item).
 
     Shuffled, it draws from torch's global generator exactly what `DataLoader(split,
     batch_size, shuffle=True)` draws, so a seed gives torchvision's batches in torchvision's
@@ -175,10 +176,14 @@ def batch_loader(split, batch_size, shuffle=False):
     if not isinstance(split, torch.utils.data.Dataset):
         raise ValueError(f"batch_loader takes a split of MNIST, got {type(split).__name__}: e.g. "
                          "batch_loader(data.test, 1000)")
-    order = (torch.utils.data.RandomSampler(split) if shuffle
-             else torch.utils.data.SequentialSampler(split))
     batch_size = int(batch_size)  # a NumPy integer passes the package's rule but not torch's
     lone = shuffle and len(split) % batch_size == 1
+    if not isinstance(split, (MNISTSplit, torch.utils.data.TensorDataset)):  # a torchvision
+        # dataset, one's own: indexed one item at a time (a list of positions would fail)
+        return torch.utils.data.DataLoader(split, batch_size, shuffle=shuffle, drop_last=lone,
+                                           generator=None if shuffle else torch.Generator())
+    order = (torch.utils.data.RandomSampler(split) if shuffle
+             else torch.utils.data.SequentialSampler(split))
     batches = torch.utils.data.BatchSampler(order, batch_size, drop_last=lone)
     # Each iteration draws a seed for worker processes (there are none) from `generator`:
     # the global one when shuffling, as DataLoader does; a private one otherwise.

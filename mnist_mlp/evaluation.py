@@ -129,7 +129,15 @@ def batches(data_iter, model=None):
             and data_iter[0].dim() >= 2 and data_iter[1].dim() == 1):
         raise ValueError("got one batch (X, y): wrap it in a list, [(X, y)]")
     sizes = None if model is None else sizes_of(model)  # once: it walks a user's modules
-    return (fits(check_batch(batch), model, sizes) for batch in collated(data_iter))
+
+    def checked():
+        given = False
+        for batch in collated(data_iter):
+            given = True
+            yield fits(check_batch(batch), model, sizes)
+        if not given:  # an empty loader: torch.cat's error, or an empty answer, further on
+            raise ValueError("data_iter gave no batches; pass e.g. data.test_dataloader()")
+    return checked()
 
 
 def collated(data_iter):
@@ -262,8 +270,10 @@ def check_scores(scores, y=None):
                          f"image{'s' * (len(y) != 1)}: the helpers read one row of class "
                          f"scores per image, ({len(y)}, classes); e.g. end forward with "
                          ".flatten(1)")
-    # NaN (or +inf everywhere) has an argmax, class 0: a diverged model's accuracy, silently
-    if (broken := (scores.isnan() | scores.isposinf()).any(dim=1)).any():
+    # NaN, +inf, or -inf everywhere has an argmax, class 0: a diverged model's accuracy,
+    # silently (-inf in some classes is a log-probability of 0)
+    broken = (scores.isnan() | scores.isposinf()).any(dim=1) | scores.isneginf().all(dim=1)
+    if broken.any():
         raise ValueError(f"the model returned NaN or infinite scores for {int(broken.sum())} of "
                          f"{len(y)} images: its weights diverged? (check torch.isfinite(p).all() "
                          "for p in model.parameters()); train it again, with a smaller lr")
@@ -456,7 +466,7 @@ def per_class_scores(cm):
 
 def with_interval(accuracy, n=10_000, as_percent=False):
     """The accuracy and its 95 % interval on `n` examples, as the notebooks print them:
-    '0,9441 (0,9394–0,9485)', or with `as_percent` '94,41% (93,94–94,85%)'."""
+    '0,9441 (0,9394–0,9484)', or with `as_percent` '94,41% (93,94–94,84%)'."""
     require("as_percent", as_percent, BOOLEAN)  # "False" is a true string
     low, high = binomial_interval(accuracy, n)
     if as_percent:

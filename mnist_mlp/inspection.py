@@ -11,11 +11,12 @@ from torch.nn.functional import interpolate
 from .checks import Interval, is_count, require
 from .data import MNISTSplit, batch_loader
 from .digits import fit_to_box, to_mnist
-from .evaluation import confusion, evaluate_accuracy
+from .evaluation import confusion, device_of, evaluate_accuracy
 
 
 def first_layer(model):
     """The first Linear layer of a model built as a Sequential `net` (as MLP is)."""
+    device_of(model)  # a model, with values (not on 'meta')
     layers = [m for m in getattr(model, "net", []) if isinstance(m, nn.Linear)]
     if not layers:
         raise ValueError(f"expected one of the package's MLPs (a Sequential `net` of Linear "

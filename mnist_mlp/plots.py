@@ -77,6 +77,8 @@ def axes_grid(count, axes=None, cols=10, cell=(1.5, 1.9)):
         if not all(isinstance(ax, Axes) for ax in flat):
             raise ValueError(f"axes must be matplotlib axes (e.g. plt.subplots(2, 10)[1]), got "
                              f"{type(axes).__name__}")
+        for ax in flat:
+            one_axes(ax)  # a polar or 3-D one draws black blocks, no digit
         if len(flat) < count:
             raise ValueError(f"axes holds {len(flat)} axes but {count} images are to be drawn")
         return flat[0].figure, flat

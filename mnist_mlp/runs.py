@@ -29,7 +29,7 @@ from .checks import (
     require,
 )
 from .config import NO_LAYERS, Config, flag_of
-from .evaluation import binomial_interval
+from .evaluation import binomial_interval, device_of
 from .files import damage, irregular, replacing, write_json
 from .formatting import briefly, contrast
 from .presets import PRESETS
@@ -291,6 +291,7 @@ def save_weights(model, path):
     if not isinstance(model, torch.nn.Module):
         raise ValueError(f"save_weights takes a model (an nn.Module) first, got "
                          f"{type(model).__name__}")
+    device_of(model)  # on 'meta': shapes without values, nothing to save
     # through an open file torch names the zip's folder "archive", not after the temporary
     # name (which holds the pid): the same weights are the same bytes
     with replacing(path) as tmp, open(tmp, "wb") as file:
@@ -442,6 +443,7 @@ def load_weights(model, path, described="this model",
                        "load_weights(MLP(...), path, ...)")
     if not isinstance(path, (str, os.PathLike)):
         raise RunError(f"the weights' path must be a file name, got {type(path).__name__}")
+    device_of(model)  # on 'meta', load_state_dict leaves the weights without values, silently
     path = Path(path).expanduser()
     try:
         with warnings.catch_warnings():  # torch's hint to call torch.jit.load: ours is below

@@ -3172,8 +3172,8 @@ def test_probe_23_attacks_beyond_eps_int_masks_odd_axes_empty_splits_ragged_list
     # without .sign()
     for attack in (lambda m, X, y, eps: (X + 255 * eps * torch.randn_like(X).sign()).clamp(0, 1),
                    lambda m, X, y, eps: (X + eps * torch.randn_like(X)).clamp(0, 1)):
-        with pytest.raises(ValueError, match=r"^the attack changed a pixel by .*, more than "
-                                             r"eps=0.1: keep each change within \[-eps, eps\]"):
+        with pytest.raises(ValueError, match=r"^the attack changed a pixel by .* more than "
+                                             r"eps=0.1\): keep each change within \[-eps, eps\]"):
             accuracy_under_attack(model, [(X, y)], attack, 0.1)
     with pytest.raises(ValueError, match="more than eps="):
         smallest_flip(model, X[0, 0], attack=lambda m, X, y, eps: (X + 0.9).clamp(0, 1))
@@ -3224,3 +3224,67 @@ def test_probe_23_attacks_beyond_eps_int_masks_odd_axes_empty_splits_ragged_list
     with pytest.raises(ValueError) as refused:
         to_mnist(_photo(Image.fromarray(np.hstack([seven, seven])), np.random.default_rng(0)))
     assert type(refused.value) is ValueError
+
+
+def test_probe_24_in_place_attacks_all_minus_inf_optimizers_datasets_polar_grids_meta(tmp_path):
+    import matplotlib.pyplot as plt
+    import torchvision
+
+    from mnist_mlp.inspection import first_layer_images
+
+    model = MLP(10, [8], 0.1).eval()
+    X, y = _images(8) * 0.5 + 0.25, torch.zeros(8, dtype=torch.long)
+    kept = X.clone()
+
+    def in_place(model, X, y, eps):  # a student's FGSM, 3 eps, changing X itself
+        X.requires_grad_(True)
+        torch.nn.functional.cross_entropy(model(X), y).backward()
+        with torch.no_grad():
+            X += 3 * eps * X.grad.sign()
+            X.clamp_(0, 1)
+        return X.detach()
+
+    # the change was measured against the X it had changed (0), and the caller's X changed
+    with pytest.raises(ValueError, match=r"changed a pixel by 0.15 \(0.1 more than eps=0.05\)"):
+        accuracy_under_attack(model, [(X, y)], in_place, 0.05)
+    assert torch.equal(X, kept)
+    image = X[0, 0].clone()
+    with pytest.raises(ValueError, match="more than eps="):
+        smallest_flip(model, image, attack=in_place)
+    assert torch.equal(image, kept[0, 0])
+    # every score -inf (a diverged model): class 0 by argmax, silently
+    minus = torch.nn.Sequential(_linear(10))
+    torch.nn.init.constant_(minus[0][1].bias, -float("inf"))
+    with pytest.raises(ValueError, match="NaN or infinite scores for 8 of 8 images"):
+        evaluate_accuracy(minus, [(X, y)])
+    # SGD's state resumed into Adam: torch's KeyError 'betas' at the first step
+    checkpoint = tmp_path / "ck.pt"
+    fit(MLP(2, [8], 0.1), TinyMNIST(), 1, checkpoint=checkpoint, settings={"r": 1})
+    adam = MLP(2, [8], 0.1)
+    adam.configure_optimizers = lambda: torch.optim.Adam(adam.parameters(), lr=0.1)
+    with pytest.raises(CheckpointError, match=r"saved by another model \(optimizer 'SGD' there, "
+                                              r"'Adam' here\)"):
+        fit(adam, TinyMNIST(), 2, checkpoint=checkpoint, settings={"r": 1})
+    fit(MLP(2, (8,), 0.1), TinyMNIST(), 2, checkpoint=checkpoint, settings={"r": 1})  # (8,): [8]
+    # a torchvision dataset: indexed with a list, a TypeError inside torchvision
+    fake = torchvision.datasets.FakeData(10, (1, 28, 28), 10,
+                                         transform=torchvision.transforms.ToTensor())
+    assert [len(b[1]) for b in batch_loader(fake, 4)] == [4, 4, 2]
+    assert 0 <= accuracy_under_attack(model, batch_loader(fake, 5), fgsm, 0.1) <= 1
+    # polar and 3-D axes drew black blocks; an empty loader gave torch.cat's error
+    for projection in ("polar", "3d"):
+        ax = plt.figure().add_subplot(projection=projection)
+        with pytest.raises(ValueError, match="ax must be an ordinary 2-D Axes"):
+            image_grid([X[0, 0].numpy()], axes=[ax])
+    plt.close("all")
+    with pytest.raises(ValueError, match="data_iter gave no batches"):
+        confusion(model, [])
+    # weights on 'meta': torch's 'Cannot copy out of meta tensor', or nothing loaded, silently
+    with torch.device("meta"):
+        ghost = MLP(10, [8], 0.1)
+    for call in (lambda: save_weights(ghost, tmp_path / "w.pt"),
+                 lambda: load_weights(ghost, tmp_path / "w.pt"),
+                 lambda: first_layer_images(ghost)):
+        with pytest.raises(ValueError, match="'meta' device"):
+            call()
+    assert not (tmp_path / "w.pt").exists()
