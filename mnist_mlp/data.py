@@ -44,9 +44,6 @@ class MNIST(d2l.DataModule):
                               f"{device!r}") from None
         if device.type == "cuda" and not torch.cuda.is_available():
             raise ConfigError("no CUDA device is visible to torch here: keep the data on the CPU")
-        if device.type == "meta":  # shapes without values: every reading of them would fail
-            raise ConfigError("device 'meta' holds no values, only shapes: move the data to "
-                              "'cpu' or 'cuda'")
         same = self.val is self.test
         self.train, self.test = self.train.to(device), self.test.to(device)
         self.val = self.test if same else self.val and self.val.to(device)
