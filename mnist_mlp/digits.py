@@ -517,16 +517,16 @@ def _frame(labels, boxes, i):
     student's not quite closed; not a stroke of it (a 0 holds no stroke so large)."""
     rows, cols = boxes[i]
     own = labels[boxes[i]] == i + 1
+    angles = np.linspace(0, 2 * np.pi, RAYS, endpoint=False)[:, None]
+    steps = np.arange(0, sum(own.shape), 0.5)[None]  # half-pixel steps, across i's box
     for j, box in enumerate(boxes):
         if (j == i or _size(box) < FRAMED * _size(boxes[i]) or box[0].start < rows.start
                 or box[0].stop > rows.stop or box[1].start < cols.start
                 or box[1].stop > cols.stop):
             continue
-        # rays from its centre, in half-pixel steps, meeting stroke i inside i's box
+        # rays from its centre meeting stroke i inside i's box
         centre = ((box[0].start + box[0].stop) / 2 - rows.start,
                   (box[1].start + box[1].stop) / 2 - cols.start)
-        angles = np.linspace(0, 2 * np.pi, RAYS, endpoint=False)[:, None]
-        steps = np.arange(0, sum(own.shape), 0.5)[None]
         r = np.round(centre[0] + steps * np.sin(angles)).astype(int)
         c = np.round(centre[1] + steps * np.cos(angles)).astype(int)
         inside = (r >= 0) & (r < own.shape[0]) & (c >= 0) & (c < own.shape[1])

@@ -344,9 +344,7 @@ def ensemble_accuracy(models, data_iter):
 def correct(model, data_iter):
     """Um tensor booleano, um valor por exemplo de `data_iter`: True onde o modelo acerta."""
     hits = [scores.argmax(dim=1) == y for _, y, scores in outputs(model, in_order(data_iter))]
-    if not hits:
-        raise ValueError("data_iter gave no batches; pass e.g. data.val_dataloader()")
-    return torch.cat(hits)
+    return torch.cat(hits)  # none: `batches` said so
 
 
 RANDOM_SAMPLERS = (torch.utils.data.RandomSampler, torch.utils.data.SubsetRandomSampler,
@@ -381,9 +379,7 @@ def ensemble_hits(models, data_iter):
         raise ValueError("ensemble_accuracy needs at least one model")
     for model in models:
         device_of(model)  # each an nn.Module, or one line saying what it is
-    loaded = list(batches(data_iter))  # read once: every model reads them in this order
-    if not loaded:
-        raise ValueError("data_iter gave no batches; pass e.g. data.val_dataloader()")
+    loaded = list(batches(data_iter))  # read once (none: `batches` said so), in one order
     probs = [torch.cat([torch.softmax(scores, dim=1) for _, _, scores in outputs(m, loaded)])
              for m in models]
     if len({p.shape[1] for p in probs}) > 1:
