@@ -23,4 +23,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted([*globals(), *_HOMES])
+    return sorted({*globals(), *_HOMES})  # a name already loaded is in both

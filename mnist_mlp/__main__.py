@@ -31,6 +31,12 @@ def run():
         # (training says more): every file is written whole or not at all, none half-written.
         print("interrupted; no file is half-written", file=sys.stderr)
         code = 130
+    except ValueError as err:  # matplotlib, imported with torch's stack, refusing the variable
+        if not str(err).startswith("Key backend:"):
+            raise
+        print(f"MPLBACKEND={os.environ['MPLBACKEND']!r} is not a matplotlib backend: unset it, "
+              "or set MPLBACKEND=Agg", file=sys.stderr)
+        code = 2
     except BrokenPipeError:  # `... presets | head`: the reader left; Python's own advice
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 1

@@ -18,6 +18,7 @@ from .checks import COUNT, PIXEL, POSITIVE, SEED, Interval, require
 from .data import batch_loader
 from .evaluation import (
     batches,
+    check_ink,
     check_not_one_image,
     check_scores,
     device_of,
@@ -160,6 +161,7 @@ def smallest_flip(model, image, attack=fgsm, most=0.5, tolerance=0.002, **option
     X = X.reshape(1, 1, 28, 28)
     require("most", most, PIXEL)  # before check_attack, which would call it eps
     check_attack(model, X, torch.zeros(1, dtype=torch.long), most)  # y: read below, once checked
+    check_ink(X)  # dark ink on light paper: a "flip" of an image the model never read
     require("tolerance", tolerance, POSITIVE)  # 0 would bisect for ever
     if tolerance >= most:  # no bisection: `most` itself would come back, as if the smallest
         raise ValueError(f"tolerance={tolerance:g} must be below most={most:g}: the search "
@@ -305,7 +307,9 @@ def check_images(model, X):
     if not (isinstance(X, torch.Tensor) and X.dtype == dtype and X.numel() and X.dim() >= 2):
         raise ValueError(f"the images must be a non-empty {dtype} tensor, one image per row, as "
                          f"MNIST's loaders give them, got {_described(X)}: "
-                         f"torch.as_tensor(X, dtype={dtype})")
+                         f"torch.as_tensor(X, dtype={dtype})"
+                         + (" / 255 (its 0-255 pixels)" if getattr(X, "dtype", None) in (
+                             torch.uint8, np.uint8) else ""))
     if not (X.min() >= 0 and X.max() <= 1):
         byte = X.min() >= 0 and 1 < X.max() <= 255 and bool((X.round() == X).all())
         raise ValueError(f"the images must be in [0, 1], as MNIST's loaders give them; these "

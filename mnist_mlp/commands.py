@@ -35,6 +35,7 @@ from .presets import PRESETS
 from .runs import (
     CONFIG,
     EVALUATION,
+    FIGURES,
     METRICS,
     WEIGHTS,
     Run,
@@ -145,9 +146,6 @@ def describe_validation(accuracy, val_split, run_dir):
     held_out = (f"{val_split} held-out images" if val_split else
                 "the test set, as in the original notebook")
     return f"validation accuracy {accuracy:.4f} ({held_out})"
-
-
-FIGURES = ("confusion_matrix.png", "confusion_errors.png", "errors.png")  # evaluate's PNGs
 
 
 def cmd_evaluate(args):

@@ -131,6 +131,17 @@ class MNISTSplit(torch.utils.data.Dataset):
             index = None
         if index is not None and index.dtype == torch.bool and index.shape == (len(self),):
             return index.nonzero().flatten().to(device)
+        if index is not None and index.dtype == torch.uint8:  # torch's old masks, or positions
+            raise TypeError("index a split with a uint8 tensor: pass mask.bool() for a mask, "
+                            "mask.long() for positions")
+        if index is not None and index.is_floating_point() and not index.numel():
+            index = index.long()  # [] holds no positions: an empty split
+        if (index is not None and not index.is_floating_point() and index.dtype != torch.bool
+                and index.shape == (len(self),) and len(self) > 2
+                and index.device.type == "cpu" and bool(((index == 0) | (index == 1)).all())):
+            # (targets == 3).int(): as positions, images 0 and 1 over and over, silently
+            raise TypeError(f"these {len(self)} positions are all 0 or 1: a 0/1 mask? pass "
+                            "mask.bool(), e.g. split.targets == 3")
         if (index is None or index.dim() != 1 or index.is_floating_point()
                 or index.dtype == torch.bool):
             raise TypeError("index a split with a position, a slice, a list or tensor of "

@@ -104,7 +104,7 @@ def fit_to_box(ink, resample="bilinear"):
     (white on black); its contrast is kept: no inversion, rescaling or clearing of faint ink.
     `resample` is "bilinear" or "lanczos" (PIL's filters, anti-aliased when shrinking).
     """
-    if resample not in RESAMPLE:
+    if not isinstance(resample, str) or resample not in RESAMPLE:
         raise ValueError(f"resample={resample!r} is not supported; use one of {tuple(RESAMPLE)}")
     ink = grey(ink)
     if ink.min() < 0 or ink.max() == 0:

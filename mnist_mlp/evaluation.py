@@ -77,8 +77,9 @@ def confusion_matrix(y_true, y_pred, num_classes):
         beyond = sorted(set(found) - set(labels))
         if beyond:
             raise ValueError(f"{whose}, {beyond[0]}, is beyond the matrix's {len(labels)} "
-                             f"classes (0 to {len(labels) - 1}): confusion(..., "
-                             f"num_classes={max(beyond) + 1}) counts them all")
+                             f"classes (0 to {len(labels) - 1}): evaluation.confusion and "
+                             f"confusion_matrix count them all with num_classes="
+                             f"{max(beyond) + 1} (show_confusion_matrix draws MNIST's 10)")
     return metrics.confusion_matrix(y_true, y_pred, labels=labels)
 
 
@@ -158,11 +159,12 @@ def collated(data_iter):
         yield batch
 
 
-def check_batch(batch, standardised=False):
+def check_batch(batch, training=False):
     """(X, y) if it is a batch as MNIST's loaders give it, else a ValueError saying what is off:
     a wrong answer count would otherwise pass silently (labels N x 1 broadcast against N).
-    With `standardised` (training), images with negative values (Normalize's) pass too: only
-    0-255 ones, which train to chance, are refused."""
+    Images with negative values (Normalize's) pass, as a model may be trained on them; 0-255
+    ones, which train to chance, do not. Outside `training`, images that read as nothing the
+    model saw (dark digits on light paper, pixels divided by 255 twice) are refused too."""
     if not (isinstance(batch, (tuple, list)) and len(batch) == 2
             and all(isinstance(t, torch.Tensor) for t in batch)):
         raise ValueError("each batch must be a pair of tensors (images, labels), as "
@@ -181,12 +183,37 @@ def check_batch(batch, standardised=False):
     if len(y) and y.min() < 0:
         raise ValueError(f"the labels must be digits from 0, got {int(y.min())}")
     if X.numel() and not (X.is_floating_point() and torch.isfinite(X).all()
-                          and (X.max() <= 1 or standardised and X.min() < 0)
-                          and (X.min() >= 0 or standardised)):
+                          and (X.max() <= 1 or X.min() < 0)):
         raise ValueError("the images must be floats in [0, 1], as MNIST's loaders give them, got "
                          f"{X.dtype} from {float(X.min()):g} to {float(X.max()):g}: divide 0-255 "
-                         "pixels by 255, and leave out any Normalize (the models take raw pixels)")
+                         "pixels by 255")
+    if not training and X.numel() and X.min() >= 0:
+        check_ink(X)
     return X, y
+
+
+DIM = 1.5 / 255  # brightest pixel of a batch divided by 255 twice (MNIST's ink reaches 1)
+LIGHT = 0.75  # a border this light is paper, not MNIST's black ground (noise leaves it ~0)
+
+
+def check_ink(X):
+    """ValueError if the batch's images in [0, 1] are not light digits on a black ground as
+    MNIST's: an accuracy near 0 or near chance would come back, measured on nothing the model
+    saw."""
+    if 0 < (top := float(X.max())) <= DIM:
+        raise ValueError(f"the images' brightest pixel is {top:.4f}: divided by 255 twice? "
+                         "MNIST's loaders give pixels in [0, 1]")
+    flat = X.reshape(len(X), -1)
+    side = math.isqrt(flat.shape[1])
+    if side < 3 or side * side != flat.shape[1]:
+        return  # not square: no border to read
+    square = flat.view(len(X), side, side)
+    border = torch.cat([square[:, 0], square[:, -1], square[:, 1:-1, 0], square[:, 1:-1, -1]],
+                       dim=1)
+    if (border.median(dim=1).values > LIGHT).float().mean() > 0.5:
+        raise ValueError("most images' border is light (dark ink on light paper?): MNIST's "
+                         "digits are light on black; invert them (1 - X), or read photos with "
+                         "to_mnist")
 
 
 def check_not_one_image(X, y):

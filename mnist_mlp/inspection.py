@@ -24,11 +24,14 @@ def first_layer(model):
     return layers[0]
 
 
-def first_layer_images(model, count=None, side=28):
-    """Each hidden unit's input weights as a side x side image, largest norm first."""
+def first_layer_images(model, count=None, side=None):
+    """Each hidden unit's input weights as a side x side image (side: the layer's, square),
+    largest norm first."""
     if count is not None:
         require("count", count)  # a positive integer: -1 would drop a unit, 0 leave none
     weights = first_layer(model).weight.detach().cpu()
+    if side is None and math.isqrt(weights.shape[1]) ** 2 == weights.shape[1]:
+        side = math.isqrt(weights.shape[1])  # 28 for MNIST's models, 14 for MNIST(resize=14)'s
     if not is_count(side) or side * side != weights.shape[1]:
         raise ValueError(f"side={side!r} does not tile the layer's {weights.shape[1]} inputs: "
                          f"side * side must equal them")
@@ -37,31 +40,33 @@ def first_layer_images(model, count=None, side=28):
 
 
 def weight_scale(model, pixels):
-    """Mean |weight| leaving the pixels where `pixels` (a 28 x 28 bool mask) is True, over
-    its value at initialisation (nn.Linear draws uniformly in +-1/sqrt(fan_in), so mean |w| is
-    half of that): 1 for weights that never moved, below 1 for weights that only decayed."""
-    pixels = check_mask(pixels)
+    """Mean |weight| leaving the pixels where `pixels` (a bool mask of the images' side x side,
+    as never_inked gives it) is True, over its value at initialisation (nn.Linear draws
+    uniformly in +-1/sqrt(fan_in), so mean |w| is half of that): 1 for weights that never moved,
+    below 1 for weights that only decayed."""
     layer = first_layer(model)
-    if layer.in_features != pixels.numel():
-        raise ValueError(f"the model's first layer takes {layer.in_features} pixels, not 28 x 28: "
-                         "weight_scale reads models of MNIST's size")
+    side = math.isqrt(layer.in_features)
+    if side * side != layer.in_features:
+        raise ValueError(f"the model's first layer takes {layer.in_features} pixels, not a "
+                         "square image's: weight_scale reads models of square images")
+    pixels = check_mask(pixels, side)
     weights = layer.weight.detach().cpu().abs().reshape(-1, *pixels.shape)
     return float(weights[:, pixels].mean() / (0.5 / math.sqrt(layer.in_features)))
 
 
-def check_mask(pixels):
-    """`pixels` as a tensor if it is a 28 x 28 boolean mask with some True (never_inked's), else
-    a ValueError in one line (an int mask would index rows 0 and 1, not mask pixels)."""
+def check_mask(pixels, side=28):
+    """`pixels` as a tensor if it is a side x side boolean mask with some True (never_inked's),
+    else a ValueError in one line (an int mask would index rows 0 and 1, not mask pixels)."""
     try:
         mask = torch.as_tensor(pixels)
     except (TypeError, ValueError, RuntimeError):  # None, ragged lists: no tensor at all
         mask = None
-    if mask is None or mask.dtype != torch.bool or mask.shape != (28, 28) or not mask.any():
+    if mask is None or mask.dtype != torch.bool or mask.shape != (side, side) or not mask.any():
         found = (f"{mask.dtype} of shape {tuple(mask.shape)}" if mask is not None
                  else type(pixels).__name__)
         none = mask is not None and mask.numel() and not mask.any()
-        raise ValueError(f"pixels must be a 28 x 28 boolean mask with some True, as never_inked "
-                         f"returns, got {found}" + (" and none True" if none else ""))
+        raise ValueError(f"pixels must be a {side} x {side} boolean mask with some True, as "
+                         f"never_inked returns, got {found}" + (" and none True" if none else ""))
     return mask
 
 
@@ -69,8 +74,11 @@ def moved(split, dx=0, dy=0, degrees=0.0):
     """A copy of the split with every digit shifted dx right, dy down and rotated `degrees`
     anticlockwise, on a black background."""
     check_split_given(split)
-    require("dx", dx, Interval(whole=True, low=-27, high=27))  # pixels; a string: torchvision's
-    require("dy", dy, Interval(whole=True, low=-27, high=27))  # TypeError
+    # whole pixels, less than a side (a whole side leaves a black image); a string would be
+    # torchvision's TypeError
+    height, width = split.pixels.shape[-2:]
+    require("dx", dx, Interval(whole=True, low=1 - width, high=width - 1))
+    require("dy", dy, Interval(whole=True, low=1 - height, high=height - 1))
     require("degrees", degrees, Interval(whole=False, low=-360, high=360))
     def move(images):  # uint8 N x 1 x H x W, rounded back to uint8 by torchvision
         if degrees:
@@ -134,7 +142,7 @@ def sklearn_versions():
 
 
 def never_inked(split):
-    """The 28 x 28 mask of the pixels that are 0 in every image of `split`."""
+    """The mask (height x width) of the pixels that are 0 in every image of `split`."""
     check_split_given(split)
     return ~(split.pixels[:, 0] > 0).any(dim=0)
 

@@ -50,7 +50,7 @@ class NotebookRun:
         from .presets import PRESETS
         from .runs import load_weights
 
-        if name not in NOTEBOOK2_EPOCHS:
+        if not isinstance(name, str) or name not in NOTEBOOK2_EPOCHS:
             raise ValueError(f"notebook 2 trains E and F, not {name!r}")
         config = PRESETS[name]
         set_seed(self.models_seed)

@@ -90,17 +90,20 @@ class RegularizedMLP(MLP):
                 m.reset_running_stats()
                 m.momentum = None  # a cumulative average of the batches' statistics
                 m.train()
-            seen = 0
+            seen = lone = 0
             for X, *_ in data_iter:
                 check_statistics_batch(self, X)
                 if len(X) == 1:  # a lone last image (training left it out too): no variance
+                    lone += 1
                     continue
                 self(X.to(device))
                 seen += len(X)
             if norms and not seen:  # reset, with nothing to average: means 0 and variances 1
-                raise ValueError("recompute_statistics got no images (an empty or used-up "
-                                 "loader?); pass e.g. data.train_dataloader(); the statistics "
-                                 "are left as they were")
+                raise ValueError(
+                    ("recompute_statistics got batches of one image only, which have no "
+                     "variance: use batches of 2 or more" if lone else
+                     "recompute_statistics got no images (an empty or used-up loader?); pass "
+                     "e.g. data.train_dataloader()") + "; the statistics are left as they were")
         except BaseException:
             for m, state in zip(norms, saved):
                 m.load_state_dict(state)  # an interrupted pass leaves the statistics it found

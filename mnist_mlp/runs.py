@@ -42,6 +42,8 @@ except ImportError:  # Windows: no flock; two trainings into one folder are not 
 CONFIG, METRICS, WEIGHTS, CURVES = "config.json", "metrics.json", "model.pt", "curves.png"
 CHECKPOINT_SUFFIX = ".checkpoint.pt"  # beside the run folder while it trains
 EVALUATION = "evaluation.json"  # written by `evaluate`, the one step that reads the test set
+FIGURES = ("confusion_matrix.png", "confusion_errors.png", "errors.png")  # evaluate's PNGs
+RUN_FILES = {CONFIG, METRICS, WEIGHTS, CURVES, EVALUATION, *FIGURES}  # all a run folder holds
 RUN_KEYS = ("preset", "seed", "val_split", "validate", "device")  # train's, beside Config's
 # The model's own arguments, in every config.json train ever wrote: a file without one of them was
 # edited by hand (Config's default would build another network than the weights')
@@ -292,6 +294,9 @@ def save_weights(model, path):
         raise ValueError(f"save_weights takes a model (an nn.Module) first, got "
                          f"{type(model).__name__}")
     device_of(model)  # on 'meta': shapes without values, nothing to save
+    if not_weights := _other_file(path):  # a run's config.json, a student's notes
+        raise RunError(f"{Path(path).expanduser()} exists and is {not_weights}, not weights: "
+                       "name another file, or delete it first")
     # through an open file torch names the zip's folder "archive", not after the temporary
     # name (which holds the pid): the same weights are the same bytes
     with replacing(path) as tmp, open(tmp, "wb") as file:
@@ -499,6 +504,26 @@ def load_weights(model, path, described="this model",
                        f"{broken[0]}): train the run again")
 
 
+def _other_file(path):
+    """What stands at `path` if it is a file that save_weights must not replace (anything but
+    weights, or nothing); else None."""
+    path = Path(path).expanduser()
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return None  # nothing, a folder (replacing names it), or an empty file
+    except OSError:  # a name too long: replacing says so in one line
+        return None
+    if kind := _foreign_kind(path):
+        return kind
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:
+        return "a file torch cannot read"
+    return None if _tensors_only(state) else "a torch file of other values"
+
+
 def _foreign_kind(path):
     """'a JSON file', 'a PNG image', ... if `path` begins as one (not weights); else None."""
     try:
@@ -554,7 +579,10 @@ def load_run(run_dir):
 
 def read_folder(run_dir):
     """(the folder as a Path, its config dict, its metrics as read); RunError if no folder."""
-    run_dir = Path(run_dir)
+    if not isinstance(run_dir, (str, os.PathLike)):
+        raise RunError(f"a run is named by its folder, e.g. 'runs/F-seed0', got "
+                       f"{type(run_dir).__name__}")
+    run_dir = Path(run_dir).expanduser()
     if run_dir.name.endswith(CHECKPOINT_SUFFIX):  # runs/E-seed* matches it too
         raise RunError(f"{run_dir} is an interrupted run's checkpoint, not a run: finish it "
                        "with train ... --resume, or name the run folders only (e.g. "
@@ -699,7 +727,9 @@ def runs_to_train(dirs, runs, resume=False, force=False):
                 check_same_run(path, runs[seed])
                 kept.append(path)
                 del todo[seed]
+        check_only_run_files(todo.values())  # those left are replaced when trained
         return todo, kept
+    check_only_run_files(todo.values())
     taken = [str(p) for path in todo.values() for p in (path, checkpoint_of(path)) if p.exists()]
     if not force and (other := next(filter(None, (_held_otherwise(path, runs[seed])
                                                   for seed, path in todo.items())), None)):
@@ -713,6 +743,17 @@ def runs_to_train(dirs, runs, resume=False, force=False):
                        f"to replace {'it' if one else 'them'}, --resume to keep finished "
                        "runs and continue interrupted ones, or choose another --out")
     return todo, kept
+
+
+def check_only_run_files(run_dirs):
+    """RunError if a folder where a run goes holds anything that train and evaluate do not
+    write: a run is replaced whole, and a student's notes or photos would go with it."""
+    for path in run_dirs:
+        if path.is_dir() and (others := sorted(
+                p.name for p in path.iterdir() if p.name not in RUN_FILES)):
+            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if others[3:] else "")
+            raise RunError(f"{path} holds files that train did not write ({shown}): move them "
+                           "out, or choose another --out (a run there is replaced whole)")
 
 
 def _held_otherwise(path, run):

@@ -286,9 +286,9 @@ def test_an_existing_run_is_refused_before_any_training(tmp_path, capsys, monkey
     (tmp_path / "C-seed1" / "mine.txt").write_text("a user's file")
     assert main(["train", "C", "--seeds", "0", "1", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == (f"error: {tmp_path / 'C-seed1'} already exists: pass --force to replace it, "
-                   "--resume to keep finished runs and continue interrupted ones, or choose "
-                   "another --out")
+    assert err == (f"error: {tmp_path / 'C-seed1'} holds files that train did not write "
+                   "(mine.txt): move them out, or choose another --out (a run there is replaced "
+                   "whole)")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["C-seed1"]  # seed 0 not trained
     assert (tmp_path / "C-seed1" / "mine.txt").read_text() == "a user's file"
 
@@ -325,7 +325,8 @@ def test_evaluate_refuses_a_folder_where_it_writes_a_file_before_reading_mnist(t
 def test_force_replaces_an_existing_run_and_leaves_nothing_beside_it(tmp_path, monkeypatch):
     monkeypatch.setattr(commands, "MNIST", TinyMNIST)
     (tmp_path / "C-seed0").mkdir()
-    (tmp_path / "C-seed0" / "old.txt").write_text("an earlier run")
+    for name in ("metrics.json", "evaluation.json", "errors.png"):  # an earlier run's
+        (tmp_path / "C-seed0" / name).write_text("an earlier run")
     assert main(["train", "C", *FAST, "--force", "--out", str(tmp_path)]) == 0
     assert sorted(p.name for p in (tmp_path / "C-seed0").iterdir()) == [
         "config.json", "curves.png", "metrics.json", "model.pt"]

@@ -699,7 +699,7 @@ def _attack_that_forgets_to_clamp(model, X, y, eps):
      r"different numbers of scores \(10, 12\)"),
     (lambda: mcnemar(np.ones(5, bool), np.ones((5, 1), bool)), r"got shapes \(5,\) and \(5, 1\)"),
     (lambda: weight_scale(MLP(10, [8], 0.1, num_inputs=100), np.ones((28, 28), bool)),
-     "takes 100 pixels, not 28 x 28"),
+     "pixels must be a 10 x 10 boolean mask"),
     (lambda: save_weights(torch.zeros(3), "w.pt"), "save_weights takes a model"),
 ])
 def test_a_fourth_fresh_probe_finds_one_line_each(call, message):
@@ -802,7 +802,7 @@ def _float64_attack(model, X, y, eps):
     (lambda: RegularizedMLP(10, [8], 0.1, batch_norm=True).recompute_statistics(_images()),
      "recompute_statistics takes batches"),
     (lambda: RegularizedMLP(10, [8], 0.1, batch_norm=True).recompute_statistics(
-        [(_images(1), torch.arange(1))]), "recompute_statistics got no images"),
+        [(_images(1), torch.arange(1))]), "batches of one image only, which have no variance"),
     (lambda: mean_std([98.1, 97.9], ".2%"), "a '%' spec takes fractions"),
     # image_grid of items, splits, triples, paths; titles as a tensor
     (lambda: image_grid([(torch.zeros(28, 28), 3)]), r"an \(image, label\) item\?\): pass item"),
@@ -1953,10 +1953,14 @@ def test_a_link_is_written_through_not_replaced(tmp_path, helper):
 
     target, link = tmp_path / "shared" / "w.pt", tmp_path / "w.pt"
     target.parent.mkdir()
-    target.write_text("old")
+    if helper == "save_weights":  # weights over weights (another file is refused)
+        torch.save({"w": torch.zeros(1)}, target)
+    else:
+        target.write_text("old")
+    old = target.read_bytes()
     link.symlink_to(target)
     save_weights(MLP(2, [8], 0.1), link) if helper == "save_weights" else write_json(link, [1])
-    assert link.is_symlink() and target.read_bytes() != b"old"
+    assert link.is_symlink() and target.read_bytes() != old
     assert sorted(p.name for p in target.parent.iterdir()) == ["w.pt"]  # no .part left
 
 
@@ -3286,3 +3290,102 @@ def test_probe_24_in_place_attacks_all_minus_inf_optimizers_datasets_polar_grids
         with pytest.raises(ValueError, match="'meta' device"):
             call()
     assert not (tmp_path / "w.pt").exists()
+
+
+def test_probe_25_masks_foreign_files_light_and_dim_images_and_odd_sizes(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    import mnist_mlp
+    from mnist_mlp.attacks import virtual_adversarial_loss
+    from mnist_mlp.digits import fit_to_box
+    from mnist_mlp.notebook import NotebookRun
+    from mnist_mlp.runs import load_run, runs_to_train
+
+    # a 0/1 integer mask read as positions: a split of images 0 and 1 only, silently
+    split = MNISTSplit(torch.zeros(30, 28, 28, dtype=torch.uint8), torch.arange(30) % 10,
+                       torch.zeros(30, 1, 28, 28, dtype=torch.uint8))
+    threes = split.targets == 3
+    for mask in (threes.long(), threes.int()):
+        with pytest.raises(ValueError, match=r"30 positions are all 0 or 1: a 0/1 mask\? pass "
+                                             r"mask.bool\(\)"):
+            split.subset(mask)
+        with pytest.raises(TypeError, match="a 0/1 mask"):
+            split[mask]
+    with pytest.raises(TypeError, match=r"uint8 tensor: pass mask.bool\(\)"):
+        split[threes.to(torch.uint8)]  # torch's index_select RuntimeError
+    assert len(split.subset(threes)) == 3 and len(split.subset([])) == 0
+    assert split.subset(torch.arange(3)).targets.tolist() == [0, 1, 2]
+    # train --force deleted a folder's own files (a student's photos) with the run
+    config = Config(hidden_sizes=(8,))
+    runs = {0: Run("custom", config, 0, 0, True, "cpu")}
+    dirs = {0: tmp_path / "out" / "custom-seed0"}
+    (dirs[0] / "fotos").mkdir(parents=True)
+    (dirs[0] / "config.json").write_text("{}")
+    with pytest.raises(RunError, match=r"custom-seed0 holds files that train did not write "
+                                       r"\(fotos\): move them out"):
+        runs_to_train(dirs, runs, force=True)
+    (dirs[0] / "fotos").rmdir()
+    with pytest.raises(RunError, match="custom-seed0 already exists: pass --force"):
+        runs_to_train(dirs, runs)
+    assert runs_to_train(dirs, runs, force=True) == ({0: dirs[0]}, [])  # a run's files only
+    # save_weights replaced any file: a run's config.json, a student's notes
+    notes = tmp_path / "notes.json"
+    notes.write_text('{"keep": 1}')
+    with pytest.raises(RunError, match="notes.json exists and is a JSON file, not weights"):
+        save_weights(MLP(10, [8], 0.1), notes)
+    assert notes.read_text() == '{"keep": 1}'
+    save_weights(MLP(10, [8], 0.1), tmp_path / "w.pt")
+    save_weights(MLP(10, [8], 0.1), tmp_path / "w.pt")  # weights over weights: as asked
+    # dark digits on light paper, and pixels divided by 255 twice: accuracies of nothing read
+    X = torch.zeros(8, 1, 28, 28)
+    X[:, :, 8:20, 12:16] = 1
+    y = torch.arange(8)
+    model = MLP(10, [8], 0.1).eval()
+    for call in (lambda: evaluate_accuracy(model, [(1 - X, y)]),
+                 lambda: accuracy_under_attack(model, [(1 - X, y)], fgsm, 0.1),
+                 lambda: smallest_flip(model, 1 - X[0, 0])):
+        with pytest.raises(ValueError, match=r"most images' border is light \(dark ink on "
+                                             r"light paper\?\).*invert them \(1 - X\)"):
+            call()
+    for call in (lambda: evaluate_accuracy(model, [(X / 255, y)]),
+                 lambda: smallest_flip(model, X[0, 0] / 255)):
+        with pytest.raises(ValueError, match="brightest pixel is 0.0039: divided by 255 twice"):
+            call()
+    for images in (X, torch.zeros_like(X), torch.rand(8, 1, 28, 28), (X - 0.13) / 0.31):
+        assert 0 <= evaluate_accuracy(model, [(images, y)]) <= 1  # Normalize'd: as fit takes
+    # load_run of "~/run": "does not exist"; None: pathlib's TypeError
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(RunError, match=f"{tmp_path}/nothing does not exist"):
+        load_run("~/nothing")
+    with pytest.raises(RunError, match="a run is named by its folder.*got NoneType"):
+        load_run(None)
+    # a 14-pixel model: side=28 it was never given, a 14 x 14 mask refused, a 20-px shift taken
+    small = MLP(10, [8], 0.1, num_inputs=196)
+    assert first_layer_images(small).shape == (8, 14, 14)
+    mask = torch.zeros(14, 14, dtype=torch.bool)
+    mask[0] = True
+    assert weight_scale(small, mask) > 0
+    with pytest.raises(ValueError, match="pixels must be a 14 x 14 boolean mask"):
+        weight_scale(small, torch.ones(28, 28, dtype=torch.bool))
+    split14 = MNISTSplit(torch.zeros(2, 14, 14, dtype=torch.uint8), torch.arange(2),
+                         torch.zeros(2, 1, 14, 14, dtype=torch.uint8))
+    with pytest.raises(ValueError, match=r"dx must be .*-13.*13"):
+        moved(split14, 20)
+    # one-image batches, a list of filters, a list of names, uint8 images for VAT
+    bn = RegularizedMLP(10, [8], 0.1, batch_norm=True)
+    with pytest.raises(ValueError, match="batches of one image only, which have no variance"):
+        bn.recompute_statistics([(X[:1], y[:1])])
+    with pytest.raises(ValueError, match="resample=.*is not supported"):
+        fit_to_box(np.ones((10, 10)), resample=["lanczos"])
+    with pytest.raises(ValueError, match="notebook 2 trains E and F, not"):
+        NotebookRun.notebook2_model(NotebookRun.__new__(NotebookRun), ["E"])
+    with pytest.raises(ValueError, match=r"torch.as_tensor\(X, dtype=torch.float32\) / 255"):
+        virtual_adversarial_loss(model, (X * 255).to(torch.uint8), 0.1)
+    assert len(dir(mnist_mlp)) == len(set(dir(mnist_mlp)))  # a loaded name listed twice
+    # a bad MPLBACKEND: matplotlib's traceback from the command line
+    done = subprocess.run([sys.executable, "-m", "mnist_mlp", "train", "--hidden-sizes", "8",
+                           "--out", str(tmp_path / "runs")], capture_output=True, text=True,
+                          env={**__import__("os").environ, "MPLBACKEND": "nonsense"})
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "MPLBACKEND='nonsense' is not a matplotlib backend" in done.stderr
