@@ -9,7 +9,7 @@ import torch
 from d2l import torch as d2l
 
 from .config import Config
-from .files import damage, replacing
+from .files import damage, expanded, replacing
 from .formatting import contrast
 
 
@@ -18,7 +18,7 @@ class CheckpointError(RuntimeError):
 
 
 KEYS = {"settings", "epochs", "seconds", "model", "optimizer", "scheduler", "history", "batch_idx",
-        "rng"}  # what _save writes, with "hparams" (which older checkpoints lack)
+        "rng"}  # what _save writes, with "hparams" and "batches" (older checkpoints lack them)
 START_OVER = "delete it to start that run over"  # train --resume says what applies to it
 OTHER_PATH = "pass another checkpoint path (this file is left as it is)"
 
@@ -56,7 +56,7 @@ class CheckpointedTrainer(d2l.Trainer):
 
     def __init__(self, path, settings, max_epochs, num_gpus=0):
         super().__init__(max_epochs=max_epochs, num_gpus=num_gpus)
-        self.path, self.settings = Path(path).expanduser(), settings
+        self.path, self.settings = expanded(path), settings
         self.seconds = 0.0  # training time of the saved epochs, then of all
 
     def fit(self, model, data):
@@ -65,6 +65,10 @@ class CheckpointedTrainer(d2l.Trainer):
         self.prepare_model(model)
         self.optim = model.configure_optimizers()
         self.epoch = self.train_batch_idx = self.val_batch_idx = 0
+        if not self.path.exists() and model.history.epochs:  # its epochs, counted from 0 here
+            raise CheckpointError(f"this model has trained {len(model.history.epochs)} "
+                                  f"epoch(s) already, which {self.path} would not count: build "
+                                  "a new model to train with a checkpoint from its first epoch")
         first = self._restore(model) if self.path.exists() else 0
         if first > self.max_epochs:  # its weights would come back as if trained for max_epochs
             raise CheckpointError(f"{self.path} holds {first} epochs, more than max_epochs="
@@ -83,7 +87,8 @@ class CheckpointedTrainer(d2l.Trainer):
                  "scheduler": scheduler.state_dict() if scheduler else None,
                  "history": model.history.epochs,
                  "batch_idx": [self.train_batch_idx, self.val_batch_idx],
-                 "rng": random_state(), "hparams": self._arguments(model)}
+                 "rng": random_state(), "hparams": self._arguments(model),
+                 "batches": [self.num_train_batches, self.num_val_batches]}
         with replacing(self.path) as tmp, open(tmp, "wb") as file:  # as save_weights does
             torch.save(state, file)
 
@@ -111,6 +116,15 @@ class CheckpointedTrainer(d2l.Trainer):
                                   f"{OTHER_PATH}")
         check_schedule_length(self.path, state["scheduler"], getattr(model, "scheduler", None),
                               self.num_train_batches)
+        # older checkpoints: not recorded. Batches counted on across epochs of another length
+        # would close an epoch part-way (its history rows cut, its losses dropped)
+        batches = [self.num_train_batches, self.num_val_batches]
+        if (saved := state.get("batches", batches)) != batches:
+            raise CheckpointError(f"{self.path} was saved with {saved[0]} training and "
+                                  f"{saved[1]} validation batches per epoch, and this data gives "
+                                  f"{batches[0]} and {batches[1]}: resume it with the "
+                                  f"batch_size and val_split it was trained with, or "
+                                  f"{START_OVER}")
         try:
             model.load_state_dict(state["model"])
             self.optim.load_state_dict(state["optimizer"])

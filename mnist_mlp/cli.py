@@ -12,6 +12,7 @@ from pathlib import Path
 from . import __version__
 from .checks import COUNT, NONNEGATIVE_COUNT, RULES, SEED, TRAIN_IMAGES
 from .config import NO_LAYERS, Config, flag_of
+from .files import expanded
 from .presets import PRESETS
 
 NAMES = [f.name for f in fields(Config)]
@@ -29,7 +30,7 @@ def a_path(text, what="a folder, e.g. runs"):
     if text != text.strip():  # "runs " pasted: a folder whose name ends in a space
         raise argparse.ArgumentTypeError(f"{text!r} begins or ends with a space (pasted?): "
                                          f"write {text.strip()!r}")
-    return Path(text).expanduser()
+    return expanded(text, argparse.ArgumentTypeError)
 
 
 def a_run(text):

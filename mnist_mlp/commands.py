@@ -98,10 +98,16 @@ def cmd_train(args):
         flush_denormals()
         data = MNIST(batch_size=config.batch_size, val_split=args.val_split,
                      validate=not args.no_validation)
-        for seed, run_dir in todo.items():
-            # --resume over a finished run: a --force retrain's checkpoint, to replace it
-            train_one(runs[seed], run_dir, data, force=args.force,
-                      replace=args.force or run_dir.exists())
+        for number, (seed, run_dir) in enumerate(todo.items()):
+            try:
+                # --resume over a finished run: a --force retrain's checkpoint, to replace it
+                train_one(runs[seed], run_dir, data, force=args.force,
+                          replace=args.force or run_dir.exists())
+            except TrainingDiverged as err:  # the seeds after it are not tried
+                left = " ".join(map(str, list(todo)[number + 1:]))
+                raise TrainingDiverged(f"seed {seed}: {err}; no run was written for it"
+                                       + (f" (seeds {left} were not trained)" if left else "")
+                                       ) from None
     return 0
 
 
@@ -449,7 +455,7 @@ def run(args):
         print(f"error: {err}", file=sys.stderr)
         return 2
     except TrainingDiverged as err:
-        print(f"error: {err}; no run was written for this seed", file=sys.stderr)
+        print(f"error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         # Runs and checkpoints are written whole or not at all, so nothing is half-written.

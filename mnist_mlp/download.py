@@ -9,7 +9,7 @@ import warnings
 import zlib
 from pathlib import Path
 
-from .files import irregular, replacing
+from .files import expanded, irregular, replacing
 
 # md5 of the *uncompressed* files, as published with MNIST (and in torchvision).
 FILES = {
@@ -39,7 +39,7 @@ def default_root():
         if not value:
             raise DataError(f"{DATA_ENV} is set to {os.environ[DATA_ENV]!r}: set it to a "
                             "folder for MNIST, or unset it")
-        return Path(value).expanduser()
+        return expanded(value, DataError)
     checkout = Path(__file__).resolve().parent.parent
     if (checkout / "pyproject.toml").is_file():
         return checkout / "data"
@@ -63,7 +63,7 @@ def raw_folder(root):
         raise ValueError(f"root must be a folder's path, got {root!r}")
     if isinstance(root, str) and root != root.strip(" \t\n'\""):  # a second folder, made
         raise ValueError(f"root is {root!r}: leave out the surrounding spaces or quotes")
-    return Path(root).expanduser() / "MNIST" / "raw"
+    return expanded(root) / "MNIST" / "raw"
 
 
 def md5(data):
@@ -122,7 +122,7 @@ def check_layout(raw, named="root"):
     else:
         return
     mirror = _unquoted(MIRROR_ENV)
-    if mirror and "://" not in mirror and os.path.realpath(Path(mirror).expanduser()) == \
+    if mirror and "://" not in mirror and os.path.realpath(expanded(mirror, DataError)) == \
             os.path.realpath(folder):  # the mirror itself, as named: its files are copied
         return
     fix = (f"name the folder above MNIST/: {named}={folder.parent.parent}"
@@ -156,7 +156,7 @@ def fetch(name, raw):
     tries = [(source, filename) for source in ([mirror] if mirror else MIRRORS)
              for filename in (name + ".gz", name, name.replace("-idx", ".idx"))
              if filename.endswith(".gz") or "://" not in source
-             and (Path(source).expanduser() / filename).is_file()]
+             and (expanded(source, DataError) / filename).is_file()]
     for source, filename in tries:
         where = _join(source, filename)
         try:
@@ -179,7 +179,7 @@ def fetch(name, raw):
         return data
     inside = None  # a folder mirror named as torchvision's root: its files are further in
     if mirror and "://" not in mirror:
-        local = Path(mirror).expanduser()
+        local = expanded(mirror, DataError)
         inside = next((folder for folder in (local / "MNIST" / "raw", local / "raw")
                        if (folder / f"{name}.gz").is_file() or (folder / name).is_file()), None)
     hint = (f"{MIRROR_ENV} names the folder holding the files, and they are in {inside} "
@@ -207,7 +207,7 @@ def _join(source, filename):
 
 def _read(source, filename):
     if "://" not in source:
-        return (Path(source).expanduser() / filename).read_bytes()
+        return (expanded(source, DataError) / filename).read_bytes()
     request = urllib.request.Request(_join(source, filename), headers={"User-Agent": "mnist-mlp"})
     with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
         return response.read()

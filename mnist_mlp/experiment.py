@@ -17,7 +17,7 @@ from .checks import NONNEGATIVE_COUNT, SEED, refuse_class, require
 from .cpu import cpu_name
 from .data import MNISTSplit, batch_loader
 from .files import file_to_write
-from .training import check_batch_norm
+from .training import TrainingDiverged, check_batch_norm
 
 LIBRARIES = ("torch", "torchvision", "d2l", "numpy", "matplotlib", "seaborn", "scikit-learn")
 
@@ -58,7 +58,15 @@ def fit(model, data, max_epochs, num_gpus=0, checkpoint=None, settings=None):
     if trainer.gpus and hasattr(data, "to"):
         data.to(trainer.gpus[0])
     start = time.perf_counter()
-    trainer.fit(model, data)
+    try:
+        trainer.fit(model, data)
+    except RuntimeError as err:  # SGD's step with lr=1e200: torch's "converted to type float"
+        if "without overflow" not in str(err):
+            raise
+        given = ", ".join(f"{k}={v:g}" for k in ("lr", "weight_decay")
+                          if isinstance(v := model.hparams.get(k), (int, float)) and v)
+        raise TrainingDiverged(f"a training step overflowed float32 with {given}: training "
+                               "stopped; choose smaller values") from None
     seconds = trainer.seconds if checkpoint is not None else time.perf_counter() - start
     start = time.perf_counter()
     if model.hparams.get("clean_statistics") and model.hparams.get("batch_norm"):

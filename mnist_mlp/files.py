@@ -48,6 +48,17 @@ def free_space(folder):
         size /= 1000
 
 
+def expanded(path, error=ValueError):
+    """`path` as a Path, "~" as the home folder; `error` in one line for "~name" of a user
+    unknown here (pathlib's "Could not determine home directory"): ~/name, mistyped?"""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:
+        user, _, rest = str(path)[1:].partition("/")
+        raise error(f"{path}: ~{user} would be the home folder of a user {user!r}, unknown "
+                    f"here; did you mean ~/{user}{'/' + rest if rest else ''}?") from None
+
+
 def file_to_write(path):
     """`path` (a str or a Path) as a Path, "~" as the home folder; a ValueError if it is no
     path or names a folder by its final slash (which Path would drop: a file of the folder's
@@ -58,7 +69,7 @@ def file_to_write(path):
     if isinstance(path, str) and path.endswith(("/", os.sep)):
         raise ValueError(f"{path} names a folder: name the file to write in it, e.g. "
                          f"{path}modelo.pt")
-    return Path(path).expanduser()  # "~/x.pt" from Python: the home folder, not a "./~"
+    return expanded(path)  # "~/x.pt" from Python: the home folder, not a "./~"
 
 
 @contextlib.contextmanager
@@ -199,9 +210,30 @@ def write_json(path, value):
     except (TypeError, ValueError, RecursionError):  # a NumPy key, NaN, a set, a loop...
         text = _json_text(path, value)
     json.loads(text, object_pairs_hook=lambda pairs: _one_each(path, pairs))
+    if not_json(path):
+        raise WriteError.of(errno.EEXIST, f"{path} exists and is not a JSON file: name another "
+                            "file, or delete it first")
     with replacing(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
+
+
+def not_json(path):
+    """True if a file stands at `path` that is not JSON (a student's notes, an image), which
+    write_json must not replace; False for JSON, nothing, a folder or an empty file."""
+    try:
+        with open(expanded(path), "rb") as file:
+            text = file.read(10_000_001)
+    except (OSError, TypeError, ValueError):  # nothing there, a folder, no path: replacing
+        # says what applies
+        return False
+    if not text.strip():
+        return False
+    try:
+        json.loads(text) if len(text) <= 10_000_000 else None
+    except (ValueError, RecursionError):
+        return True
+    return len(text) > 10_000_000  # larger than any JSON the package writes
 
 
 def _one_each(path, pairs):

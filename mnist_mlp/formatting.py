@@ -18,7 +18,10 @@ def br(value, spec=".4f"):
     if not isinstance(spec, str):  # br(x, 2), as percent(x, 2) takes its decimals
         raise ValueError(f"br's spec is a format such as '.2f' or '.2%', got {spec!r}: for "
                          "decimals of a percentage use percent(x, 2)")
-    return format(value, spec).translate(str.maketrans(",.", ".,"))
+    text = format(value, spec)
+    if text.startswith("-") and text[1:2].isdigit() and not any(c in "123456789" for c in text):
+        text = text[1:]  # -0.0, or -1e-9 rounded: '0,0000', not '-0,0000'
+    return text.translate(str.maketrans(",.", ".,"))
 
 
 def percent(value, decimals=2):

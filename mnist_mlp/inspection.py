@@ -35,6 +35,9 @@ def first_layer_images(model, count=None, side=None):
     if not is_count(side) or side * side != weights.shape[1]:
         raise ValueError(f"side={side!r} does not tile the layer's {weights.shape[1]} inputs: "
                          f"side * side must equal them")
+    if count is not None and count > len(weights):  # fewer would come back, without a word
+        raise ValueError(f"count={count}, but the layer has {len(weights)} units: ask for "
+                         f"{len(weights)} or fewer")
     order = weights.norm(dim=1).argsort(descending=True)
     return weights[order[:count]].reshape(-1, side, side)
 

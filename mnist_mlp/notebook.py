@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .checks import Interval
 from .cpu import flush_denormals
+from .files import expanded
 
 SEED_ENV, EPOCHS_ENV, SCHEDULE_ENV = "MNIST_MLP_SEED", "MNIST_MLP_EPOCHS", "MNIST_MLP_SCHEDULE"
 EPOCHS = 10  # the original's, for each of notebook 1's models
@@ -76,13 +77,13 @@ def start(cwd=None):
     flush_denormals()
     seed = _whole(SEED_ENV, 0, most=(2**32 - 3) // 3)  # notebook 2 trains 3N, 3N + 1, 3N + 2
     epochs = _whole(EPOCHS_ENV, EPOCHS, least=1, most=MOST_EPOCHS)
-    schedule = os.environ.get(SCHEDULE_ENV, "").strip() or "full"
+    schedule = os.environ.get(SCHEDULE_ENV, "").strip().lower() or "full"  # "SHORT" too
     if schedule not in ("full", "short"):
         raise ValueError(f"{SCHEDULE_ENV} must be 'full' or 'short', got {schedule!r}")
     short = schedule == "short"
     if cwd is not None and not isinstance(cwd, (str, os.PathLike)):
         raise ValueError(f"start takes the notebook's folder (a path), got {type(cwd).__name__}")
-    cwd = Path(cwd).expanduser() if cwd else Path.cwd()
+    cwd = expanded(cwd) if cwd else Path.cwd()
     root = repository(cwd)
     if root is None:
         raise FileNotFoundError(

@@ -308,9 +308,10 @@ def accuracy_curves(xs, curves, xlabel, title, ax=None, ylabel="acurácia no tes
     if not isinstance(curves, dict):
         raise ValueError(f"curves must be a dict {{model name: accuracies}}, got "
                          f"{type(curves).__name__}: e.g. {{'E': [0.98, 0.7], 'F': [0.99, 0.8]}}")
-    if isinstance(xs, (str, dict)) or not hasattr(xs, "__iter__"):
+    if isinstance(xs, (str, dict, set, frozenset)) or not hasattr(xs, "__iter__"):
         raise ValueError(f"xs must be a list of x values, one per accuracy, got "
-                         f"{type(xs).__name__}")
+                         f"{type(xs).__name__}" + (" (a set has no order: pass sorted(xs))"
+                                                   if isinstance(xs, (set, frozenset)) else ""))
     # tensors of xs, or xs that require grad (a sweep's eps), draw as their values
     xs = [x.item() if hasattr(x, "item") and getattr(x, "ndim", 1) == 0 else x
           for x in (xs.detach().cpu().tolist() if hasattr(xs, "detach") else xs)]

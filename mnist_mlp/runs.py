@@ -30,7 +30,7 @@ from .checks import (
 )
 from .config import NO_LAYERS, Config, flag_of
 from .evaluation import binomial_interval, device_of
-from .files import damage, irregular, replacing, write_json
+from .files import damage, expanded, file_to_write, irregular, replacing, write_json
 from .formatting import briefly, contrast
 from .presets import PRESETS
 
@@ -44,6 +44,7 @@ CHECKPOINT_SUFFIX = ".checkpoint.pt"  # beside the run folder while it trains
 EVALUATION = "evaluation.json"  # written by `evaluate`, the one step that reads the test set
 FIGURES = ("confusion_matrix.png", "confusion_errors.png", "errors.png")  # evaluate's PNGs
 RUN_FILES = {CONFIG, METRICS, WEIGHTS, CURVES, EVALUATION, *FIGURES}  # all a run folder holds
+OS_FILES = {".DS_Store", "Thumbs.db", "desktop.ini"}  # what a file manager leaves: no one's work
 RUN_KEYS = ("preset", "seed", "val_split", "validate", "device")  # train's, beside Config's
 # The model's own arguments, in every config.json train ever wrote: a file without one of them was
 # edited by hand (Config's default would build another network than the weights')
@@ -215,6 +216,7 @@ def write_run(path, config, metrics, model, curves, replace=False):
     if path.exists() and not replace:
         raise RunError(f"{path} already holds a run: pass replace=True (--force on the "
                        "command line) to replace it, or write elsewhere")
+    path.parent.mkdir(parents=True, exist_ok=True)  # as save_figure and save_weights make it
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part"))
     umask = os.umask(0)
     os.umask(umask)
@@ -295,25 +297,51 @@ def save_weights(model, path):
                          f"{type(model).__name__}")
     device_of(model)  # on 'meta': shapes without values, nothing to save
     if not_weights := _other_file(path):  # a run's config.json, a student's notes
-        raise RunError(f"{Path(path).expanduser()} exists and is {not_weights}, not weights: "
+        raise RunError(f"{expanded(path, RunError)} exists and is {not_weights}, not weights: "
                        "name another file, or delete it first")
     # through an open file torch names the zip's folder "archive", not after the temporary
     # name (which holds the pid): the same weights are the same bytes
     with replacing(path) as tmp, open(tmp, "wb") as file:
         torch.save({k: v.cpu() for k, v in model.state_dict().items()}, file)
-    return Path(path).expanduser()
+    return expanded(path, RunError)
 
 
 def save_figure(fig, path, dpi=110):
     """Save a figure (or a Drawing) under a temporary name, then rename, then close it:
-    no half-written PNG is left, and pyplot keeps no figure behind."""
+    no half-written image is left, and pyplot keeps no figure behind. The format is the
+    name's (.png, .pdf, .svg...; PNG without one); a file of another kind is not replaced."""
     figure = getattr(fig, "figure_", fig)
+    if not hasattr(figure, "savefig"):
+        raise ValueError(f"save_figure takes a figure (what the plotting helpers return, or "
+                         f"plt.gcf()), got {type(fig).__name__}")
+    path = file_to_write(path)
+    kind = path.suffix[1:].lower() or "png"
+    if kind not in (formats := figure.canvas.get_supported_filetypes()):
+        raise ValueError(f"{path}: matplotlib writes no .{kind} images; name it .png, .pdf or "
+                         f".svg (or one of {', '.join(sorted(formats))})")
+    if (magic := IMAGE_MAGIC.get(kind)) and (head := _head(path)) and not head.startswith(magic):
+        raise RunError(f"{path} exists and is {_foreign_kind(path) or 'another file'}, not a "
+                       f"{kind.upper()} image: name another file, or delete it first")
     try:
         with replacing(path) as tmp:
-            figure.savefig(tmp, dpi=dpi, format="png")
+            figure.savefig(tmp, dpi=dpi, format=kind)
     finally:
         plt.close(figure)
-    return Path(path)
+    return path
+
+
+# how each image format save_figure may replace begins (an SVG: the XML declaration)
+IMAGE_MAGIC = {"png": b"\x89PNG", "pdf": b"%PDF", "svg": b"<?xml", "jpg": b"\xff\xd8\xff",
+               "jpeg": b"\xff\xd8\xff"}
+
+
+def _head(path):
+    """The first bytes of an existing, non-empty file at `path`; b"" for anything else."""
+    try:
+        with open(path, "rb") as file:
+            return file.read(8)
+    except OSError:  # nothing there, a folder: replacing says what applies
+        return b""
 
 
 def read_json(path):
@@ -449,7 +477,7 @@ def load_weights(model, path, described="this model",
     if not isinstance(path, (str, os.PathLike)):
         raise RunError(f"the weights' path must be a file name, got {type(path).__name__}")
     device_of(model)  # on 'meta', load_state_dict leaves the weights without values, silently
-    path = Path(path).expanduser()
+    path = expanded(path, RunError)
     try:
         with warnings.catch_warnings():  # torch's hint to call torch.jit.load: ours is below
             warnings.filterwarnings("ignore", ".*looks like a TorchScript archive")
@@ -507,7 +535,7 @@ def load_weights(model, path, described="this model",
 def _other_file(path):
     """What stands at `path` if it is a file that save_weights must not replace (anything but
     weights, or nothing); else None."""
-    path = Path(path).expanduser()
+    path = expanded(path, RunError)
     try:
         if not path.is_file() or path.stat().st_size == 0:
             return None  # nothing, a folder (replacing names it), or an empty file
@@ -582,7 +610,7 @@ def read_folder(run_dir):
     if not isinstance(run_dir, (str, os.PathLike)):
         raise RunError(f"a run is named by its folder, e.g. 'runs/F-seed0', got "
                        f"{type(run_dir).__name__}")
-    run_dir = Path(run_dir).expanduser()
+    run_dir = expanded(run_dir, RunError)
     if run_dir.name.endswith(CHECKPOINT_SUFFIX):  # runs/E-seed* matches it too
         raise RunError(f"{run_dir} is an interrupted run's checkpoint, not a run: finish it "
                        "with train ... --resume, or name the run folders only (e.g. "
@@ -688,6 +716,10 @@ def check_same_checkpoint(path, run):
             path, advice=start_over, other="move it away, or choose another --out")["settings"])
     except CheckpointError as err:
         raise RunError(f"--resume: {err}") from None
+    if run.differences(found) == ["device"]:  # no flag of this machine's can continue it
+        raise RunError(f"--resume: {path} is an interrupted run on {found['device']!r}, and "
+                       f"this one trains on {run.device!r}: continue it where it trained "
+                       f"(--device {found['device']}), choose another --out, or {start_over}")
     if differ := run.contrast(found):
         raise RunError(f"--resume: {path} is an interrupted run with other settings "
                        f"({differ}): train with its settings to continue it, choose "
@@ -750,7 +782,7 @@ def check_only_run_files(run_dirs):
     write: a run is replaced whole, and a student's notes or photos would go with it."""
     for path in run_dirs:
         if path.is_dir() and (others := sorted(
-                p.name for p in path.iterdir() if p.name not in RUN_FILES)):
+                p.name for p in path.iterdir() if p.name not in RUN_FILES | OS_FILES)):
             shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if others[3:] else "")
             raise RunError(f"{path} holds files that train did not write ({shown}): move them "
                            "out, or choose another --out (a run there is replaced whole)")
@@ -797,5 +829,7 @@ def collect(runs):
     preset and seed, each with the command that retrains it, and the command that retrains
     them all (None when they differ beyond the seed)."""
     runs = sorted(runs, key=lambda r: (r["preset"], r["seed"]))
+    if not runs:
+        raise ValueError("collect takes the runs read by read_run, got none")
     return {"command": train_command(runs),
             "runs": [{**run, "command": train_command([run])} for run in runs]}

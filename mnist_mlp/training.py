@@ -12,6 +12,9 @@ class TrainingDiverged(FloatingPointError):
     """The training loss became NaN or infinite."""
 
 
+PENALTIES = ("weight_decay", "noise", "adversarial", "vat")  # what may diverge besides lr
+
+
 class History:
     """Per-epoch means (weighted by batch size) of the values a model measures while training.
 
@@ -129,9 +132,14 @@ class Classifier(d2l.Classifier):
         value = self.history.mean(name)
         if not math.isfinite(value):
             what = "training" if name == "train_loss" else "validation"
+            # a huge weight decay or penalty diverges too: named beside lr when it is set
+            terms = {k: v for k in PENALTIES
+                     if isinstance(v := self.hparams.get(k), (int, float)) and v}
+            given = "".join(f", {k}={v:g}" for k, v in terms.items())
+            smaller = f" or a smaller {' / '.join(terms)}" if terms else ""
             raise TrainingDiverged(
                 f"the {what} loss became {value} in epoch {self.trainer.epoch + 1} with "
-                f"lr={self.lr:g}: training stopped; try a lower learning rate")
+                f"lr={self.lr:g}{given}: training stopped; try a lower learning rate{smaller}")
 
     def _last_batch(self, train):
         trainer = self.trainer

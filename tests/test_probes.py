@@ -1953,10 +1953,10 @@ def test_a_link_is_written_through_not_replaced(tmp_path, helper):
 
     target, link = tmp_path / "shared" / "w.pt", tmp_path / "w.pt"
     target.parent.mkdir()
-    if helper == "save_weights":  # weights over weights (another file is refused)
+    if helper == "save_weights":  # weights over weights, JSON over JSON (not another file)
         torch.save({"w": torch.zeros(1)}, target)
     else:
-        target.write_text("old")
+        target.write_text("[0]")
     old = target.read_bytes()
     link.symlink_to(target)
     save_weights(MLP(2, [8], 0.1), link) if helper == "save_weights" else write_json(link, [1])
@@ -3389,3 +3389,87 @@ def test_probe_25_masks_foreign_files_light_and_dim_images_and_odd_sizes(tmp_pat
                           env={**__import__("os").environ, "MPLBACKEND": "nonsense"})
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "MPLBACKEND='nonsense' is not a matplotlib backend" in done.stderr
+
+
+def test_probe_26_figures_over_files_unknown_users_checkpoints_of_other_data(tmp_path, capsys):
+    import matplotlib.pyplot as plt
+    from tiny import TinyData
+
+    from mnist_mlp.checkpoints import CheckpointError
+    from mnist_mlp.files import WriteError, write_json
+    from mnist_mlp.runs import collect, load_run, save_figure
+    from mnist_mlp.training import TrainingDiverged
+
+    # save_figure replaced a run's model.pt or a student's notes with PNG bytes, and wrote PNG
+    # under a .pdf name; write_json replaced notes with JSON
+    notes = tmp_path / "notas.txt"
+    notes.write_text("minhas notas")
+    for path in (tmp_path / "model.pt", notes):
+        with pytest.raises(ValueError, match=r"matplotlib writes no \.(pt|txt) images"):
+            save_figure(plt.figure(), path)
+    (tmp_path / "old.png").write_text("not an image")
+    with pytest.raises(RunError, match="old.png exists and is a text file, not a PNG image"):
+        save_figure(plt.figure(), tmp_path / "old.png")
+    assert save_figure(plt.figure(), tmp_path / "f.pdf").read_bytes().startswith(b"%PDF")
+    with pytest.raises(ValueError, match="save_figure takes a figure .* got NoneType"):
+        save_figure(None, tmp_path / "none.png")
+    with pytest.raises(WriteError, match="notas.txt exists and is not a JSON file"):
+        write_json(notes, {"a": 1})
+    assert notes.read_text() == "minhas notas"
+    # "~runs" for "~/runs": pathlib's RuntimeError "Could not determine home directory"
+    with pytest.raises(RunError, match=r"~nobody_here would be the home folder of a user "
+                                       r"'nobody_here', unknown here; did you mean ~/nobody_here"):
+        load_run("~nobody_here/C-seed0")
+    with pytest.raises(SystemExit):
+        main(["train", "C", "--out", "~nobody_here"])
+    assert "did you mean ~/nobody_here?" in capsys.readouterr().err
+    # a checkpoint resumed with data of another batch size: epochs closed part-way, silently
+    checkpoint = tmp_path / "ck.pt"
+    fit(MLP(10, [8], 0.1), TinyData(batch_size=16), 1, checkpoint=checkpoint, settings={"r": 1})
+    with pytest.raises(CheckpointError, match=r"was saved with \d+ training and \d+ validation "
+                                              r"batches per epoch, and this data gives"):
+        fit(MLP(10, [8], 0.1), TinyData(batch_size=8), 2, checkpoint=checkpoint,
+            settings={"r": 1})
+    # a model trained before, checkpointed from epoch 0: resumed, one epoch too many
+    trained = MLP(10, [8], 0.1)
+    fit(trained, TinyData(), 1)
+    with pytest.raises(CheckpointError, match="this model has trained 1 epoch"):
+        fit(trained, TinyData(), 2, checkpoint=tmp_path / "new.pt", settings={"r": 1})
+    # a huge weight decay was blamed on lr alone
+    decayed = RegularizedMLP(10, [8], 0.001, optimizer="adam", weight_decay=1e308)
+    with pytest.raises(TrainingDiverged, match=r"lr=0.001, weight_decay=1e\+308: .*or a "
+                                               r"smaller weight_decay"):
+        fit(decayed, TinyData(), 1)
+    with pytest.raises(TrainingDiverged, match=r"overflowed float32 with lr=1e\+200: training "
+                                               r"stopped; choose smaller values"):
+        fit(RegularizedMLP(10, [8], 1e200), TinyData(), 1)  # SGD: torch's RuntimeError
+    # negative zero, a set as xs, collect of nothing, a folder's .DS_Store, a count beyond
+    assert (br(-0.0), percent(-1e-9), br(-1e-9, ".2e")) == ("0,0000", "0,00%", "-1,00e-09")
+    with pytest.raises(ValueError, match=r"a set has no order: pass sorted\(xs\)"):
+        accuracy_curves({0.0, 0.1}, {"E": [0.9, 0.8]}, "eps", "t")
+    plt.close("all")
+    with pytest.raises(ValueError, match="collect takes the runs read by read_run, got none"):
+        collect([])
+    with pytest.raises(ValueError, match="count=100, but the layer has 8 units"):
+        first_layer_images(MLP(10, [8], 0.1), 100)
+
+
+def test_probe_26_train_names_the_seeds_a_divergence_left_and_a_gpu_checkpoint(
+        tmp_path, capsys, monkeypatch):
+    from mnist_mlp import commands
+    from mnist_mlp.runs import check_same_checkpoint, checkpoint_of
+
+    monkeypatch.setattr(commands, "MNIST", TinyMNIST)
+    assert main(["train", "C", "--hidden", "8", "--epochs", "1", "--lr", "1e30", "--seeds", "0",
+                 "1", "2", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: seed 0: the training loss became")
+    assert err.endswith("no run was written for it (seeds 1 2 were not trained)")
+    # a GPU run's checkpoint, --resume on a CPU: "train with its settings" could not be followed
+    run = Run("C", PRESETS["C"], 0)
+    path = checkpoint_of(tmp_path / "C-seed0")
+    fit(MLP(10, [8], 0.1), TinyMNIST(), 1, checkpoint=path,
+        settings={**run.to_dict(), "device": "cuda"})
+    with pytest.raises(RunError, match=r"an interrupted run on 'cuda', and this one trains on "
+                                       r"'cpu': continue it where it trained \(--device cuda\)"):
+        check_same_checkpoint(path, run)
