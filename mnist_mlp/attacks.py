@@ -102,12 +102,30 @@ def accuracy_under_attack(model, data_iter, attack, eps, **options):
     require("eps", eps, PIXEL)
     hits = []
     for X, y in batches(data_iter, model):
-        # a copy: an attack that changes X in place would hide its change, and change the caller's
-        X_adv = attacked_images(attack(model, X.clone(), y, eps, **options), X, dtype, eps)
+        X_adv = attacked_images(attacked(attack, model, X, y, eps, options), X, dtype, eps)
         with torch.no_grad():
             scores = check_scores(model(X_adv.to(device_of(model))), y)
         hits.append(scores.argmax(dim=1).cpu() == y.cpu())
     return torch.cat(hits).double().mean().item()  # none: `batches` said so
+
+
+def attacked(attack, model, X, y, eps, options):
+    """`attack(model, X, y, eps, **options)` on a copy of X (an attack that changes X in place
+    would hide its change, and change the caller's); ValueError if it left the model in training
+    mode, whose noise, dropout and batch statistics would change the answers read after it (its
+    running statistics are put back as they were)."""
+    kept = {name: value.clone() for name, value in model.named_buffers()}
+    X_adv = attack(model, X.clone(), y, eps, **options)
+    if model.training:
+        model.eval()
+        with torch.no_grad():
+            for name, value in model.named_buffers():
+                value.copy_(kept[name])
+        name = getattr(attack, "__name__", "the attack")
+        raise ValueError(f"{name} left the model in training mode (model.train() inside it?): "
+                         "its answers would change at every call; leave the mode as it is "
+                         "(gradients need no model.train())")
+    return X_adv
 
 
 def notebook4_measures(model, test, seed=0):
@@ -161,7 +179,6 @@ def smallest_flip(model, image, attack=fgsm, most=0.5, tolerance=0.002, **option
     X = X.reshape(1, 1, 28, 28)
     require("most", most, PIXEL)  # before check_attack, which would call it eps
     check_attack(model, X, torch.zeros(1, dtype=torch.long), most)  # y: read below, once checked
-    check_ink(X)  # dark ink on light paper: a "flip" of an image the model never read
     require("tolerance", tolerance, POSITIVE)  # 0 would bisect for ever
     if tolerance >= most:  # no bisection: `most` itself would come back, as if the smallest
         raise ValueError(f"tolerance={tolerance:g} must be below most={most:g}: the search "
@@ -172,7 +189,7 @@ def smallest_flip(model, image, attack=fgsm, most=0.5, tolerance=0.002, **option
     before = int(y)
 
     def answer(eps):
-        X_adv = attacked_images(attack(model, X.clone(), y, eps, **options), X, X.dtype, eps)
+        X_adv = attacked_images(attacked(attack, model, X, y, eps, options), X, X.dtype, eps)
         with torch.no_grad():
             return int(check_scores(model(X_adv.to(device_of(model))), y).argmax()), X_adv
 
@@ -250,6 +267,7 @@ def check_attack(model, X, y, eps, loss="cross_entropy", steps=1, step_size=None
                  generator=None):
     """ValueError, em uma linha, para um ataque que não mediria o que promete."""
     check_gradient(model, X, y, loss)
+    check_ink(X)  # dark ink on light paper, pixels divided by 255 twice: nothing the model read
     check_generator(generator)
     if model.training:
         raise ValueError("the model is in training mode: its noise, dropout and batch "

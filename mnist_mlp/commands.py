@@ -46,6 +46,7 @@ from .runs import (
     collect,
     fingerprint,
     load_model,
+    other_kind,
     output_folder,
     read_run,
     runs_to_train,
@@ -161,7 +162,8 @@ def cmd_evaluate(args):
         check_writable(run_dir, f"evaluate writes {EVALUATION} and its figures into the run's "
                        "folder")
         for path in (run_dir / name for name in (EVALUATION, *FIGURES)):
-            if what := irregular(path):  # a folder, a FIFO: replacing it would fail
+            # a folder, a FIFO: replacing it would fail; a student's notes: not to be replaced
+            if what := irregular(path) or other_kind(path):
                 raise RunError(f"{path} is {what} where evaluate writes a file: move it away, "
                                "then run evaluate again")
     models = [load_model(run_dir, run["config"]) for run_dir, run in zip(args.run_dirs, runs)]

@@ -37,17 +37,26 @@ class MNIST(d2l.DataModule):
 
     def to(self, device):
         """Every split moved to `device` (the GPU d2l.Trainer trains on); returns self."""
-        try:
-            device = torch.device(device)
-        except (RuntimeError, TypeError):
-            raise ConfigError(f"device must be a torch device such as 'cpu' or 'cuda', got "
-                              f"{device!r}") from None
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ConfigError("no CUDA device is visible to torch here: keep the data on the CPU")
+        device = usable_device(device)
         same = self.val is self.test
         self.train, self.test = self.train.to(device), self.test.to(device)
         self.val = self.test if same else self.val and self.val.to(device)
         return self
+
+
+def usable_device(device):
+    """`device` as a torch.device, or a ConfigError in one line: no such name, or no such
+    device here ('gpu', 'cuda' on a machine without one: torch's traceback)."""
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ConfigError(f"device must be a torch device such as 'cpu' or 'cuda', got "
+                          f"{device!r}") from None
+    if (device.type == "cuda" and not torch.cuda.is_available()
+            or device.type == "mps" and not torch.backends.mps.is_available()):
+        raise ConfigError(f"no {device.type.upper()} device is visible to torch here: keep the "
+                          "data on the CPU")
+    return device
 
 
 def load_splits(batch_size, resize, root, val_split, validate):
@@ -94,10 +103,12 @@ class MNISTSplit(torch.utils.data.Dataset):
 
     def to(self, device):
         """This split with its tensors on `device`."""
+        device = usable_device(device)
         return MNISTSplit(self.data, self.targets.to(device), self.pixels.to(device))
 
     def subset(self, index):
         """A new split with the examples at `index` (a tensor of positions)."""
+        self._not_a_truth(index)
         if isinstance(index, int) or getattr(index, "ndim", None) == 0:  # one item, no split
             raise ValueError(f"subset takes positions (e.g. torch.arange({int(index)}) for the "
                              f"first {int(index)}), got the number {int(index)}")
@@ -112,11 +123,20 @@ class MNISTSplit(torch.utils.data.Dataset):
         return len(self.targets)
 
     def __getitem__(self, index):
+        self._not_a_truth(index)
         if isinstance(index, int) or getattr(index, "ndim", None) == 0:  # one item
             return to_float(self.pixels[index]), int(self.targets[index])
         # index_select is several times faster than fancy indexing for a batch of rows.
         index = self.positions(index)
         return to_float(self.pixels.index_select(0, index)), self.targets.index_select(0, index)
+
+    def _not_a_truth(self, index):
+        """TypeError for split[True] (torch's puzzling errors: a bool is an int, and 0-d)."""
+        if isinstance(index, (bool, np.bool_)) or (isinstance(index, torch.Tensor)
+                                                   and index.dim() == 0
+                                                   and index.dtype == torch.bool):
+            raise TypeError(f"index a split with a position, a slice, positions or a boolean "
+                            f"mask of its {len(self)} images, not {index!r}")
 
     def positions(self, index):
         """`index` (a slice, a list or tensor of positions, negative ones counting from the end,
@@ -137,11 +157,13 @@ class MNISTSplit(torch.utils.data.Dataset):
         if index is not None and index.is_floating_point() and not index.numel():
             index = index.long()  # [] holds no positions: an empty split
         if (index is not None and not index.is_floating_point() and index.dtype != torch.bool
-                and index.shape == (len(self),) and len(self) > 2
-                and index.device.type == "cpu" and bool(((index == 0) | (index == 1)).all())):
+                and index.dim() == 1 and len(index) > 2 and index.device.type == "cpu"
+                and bool(((index == 0) | (index == 1)).all())):
             # (targets == 3).int(): as positions, images 0 and 1 over and over, silently
-            raise TypeError(f"these {len(self)} positions are all 0 or 1: a 0/1 mask? pass "
-                            "mask.bool(), e.g. split.targets == 3")
+            other = ("" if len(index) == len(self) else
+                     f" (and of this split's length, {len(self)}, not {len(index)})")
+            raise TypeError(f"these {len(index)} positions are all 0 or 1: a 0/1 mask? pass "
+                            f"mask.bool(){other}, e.g. split.targets == 3")
         if (index is None or index.dim() != 1 or index.is_floating_point()
                 or index.dtype == torch.bool):
             raise TypeError("index a split with a position, a slice, a list or tensor of "

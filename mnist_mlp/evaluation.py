@@ -193,7 +193,10 @@ def check_batch(batch, training=False):
 
 
 DIM = 1.5 / 255  # brightest pixel of a batch divided by 255 twice (MNIST's ink reaches 1)
-LIGHT = 0.75  # a border this light is paper, not MNIST's black ground (noise leaves it ~0)
+# a border whose darkest quarter is this light is paper (grey paper at 0,7 too), not MNIST's
+# black ground: noise leaves most of that ground near 0; a test's grey images in [0,4, 0,6] and
+# uniform random pixels keep a quarter of it below 0,6
+LIGHT = 0.6
 
 
 def check_ink(X):
@@ -210,7 +213,7 @@ def check_ink(X):
     square = flat.view(len(X), side, side)
     border = torch.cat([square[:, 0], square[:, -1], square[:, 1:-1, 0], square[:, 1:-1, -1]],
                        dim=1)
-    if (border.median(dim=1).values > LIGHT).float().mean() > 0.5:
+    if (border.quantile(0.25, dim=1) > LIGHT).float().mean() > 0.5:
         raise ValueError("most images' border is light (dark ink on light paper?): MNIST's "
                          "digits are light on black; invert them (1 - X), or read photos with "
                          "to_mnist")

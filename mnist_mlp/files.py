@@ -219,8 +219,9 @@ def write_json(path, value):
 
 
 def not_json(path):
-    """True if a file stands at `path` that is not JSON (a student's notes, an image), which
-    write_json must not replace; False for JSON, nothing, a folder or an empty file."""
+    """True if a file stands at `path` that is not a .json file of JSON (a student's notes, a
+    notebook, an image), which write_json must not replace; False for one, nothing, a folder or
+    an empty file."""
     try:
         with open(expanded(path), "rb") as file:
             text = file.read(10_000_001)
@@ -229,6 +230,8 @@ def not_json(path):
         return False
     if not text.strip():
         return False
+    if not str(path).lower().endswith(".json"):  # a notebook, "42" in notes.txt: JSON too
+        return True
     try:
         json.loads(text) if len(text) <= 10_000_000 else None
     except (ValueError, RecursionError):

@@ -19,8 +19,8 @@ def br(value, spec=".4f"):
         raise ValueError(f"br's spec is a format such as '.2f' or '.2%', got {spec!r}: for "
                          "decimals of a percentage use percent(x, 2)")
     text = format(value, spec)
-    if text.startswith("-") and text[1:2].isdigit() and not any(c in "123456789" for c in text):
-        text = text[1:]  # -0.0, or -1e-9 rounded: '0,0000', not '-0,0000'
+    if "-" in text and "0" in text and not any(c in "123456789" for c in text):
+        text = format(abs(value) * 0.0, spec)  # -0.0, -1e-9 rounded: '0,0000', not '-0,0000'
     return text.translate(str.maketrans(",.", ".,"))
 
 

@@ -83,20 +83,20 @@ def moved(split, dx=0, dy=0, degrees=0.0):
     require("dx", dx, Interval(whole=True, low=1 - width, high=width - 1))
     require("dy", dy, Interval(whole=True, low=1 - height, high=height - 1))
     require("degrees", degrees, Interval(whole=False, low=-360, high=360))
-    def move(images):  # uint8 N x 1 x H x W, rounded back to uint8 by torchvision
+    def move(images, scale=1.0):  # uint8 N x 1 x H x W, rounded back to uint8 by torchvision
         if degrees:
             images = TF.rotate(images, float(degrees),
                                interpolation=TF.InterpolationMode.BILINEAR)
         if dx or dy:
-            images = TF.affine(images, angle=0.0, translate=[int(dx), int(dy)], scale=1.0,
-                               shear=[0.0])
+            images = TF.affine(images, angle=0.0, translate=[round(dx * scale), round(dy * scale)],
+                               scale=1.0, shear=[0.0])
         return images
 
     pixels = move(split.pixels)
     # `data` is what students look at (torchvision's N x 28 x 28): moved too, the same pixels
-    # when the split is not resized
+    # when the split is not resized, else as far in its own pixels (2 of 14 are 4 of 28)
     data = (pixels[:, 0] if pixels.shape[1:] == (1, *split.data.shape[1:])
-            else move(split.data.unsqueeze(1))[:, 0])
+            else move(split.data.unsqueeze(1), split.data.shape[-1] / width)[:, 0])
     return MNISTSplit(data, split.targets, pixels)
 
 

@@ -30,7 +30,15 @@ from .checks import (
 )
 from .config import NO_LAYERS, Config, flag_of
 from .evaluation import binomial_interval, device_of
-from .files import damage, expanded, file_to_write, irregular, replacing, write_json
+from .files import (
+    damage,
+    expanded,
+    file_to_write,
+    irregular,
+    not_json,
+    replacing,
+    write_json,
+)
 from .formatting import briefly, contrast
 from .presets import PRESETS
 
@@ -319,9 +327,8 @@ def save_figure(fig, path, dpi=110):
     if kind not in (formats := figure.canvas.get_supported_filetypes()):
         raise ValueError(f"{path}: matplotlib writes no .{kind} images; name it .png, .pdf or "
                          f".svg (or one of {', '.join(sorted(formats))})")
-    if (magic := IMAGE_MAGIC.get(kind)) and (head := _head(path)) and not head.startswith(magic):
-        raise RunError(f"{path} exists and is {_foreign_kind(path) or 'another file'}, not a "
-                       f"{kind.upper()} image: name another file, or delete it first")
+    if what := other_kind(path):
+        raise RunError(f"{path} exists and is {what}: name another file, or delete it first")
     try:
         with replacing(path) as tmp:
             figure.savefig(tmp, dpi=dpi, format=kind)
@@ -333,6 +340,17 @@ def save_figure(fig, path, dpi=110):
 # how each image format save_figure may replace begins (an SVG: the XML declaration)
 IMAGE_MAGIC = {"png": b"\x89PNG", "pdf": b"%PDF", "svg": b"<?xml", "jpg": b"\xff\xd8\xff",
                "jpeg": b"\xff\xd8\xff"}
+
+
+def other_kind(path):
+    """What stands at `path` if it is a file that save_figure (an image's name) or write_json
+    (a .json) would refuse to replace; None for one of its own kind, or nothing."""
+    if str(path).lower().endswith(".json"):
+        return "a file that is not JSON" if not_json(path) else None
+    kind = Path(path).suffix[1:].lower() or "png"
+    if (head := _head(path)) and not head.startswith(IMAGE_MAGIC.get(kind, b"\0unknown")):
+        return f"{_foreign_kind(path) or 'another file'}, not a {kind.upper()} image"
+    return None
 
 
 def _head(path):

@@ -1951,7 +1951,8 @@ def test_the_same_weights_are_the_same_bytes_whatever_the_file_name(tmp_path):
 def test_a_link_is_written_through_not_replaced(tmp_path, helper):
     from mnist_mlp.files import write_json
 
-    target, link = tmp_path / "shared" / "w.pt", tmp_path / "w.pt"
+    name = "w.pt" if helper == "save_weights" else "w.json"
+    target, link = tmp_path / "shared" / name, tmp_path / name
     target.parent.mkdir()
     if helper == "save_weights":  # weights over weights, JSON over JSON (not another file)
         torch.save({"w": torch.zeros(1)}, target)
@@ -1961,7 +1962,7 @@ def test_a_link_is_written_through_not_replaced(tmp_path, helper):
     link.symlink_to(target)
     save_weights(MLP(2, [8], 0.1), link) if helper == "save_weights" else write_json(link, [1])
     assert link.is_symlink() and target.read_bytes() != old
-    assert sorted(p.name for p in target.parent.iterdir()) == ["w.pt"]  # no .part left
+    assert sorted(p.name for p in target.parent.iterdir()) == [name]  # no .part left
 
 
 @pytest.mark.parametrize("sizes, message", [
@@ -3473,3 +3474,75 @@ def test_probe_26_train_names_the_seeds_a_divergence_left_and_a_gpu_checkpoint(
     with pytest.raises(RunError, match=r"an interrupted run on 'cuda', and this one trains on "
                                        r"'cpu': continue it where it trained \(--device cuda\)"):
         check_same_checkpoint(path, run)
+
+
+def test_probe_27_attacks_that_train_files_of_another_kind_grey_paper_and_splits(
+        tmp_path, capsys, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from mnist_mlp import commands
+    from mnist_mlp.files import WriteError, write_json
+    from mnist_mlp.runs import save_figure
+
+    # an attack of one's own calling model.train(): answers read in training mode (an accuracy
+    # of 0,47 for 0,65 at eps 0), the model left training, its batch statistics moved
+    torch.manual_seed(0)
+    model = RegularizedMLP(10, [8], 0.1, batch_norm=True, dropout=0.3).eval()
+    X = torch.zeros(8, 1, 28, 28)
+    X[:, :, 8:20, 12:16] = 1
+    y = torch.arange(8)
+    before = {k: v.clone() for k, v in model.named_buffers()}
+
+    def my_attack(model, X, y, eps):
+        model.train()
+        if len(X) > 1:  # batch norm takes no lone image in training mode
+            model(X)
+        return X
+
+    for call in (lambda: accuracy_under_attack(model, [(X, y)], my_attack, 0.0),
+                 lambda: smallest_flip(model, X[0, 0], attack=my_attack)):
+        with pytest.raises(ValueError, match=r"my_attack left the model in training mode"):
+            call()
+        assert not model.training
+        assert all(torch.equal(v, before[k]) for k, v in model.named_buffers())
+    # evaluate rewrote the figures, then refused a student's evaluation.json half-way
+    run = hand_made_run(tmp_path / "E-seed0", [{"epoch": n, "train_loss": 0.5}
+                                               for n in range(1, 11)])
+    (run / "evaluation.json").write_text("minhas notas")
+    monkeypatch.setattr(commands, "MNIST", lambda **kwargs: pytest.fail("MNIST was read"))
+    assert main(["evaluate", str(run)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: {run / 'evaluation.json'} is a file that is not JSON where evaluate writes a "
+        "file: move it away, then run evaluate again")
+    # a notebook (JSON) replaced by write_json; weights replaced by a .tif figure
+    notebook = tmp_path / "caderno.ipynb"
+    notebook.write_text('{"cells": []}')
+    with pytest.raises(WriteError, match="caderno.ipynb exists and is not a JSON file"):
+        write_json(notebook, {"a": 1})
+    save_weights(MLP(10, [8], 0.1), tmp_path / "w.tif")
+    with pytest.raises(RunError, match="w.tif exists and is another file, not a TIF image"):
+        save_figure(plt.figure(), tmp_path / "w.tif")
+    plt.close("all")
+    # dark ink on grey paper, and fgsm of images divided by 255 twice
+    grey = 0.7 * (1 - X)
+    with pytest.raises(ValueError, match="most images' border is light"):
+        evaluate_accuracy(model, [(grey, y)])
+    with pytest.raises(ValueError, match="divided by 255 twice"):
+        fgsm(model, X / 255, y, 0.1)
+    # a split's own .to('gpu'), split[True], a mask of another split's length
+    split = MNISTSplit(torch.zeros(30, 28, 28, dtype=torch.uint8), torch.arange(30) % 10,
+                       torch.zeros(30, 1, 28, 28, dtype=torch.uint8))
+    with pytest.raises(ConfigError, match="device must be a torch device"):
+        split.to("gpu")
+    with pytest.raises(TypeError, match="not True"):
+        split[True]
+    with pytest.raises(ValueError, match=r"a 0/1 mask\? pass mask.bool\(\) \(and of this "
+                                         r"split's length, 30, not 10\)"):
+        split.subset((torch.arange(10) == 3).int())
+    # a 14-px split moved 2 px: its 28-px `data` (what students see) moved 1 px's worth
+    small = MNISTSplit(torch.zeros(1, 28, 28, dtype=torch.uint8), torch.zeros(1).long(),
+                       torch.zeros(1, 1, 14, 14, dtype=torch.uint8))
+    small.data[0, 10, 10] = small.pixels[0, 0, 5, 5] = 255
+    shifted = moved(small, 2)
+    assert shifted.pixels[0, 0, 5, 7] > 0 and shifted.data[0, 10, 14] > 0
+    assert (br(-1e-5, "8.2f"), br(-1e-5, "+.2f")) == ("    0,00", "+0,00")
