@@ -304,14 +304,15 @@ def save_weights(model, path):
         raise ValueError(f"save_weights takes a model (an nn.Module) first, got "
                          f"{type(model).__name__}")
     device_of(model)  # on 'meta': shapes without values, nothing to save
+    path = file_to_write(path)  # None, "folder/": one line
     if not_weights := _other_file(path):  # a run's config.json, a student's notes
-        raise RunError(f"{expanded(path, RunError)} exists and is {not_weights}, not weights: "
-                       "name another file, or delete it first")
+        raise RunError(f"{path} exists and is {not_weights}, not weights: name another file, "
+                       "or delete it first")
     # through an open file torch names the zip's folder "archive", not after the temporary
     # name (which holds the pid): the same weights are the same bytes
     with replacing(path) as tmp, open(tmp, "wb") as file:
         torch.save({k: v.cpu() for k, v in model.state_dict().items()}, file)
-    return expanded(path, RunError)
+    return path
 
 
 def save_figure(fig, path, dpi=110):
@@ -553,7 +554,6 @@ def load_weights(model, path, described="this model",
 def _other_file(path):
     """What stands at `path` if it is a file that save_weights must not replace (anything but
     weights, or nothing); else None."""
-    path = expanded(path, RunError)
     try:
         if not path.is_file() or path.stat().st_size == 0:
             return None  # nothing, a folder (replacing names it), or an empty file
@@ -572,11 +572,7 @@ def _other_file(path):
 
 def _foreign_kind(path):
     """'a JSON file', 'a PNG image', ... if `path` begins as one (not weights); else None."""
-    try:
-        with open(path, "rb") as file:
-            head = file.read(8)
-    except OSError:
-        return None
+    head = _head(path)
     for magic, kind in ((b"\x89PNG", "a PNG image"), (b"\x93NUMPY", "a NumPy file (np.save)"),
                         (b"\xff\xd8\xff", "a JPEG image"), (b"%PDF", "a PDF file")):
         if head.startswith(magic):

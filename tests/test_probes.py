@@ -3338,6 +3338,8 @@ def test_probe_25_masks_foreign_files_light_and_dim_images_and_odd_sizes(tmp_pat
     assert notes.read_text() == '{"keep": 1}'
     save_weights(MLP(10, [8], 0.1), tmp_path / "w.pt")
     save_weights(MLP(10, [8], 0.1), tmp_path / "w.pt")  # weights over weights: as asked
+    with pytest.raises(ValueError, match="the path to write must be a str or a Path"):
+        save_weights(MLP(10, [8], 0.1), None)  # the refusal above read None: a TypeError
     # dark digits on light paper, and pixels divided by 255 twice: accuracies of nothing read
     X = torch.zeros(8, 1, 28, 28)
     X[:, :, 8:20, 12:16] = 1
